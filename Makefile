@@ -1,0 +1,41 @@
+# The two set-up commands of the README. Both bootstrap .venv on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export BANTIN_HOME ?= $(CURDIR)/var
+
+.PHONY: run test lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## make run: initialise the embedded SQLite database, apply the bundled example
+## campaigns on outbox channels and start the scheduler; files appear in $(BANTIN_HOME)/outbox.
+run: $(STAMP)
+	$(BIN)/bantin init
+	$(BIN)/bantin demo setup
+	$(BIN)/bantin run
+
+## make test: the whole suite (what .ci/run calls).
+test: $(STAMP)
+	$(BIN)/ruff check bantin tests benchmarks
+	$(BIN)/ruff format --check bantin tests benchmarks
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check bantin tests benchmarks
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format bantin tests benchmarks
+	$(BIN)/ruff check --fix bantin tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/materialise.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,5 @@
+"""`python -m bantin` runs the command line."""
+
+from bantin.cli import main
+
+main()

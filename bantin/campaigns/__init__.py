@@ -1,0 +1,1 @@
+"""Campaign files (YAML) -> validated specs -> publications."""

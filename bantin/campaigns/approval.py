@@ -1,0 +1,104 @@
+"""Approval: publications of `approval: required` campaigns wait for a person.
+
+A configurable lead time before they are due (default 24 h), they are rendered and put
+in `pending_approval`, so the reviewer approves the exact text that will go out. One
+still unapproved at its due time is not sent: dispatch records it `missed`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from jinja2 import TemplateError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bantin.campaigns.rendering import render_publication
+from bantin.channels import channel_class
+from bantin.models import Campaign, Channel, Publication
+from bantin.records import states
+
+log = logging.getLogger(__name__)
+
+
+def prepare_reviews(session: Session, now: datetime, lead: timedelta, actor: str = "bantin") -> int:
+    """Render the publications due within `lead` that need approval; returns how many."""
+    rows = session.execute(
+        select(Publication, Campaign.content_hash, Channel.url)
+        .join(Campaign, Campaign.id == Publication.campaign_id)
+        .join(Channel, Channel.name == Publication.channel_name)
+        .where(
+            Publication.status == "planned",
+            Publication.needs_approval.is_(True),
+            Publication.due_at > now,
+            Publication.due_at <= now + lead,
+            Campaign.status == "active",
+        )
+        .order_by(Publication.due_at)
+    ).all()
+    done = 0
+    for pub, campaign_hash, url in rows:
+        try:
+            rendered = render_publication(session, pub, channel_class(url).kind)
+        except TemplateError as exc:
+            log.error("publication %s cannot be rendered for review: %s", pub.id, exc)
+            continue
+        states.move(
+            session,
+            pub,
+            "pending_approval",
+            now,
+            actor,
+            "rendered for review",
+            title=rendered.title,
+            body=rendered.body,
+            content_hash=campaign_hash,
+        )
+        done += 1
+    return done
+
+
+def approve(session: Session, ids: Sequence[int], now: datetime, actor: str) -> list[int]:
+    """Approve publications awaiting review; returns the ids approved."""
+    return states.move_many(
+        session,
+        list(ids),
+        ("pending_approval",),
+        "approved",
+        now,
+        actor,
+        f"approved by {actor}",
+        approved_by=actor,
+        approved_at=now,
+    )
+
+
+def approve_campaign(
+    session: Session, campaign_id: str, until: datetime, now: datetime, actor: str
+) -> list[int]:
+    """Approve every publication of a campaign awaiting review and due before `until`."""
+    ids = session.execute(
+        select(Publication.id).where(
+            Publication.campaign_id == campaign_id,
+            Publication.status == "pending_approval",
+            Publication.due_at < until,
+        )
+    ).scalars()
+    return approve(session, list(ids), now, actor)
+
+
+def reject(
+    session: Session, ids: Sequence[int], reason: str, now: datetime, actor: str
+) -> list[int]:
+    """Reject: the publication is cancelled with the reviewer's reason on record."""
+    return states.move_many(
+        session,
+        list(ids),
+        ("pending_approval", "approved", "planned"),
+        "cancelled",
+        now,
+        actor,
+        f"rejected by {actor}: {reason}",
+    )

@@ -1,0 +1,97 @@
+"""Gather what a render needs from the database into plain values (`RenderInput`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bantin.campaigns.spec import CampaignSpec
+from bantin.content import vietnamese
+from bantin.content.render import Rendered, RenderInput, render
+from bantin.models import Agency, Campaign, Channel, Plan, Publication, Task, Unit
+
+
+def _agency(session: Session, code: str) -> dict[str, Any]:
+    a = session.get_one(Agency, code)
+    return {"code": a.code, "name": a.name, "name_en": a.name_en}
+
+
+def _task(session: Session, code: str) -> dict[str, Any]:
+    t = session.get_one(Task, code)
+    return {"code": t.code, "title": t.title, "group": t.group}
+
+
+def _plan(session: Session) -> dict[str, Any]:
+    p = session.execute(select(Plan)).scalars().first()
+    if p is None:
+        return {}
+    return {
+        "number": p.number,
+        "title": p.title,
+        "date": p.signed_on,
+        "date_text": vietnamese.format_date(p.signed_on),
+    }
+
+
+def _unit(session: Session, code: str | None) -> dict[str, Any] | None:
+    if code is None:
+        return None
+    u = session.get_one(Unit, code)
+    return {"code": u.code, "name": u.name, "kind": u.kind}
+
+
+def render_input(
+    session: Session,
+    spec: CampaignSpec,
+    templates: dict[str, str],
+    channel: Channel,
+    channel_kind: str,
+    unit_code: str | None,
+    due_at: datetime,
+) -> RenderInput:
+    campaign = {
+        "id": spec.id,
+        "title": spec.title,
+        "kind": spec.kind,
+        "priority": spec.priority,
+        "vars": spec.vars,
+        "slot_minutes": spec.slot_minutes,
+    }
+    return RenderInput(
+        campaign=campaign,
+        templates=templates,
+        template_name=spec.template_for(channel.name, channel_kind),
+        channel={"name": channel.name, "kind": channel_kind},
+        unit=_unit(session, unit_code),
+        agency=_agency(session, spec.agency),
+        task=_task(session, spec.task),
+        plan=_plan(session),
+        due_at=due_at,
+        timezone=spec.tz,
+    )
+
+
+@lru_cache(maxsize=64)
+def _spec(campaign_id: str, content_hash: str, spec_json: str) -> CampaignSpec:
+    return CampaignSpec.model_validate_json(spec_json)
+
+
+def campaign_spec(campaign: Campaign) -> CampaignSpec:
+    import json
+
+    return _spec(campaign.id, campaign.content_hash, json.dumps(campaign.spec))
+
+
+def render_publication(session: Session, pub: Publication, channel_kind: str) -> Rendered:
+    """Render a stored publication exactly as dispatch will send it."""
+    campaign = session.get_one(Campaign, pub.campaign_id)
+    channel = session.get_one(Channel, pub.channel_name)
+    spec = campaign_spec(campaign)
+    inp = render_input(
+        session, spec, campaign.templates, channel, channel_kind, pub.unit_code, pub.due_at
+    )
+    return render(inp)

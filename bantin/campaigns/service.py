@@ -1,0 +1,142 @@
+"""Campaign operations behind the CLI: apply, list, pause, resume, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bantin.campaigns.errors import CampaignError, CampaignIssue
+from bantin.campaigns.materialise import MaterialiseResult, materialise, upsert_campaign
+from bantin.campaigns.validate import ValidatedCampaign, validate_file
+from bantin.models import Campaign, Publication
+from bantin.records import audit, states
+
+
+class CampaignNotFound(KeyError):
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__(campaign_id)
+        self.campaign_id = campaign_id
+
+    def __str__(self) -> str:
+        return f"no campaign with id {self.campaign_id!r} (see `bantin campaign list`)"
+
+
+def validate_files(
+    session: Session, paths: Sequence[Path], home: Path | None = None
+) -> list[ValidatedCampaign]:
+    """Validate every file; raise one CampaignError with all problems of all files."""
+    issues: list[CampaignIssue] = []
+    validated: list[ValidatedCampaign] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        try:
+            v = validate_file(session, path, home=home)
+        except CampaignError as exc:
+            issues.extend(exc.issues)
+            continue
+        if v.spec.id in seen:
+            issues.append(
+                CampaignIssue(
+                    str(path),
+                    None,
+                    "id",
+                    f"campaign id {v.spec.id!r} is also used by {seen[v.spec.id]}",
+                )
+            )
+        seen[v.spec.id] = str(path)
+        validated.append(v)
+    if issues:
+        raise CampaignError(issues)
+    return validated
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    campaign: str
+    action: str  # created | updated | unchanged
+    materialised: MaterialiseResult
+
+
+def apply_files(
+    session: Session,
+    paths: Sequence[Path],
+    now: datetime,
+    horizon: timedelta,
+    actor: str,
+    home: Path | None = None,
+) -> list[ApplyResult]:
+    """Validate all files first (nothing is written if any fails), then upsert and materialise."""
+    validated = validate_files(session, paths, home)
+    results = []
+    for v in validated:
+        campaign, action = upsert_campaign(session, v, now, actor)
+        results.append(
+            ApplyResult(campaign.id, action, materialise(session, campaign, now, horizon, actor))
+        )
+    return results
+
+
+def get(session: Session, campaign_id: str) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise CampaignNotFound(campaign_id)
+    return campaign
+
+
+def counts_by_status(session: Session, campaign_id: str) -> dict[str, int]:
+    rows = session.execute(
+        select(Publication.status, func.count())
+        .where(Publication.campaign_id == campaign_id)
+        .group_by(Publication.status)
+    ).all()
+    return {status: n for status, n in rows}
+
+
+def list_campaigns(session: Session) -> list[Campaign]:
+    return list(session.execute(select(Campaign).order_by(Campaign.id)).scalars())
+
+
+def set_status(
+    session: Session,
+    campaign_id: str,
+    status: str,
+    now: datetime,
+    actor: str,
+    reason: str | None = None,
+) -> int:
+    """Pause, resume or cancel. Cancelling also cancels every future unsent publication."""
+    campaign = get(session, campaign_id)
+    if campaign.status == "cancelled" and status != "cancelled":
+        raise ValueError(f"campaign {campaign_id} is cancelled; apply it under a new id to restart")
+    previous = campaign.status
+    campaign.status = status
+    campaign.updated_at = now
+    action = {"active": "resumed", "paused": "paused", "cancelled": "cancelled"}[status]
+    data = {"from": previous, "reason": reason} if reason else {"from": previous}
+    audit.append(session, now, actor, f"campaign.{action}", "campaign", campaign_id, data)
+    if status != "cancelled":
+        return 0
+    ids = list(
+        session.execute(
+            select(Publication.id).where(
+                Publication.campaign_id == campaign_id,
+                Publication.status.in_((*states.UNSENT, "retry_wait")),
+            )
+        ).scalars()
+    )
+    return len(
+        states.move_many(
+            session,
+            ids,
+            (*states.UNSENT, "retry_wait"),
+            "cancelled",
+            now,
+            actor,
+            reason or "campaign cancelled",
+        )
+    )

@@ -1,0 +1,245 @@
+"""Validate a campaign file completely, against the schema and the database.
+
+Every problem is collected before anything is written, each naming file, line and
+field, e.g. `campaigns/x.yaml:12: schedule[0].cron: invalid cron expression '61 * * * *'`.
+A template that does not compile or refers to a missing variable fails here, at review,
+because a sample is rendered for every (channel, unit kind) pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError, TemplateSyntaxError
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bantin.campaigns.errors import CampaignError, CampaignIssue, field_path
+from bantin.campaigns.occurrences import occurrences, period_bounds
+from bantin.campaigns.rendering import render_input
+from bantin.campaigns.spec import CampaignSpec
+from bantin.campaigns.yamlsource import LocatedYAML, YAMLSyntax, load_located
+from bantin.channels import open_channel
+from bantin.channels.base import ConfigError
+from bantin.content.render import render
+from bantin.content.sandbox import referenced
+from bantin.models import Agency, Channel, Task, Unit, UnitGroup, UnitGroupMember
+from bantin.plan.loader import DATA
+
+BUNDLED_TEMPLATES = DATA / "templates"
+
+
+@dataclass
+class ValidatedCampaign:
+    spec: CampaignSpec
+    source_path: str
+    templates: dict[str, str]
+    content_hash: str
+    unit_codes: list[str | None]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _message(err: dict[str, Any]) -> str:
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        return "unknown field (check its spelling in docs/campaigns.md)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    return msg
+
+
+class _Collector:
+    def __init__(self, display: str, located: LocatedYAML | None) -> None:
+        self.display = display
+        self.located = located
+        self.issues: list[CampaignIssue] = []
+
+    def add(self, loc: tuple[str | int, ...], message: str) -> None:
+        line = self.located.line_of(loc) if self.located else None
+        self.issues.append(CampaignIssue(self.display, line, field_path(loc) or None, message))
+
+
+def _resolve_template(name: str, campaign_dir: Path) -> Path | None:
+    for base in (campaign_dir, BUNDLED_TEMPLATES):
+        candidate = (base / name).resolve()
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _load_templates(
+    names: dict[tuple[str | int, ...], str], campaign_dir: Path, c: _Collector
+) -> dict[str, str]:
+    """Read each named template and everything it includes, keyed by the name used."""
+    sources: dict[str, str] = {}
+    pending = [(loc, n) for loc, n in names.items()]
+    while pending:
+        loc, name = pending.pop()
+        if name in sources:
+            continue
+        path = _resolve_template(name, campaign_dir)
+        if path is None:
+            c.add(loc, f"template {name!r} not found next to the campaign file or in the bundle")
+            continue
+        text = path.read_text(encoding="utf-8")
+        sources[name] = text
+        try:
+            from bantin.content.sandbox import make_environment
+
+            make_environment({name: text}).parse(text)
+        except TemplateSyntaxError as exc:
+            c.add(loc, f"{name}:{exc.lineno}: template syntax error: {exc.message}")
+            continue
+        pending.extend((loc, ref) for ref in referenced(text))
+    return sources
+
+
+def _check_references(session: Session, data: dict[str, Any], c: _Collector) -> list[str | None]:
+    """Task, agency, channels and targets must exist; returns the target unit codes."""
+    task = data.get("task")
+    if task is not None and session.get(Task, str(task)) is None:
+        known = ", ".join(session.execute(select(Task.code)).scalars())
+        c.add(("task",), f"unknown task {str(task)!r} (the plan has {known})")
+    agency_code = data.get("agency")
+    agency = session.get(Agency, str(agency_code)) if agency_code is not None else None
+    if agency_code is not None and agency is None:
+        c.add(("agency",), f"unknown agency {agency_code!r} (see `bantin agencies list`)")
+    for i, name in enumerate(data.get("channels") or []):
+        ch = session.get(Channel, str(name))
+        if ch is None:
+            c.add(("channels", i), f"unknown channel {name!r} (add it with `bantin channel add`)")
+        elif agency is not None and ch.agency_code != agency.code:
+            c.add(
+                ("channels", i),
+                f"channel {name!r} belongs to agency {ch.agency_code}, not {agency.code}",
+            )
+    targets = data.get("targets")
+    if targets is None:
+        return [None]
+    if targets == "all":
+        return list(session.execute(select(Unit.code).order_by(Unit.sort_key)).scalars())
+    if isinstance(targets, str) and targets.startswith("group:"):
+        group = targets.removeprefix("group:")
+        if session.get(UnitGroup, group) is None:
+            c.add(("targets",), f"unknown unit group {group!r} (see `bantin units groups`)")
+            return []
+        return list(
+            session.execute(
+                select(UnitGroupMember.unit_code)
+                .join(Unit, Unit.code == UnitGroupMember.unit_code)
+                .where(UnitGroupMember.group_name == group)
+                .order_by(Unit.sort_key)
+            ).scalars()
+        )
+    codes: list[str | None] = []
+    if isinstance(targets, list):
+        known = set(
+            session.execute(
+                select(Unit.code).where(Unit.code.in_([str(t) for t in targets]))
+            ).scalars()
+        )
+        for i, code in enumerate(targets):
+            if str(code) not in known:
+                c.add(("targets", i), f"unknown unit {str(code)!r} (see `bantin units list`)")
+            elif str(code) not in codes:
+                codes.append(str(code))
+    return codes
+
+
+def _check_agency_period(session: Session, spec: CampaignSpec, c: _Collector) -> None:
+    agency = session.get(Agency, spec.agency)
+    if agency and agency.valid_to and spec.period.end > agency.valid_to:
+        successor = f"; its successor is {agency.successor_code}" if agency.successor_code else ""
+        c.add(
+            ("agency",), f"agency {agency.code} ceased on {agency.valid_to.isoformat()}{successor}"
+        )
+
+
+def content_hash(spec: CampaignSpec, templates: dict[str, str]) -> str:
+    payload = json.dumps(
+        [spec.model_dump(mode="json", by_alias=True), sorted(templates.items())],
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _sample_renders(
+    session: Session, v: ValidatedCampaign, c: _Collector, home: Path | None
+) -> None:
+    spec = v.spec
+    start, end = period_bounds(spec)
+    first = occurrences(spec, start, min(end, start + timedelta(days=400)))
+    due = first[0] if first else start
+    kinds: dict[str | None, str | None] = {}
+    for code in v.unit_codes:
+        kind = session.get(Unit, code).kind if code else None
+        kinds.setdefault(kind, code)
+    for ci, ch_name in enumerate(spec.channels):
+        ch = session.get(Channel, ch_name)
+        if ch is None:
+            continue
+        try:
+            channel = open_channel(ch.name, ch.url, home)
+        except ConfigError as exc:
+            c.add(("channels", ci), str(exc))
+            continue
+        for kind, code in kinds.items():
+            inp = render_input(session, spec, v.templates, ch, channel.kind, code, due)
+            try:
+                render(inp)
+            except TemplateError as exc:
+                where = f"channel {ch_name}" + (f", unit kind {kind}" if kind else "")
+                c.add(
+                    ("template",),
+                    f"{type(exc).__name__}: {exc.message} (sample render for {where})",
+                )
+
+
+def validate_file(
+    session: Session, path: Path, *, home: Path | None = None, display: str | None = None
+) -> ValidatedCampaign:
+    """Validate one campaign file; raise CampaignError listing every problem."""
+    shown = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CampaignError([CampaignIssue(shown, None, None, f"cannot read file: {exc}")]) from exc
+    try:
+        located = load_located(text)
+    except YAMLSyntax as exc:
+        raise CampaignError([CampaignIssue(shown, exc.line, None, exc.message)]) from exc
+    c = _Collector(shown, located)
+    data = located.data
+    if not isinstance(data, dict):
+        c.add((), "a campaign file must be a YAML mapping (key: value lines)")
+        raise CampaignError(c.issues)
+    spec: CampaignSpec | None = None
+    try:
+        spec = CampaignSpec.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            c.add(tuple(err["loc"]), _message(err))
+    unit_codes = _check_references(session, data, c)
+    template = data.get("template")
+    names: dict[tuple[str | int, ...], str] = {}
+    if isinstance(template, str):
+        names[("template",)] = template
+    elif isinstance(template, dict):
+        names.update({("template", k): str(v) for k, v in template.items()})
+    templates = _load_templates(names, path.parent, c)
+    if spec is not None:
+        _check_agency_period(session, spec, c)
+    if c.issues or spec is None:
+        raise CampaignError(c.issues)
+    v = ValidatedCampaign(spec, str(path), templates, content_hash(spec, templates), unit_codes)
+    _sample_renders(session, v, c, home)
+    if c.issues:
+        raise CampaignError(c.issues)
+    return v

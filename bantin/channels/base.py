@@ -1,0 +1,127 @@
+"""The channel contract, on one screen.
+
+A channel turns a `Rendered` publication into an output somewhere else and returns a
+`Receipt`, or raises one of the typed errors below so dispatch knows whether to retry,
+wait, stop, or ask a person. Channels are configured by URL (the Apprise idea):
+`url(privacy=True)` must never print a secret.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qsl, urlsplit
+
+from bantin.content.render import Rendered
+
+
+@dataclass(frozen=True)
+class Receipt:
+    external_id: str | None = None
+    url: str | None = None
+    http_status: int | None = None
+
+
+class ChannelError(Exception):
+    """Base of every delivery error; `http_status` is kept for the attempt record."""
+
+    def __init__(self, message: str, *, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+class RetryableError(ChannelError):
+    """A passing failure (timeout, 5xx): try again, no sooner than `retry_after` seconds."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, http_status: int | None = None
+    ) -> None:
+        super().__init__(message, http_status=http_status)
+        self.retry_after = retry_after
+
+
+class RateLimited(RetryableError):
+    """The provider asked us to slow down."""
+
+
+class PermanentError(ChannelError):
+    """This publication can never succeed as it is (rejected content, 4xx)."""
+
+
+class AuthError(PermanentError):
+    """The credentials are wrong, expired or revoked: the channel is broken until fixed."""
+
+
+class ConfigError(ValueError):
+    """A channel URL that cannot work; raised when the channel is added, not at send time."""
+
+
+SENSITIVE_PARAMS = frozenset({"token", "secret", "password", "app_password", "key", "access_token"})
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '30m', '6h', '2d' -> timedelta."""
+    units = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+    text = text.strip()
+    if not text or text[-1] not in units or not text[:-1].replace(".", "", 1).isdigit():
+        raise ConfigError(f"invalid duration {text!r}: use e.g. 90s, 30m, 6h, 2d")
+    return timedelta(**{units[text[-1]]: float(text[:-1])})
+
+
+class Channel(ABC):
+    """Base class: parses the URL, holds the shared rules; subclasses only deliver."""
+
+    schemes: ClassVar[tuple[str, ...]]
+    kind: ClassVar[str]
+    #: How late an output may still go out before it is recorded `missed` instead.
+    lateness_budget: ClassVar[timedelta] = timedelta(hours=6)
+    #: True when sending the same idempotency key twice cannot make a second output,
+    #: so a send interrupted by a crash can simply be sent again.
+    dedupes: ClassVar[bool] = False
+
+    def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
+        self.name = name
+        self.home = home or Path.cwd()
+        self.raw_url = url
+        parts = urlsplit(url)
+        if parts.scheme not in self.schemes:
+            raise ConfigError(f"{name}: expected a {self.schemes[0]}:// URL")
+        self.parts = parts
+        self.params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if parts.password:
+            raise ConfigError(
+                f"{name}: put no password in the URL; use a secret reference (env:VAR)"
+            )
+        for key, value in self.params.items():
+            if key in SENSITIVE_PARAMS and not value.startswith(("env:", "secret:")):
+                raise ConfigError(
+                    f"{name}: parameter {key!r} must be a secret reference such as env:VAR, "
+                    "never the secret itself"
+                )
+        late = self.params.pop("late", None)
+        self.budget = parse_duration(late) if late else self.lateness_budget
+
+    def url(self, privacy: bool = True) -> str:
+        """The configuration URL; with privacy, secret references are masked too."""
+        if not privacy:
+            return self.raw_url
+        parts = self.parts
+        query = "&".join(
+            f"{k}={'***' if k in SENSITIVE_PARAMS else v}"
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        )
+        return parts._replace(query=query).geturl()
+
+    @abstractmethod
+    def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
+        """Deliver once; raise a ChannelError subclass on failure."""
+
+    def reconcile(self, rendered: Rendered, idempotency_key: str) -> Receipt | None:
+        """After a crash: did this publication already go out? None when unknown."""
+        return None
+
+    def close(self) -> None:  # noqa: B027 (optional hook; most channels hold nothing)
+        """Release connections."""

@@ -1,0 +1,80 @@
+"""Outbox: each publication written atomically as a text file, for an offline hand-over.
+
+`outbox:///var/lib/bantin/outbox` (absolute) or `outbox://outbox/baovl` (relative to
+BANTIN_HOME). The file name is derived from the publication itself, so writing it twice
+is harmless: a resend after a crash finds the file and returns the same receipt.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from bantin.channels.base import Channel, ConfigError, Receipt, RetryableError
+from bantin.content import vietnamese
+from bantin.content.render import Rendered
+
+
+class OutboxChannel(Channel):
+    schemes = ("outbox",)
+    kind = "outbox"
+    lateness_budget = timedelta(days=1)
+    dedupes = True
+
+    def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
+        super().__init__(name, url, home=home)
+        raw = (self.parts.netloc + self.parts.path).strip()
+        if not raw:
+            raise ConfigError(f"{name}: outbox URL needs a folder, e.g. outbox:///srv/outbox")
+        folder = Path(self.parts.path) if not self.parts.netloc else Path(raw)
+        self.folder = folder if folder.is_absolute() else self.home / folder
+
+    def path_for(self, rendered: Rendered, idempotency_key: str) -> Path:
+        local = rendered.due_local
+        who = rendered.unit_code or "trang"
+        name = f"{local:%H%M}-{rendered.campaign_id}-{who}-{idempotency_key[:10]}.txt"
+        return self.folder / f"{local:%Y-%m-%d}" / name
+
+    def _text(self, rendered: Rendered, idempotency_key: str) -> str:
+        local = rendered.due_local
+        header = [
+            f"Tiêu đề: {rendered.title}",
+            f"Chiến dịch: {rendered.campaign_id}",
+            f"Nhiệm vụ: {rendered.task_code}",
+            f"Cơ quan: {rendered.agency_code}",
+        ]
+        if rendered.unit_code:
+            header.append(f"Đơn vị: {rendered.unit_name} ({rendered.unit_code})")
+        header += [
+            f"Kênh: {rendered.channel}",
+            f"Thời điểm: {vietnamese.format_time(local.time())}, "
+            f"{vietnamese.format_date(local.date())}",
+            f"Mức ưu tiên: {rendered.priority}",
+            f"Mã: {idempotency_key}",
+        ]
+        return "\n".join(header) + "\n\n" + rendered.body + "\n"
+
+    def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
+        target = self.path_for(rendered, idempotency_key)
+        if target.exists():
+            return self._receipt(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(self._text(rendered, idempotency_key))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)  # atomic: readers never see half a file
+        except OSError as exc:
+            raise RetryableError(f"cannot write to outbox {self.folder}: {exc.strerror}") from exc
+        return self._receipt(target)
+
+    def reconcile(self, rendered: Rendered, idempotency_key: str) -> Receipt | None:
+        target = self.path_for(rendered, idempotency_key)
+        return self._receipt(target) if target.exists() else None
+
+    def _receipt(self, target: Path) -> Receipt:
+        return Receipt(external_id=str(target.relative_to(self.folder)), url=target.as_uri())

@@ -1,0 +1,87 @@
+"""Channel configuration rows: add, update, list. URLs hold secret references only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bantin.channels import open_channel
+from bantin.channels.base import ConfigError
+from bantin.models import Agency, Channel
+from bantin.records import audit
+
+
+def add_channel(
+    session: Session,
+    name: str,
+    url: str,
+    agency: str,
+    now: datetime,
+    actor: str,
+    *,
+    replace: bool = False,
+    home: Path | None = None,
+) -> tuple[Channel, str]:
+    """Validate the URL by opening it, then store it; returns the row and what happened."""
+    if not name or not name.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"invalid channel name {name!r}: use letters, digits, - and _")
+    if session.get(Agency, agency) is None:
+        raise ConfigError(f"unknown agency {agency!r} (see `bantin agencies list`)")
+    channel = open_channel(name, url, home)
+    existing = session.get(Channel, name)
+    if existing is not None:
+        if existing.url == url and existing.agency_code == agency:
+            return existing, "unchanged"
+        if not replace:
+            raise ConfigError(f"channel {name!r} exists; use --replace to change it")
+        existing.url, existing.agency_code, existing.kind = url, agency, channel.kind
+        existing.status, existing.status_reason = "ok", None
+        audit.append(
+            session,
+            now,
+            actor,
+            "channel.updated",
+            "channel",
+            name,
+            {"url": channel.url(privacy=True), "agency": agency},
+        )
+        return existing, "updated"
+    row = Channel(
+        name=name, agency_code=agency, kind=channel.kind, url=url, status="ok", created_at=now
+    )
+    session.add(row)
+    audit.append(
+        session,
+        now,
+        actor,
+        "channel.added",
+        "channel",
+        name,
+        {"url": channel.url(privacy=True), "agency": agency},
+    )
+    return row, "added"
+
+
+def describe(row: Channel, home: Path | None = None) -> dict[str, Any]:
+    try:
+        shown = open_channel(row.name, row.url, home).url(privacy=True)
+    except ConfigError as exc:
+        shown = f"(invalid: {exc})"
+    return {
+        "name": row.name,
+        "kind": row.kind,
+        "agency": row.agency_code,
+        "url": shown,
+        "status": row.status,
+        "reason": row.status_reason,
+    }
+
+
+def list_channels(session: Session, home: Path | None = None) -> list[dict[str, Any]]:
+    return [
+        describe(r, home) for r in session.execute(select(Channel).order_by(Channel.name)).scalars()
+    ]

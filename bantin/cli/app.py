@@ -1,0 +1,168 @@
+"""The command group, shared options, output helpers and the one place errors are turned
+into messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from functools import cached_property
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from bantin.campaigns.errors import CampaignError
+from bantin.campaigns.service import CampaignNotFound
+from bantin.channels.base import ConfigError
+from bantin.clock import Clock, FixedClock, SystemClock
+from bantin.config import Settings, load_settings
+from bantin.db import Database
+from bantin.records.audit import current_actor
+from bantin.records.states import IllegalTransition
+from bantin.runlock import AlreadyRunning
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App:
+    """What every command needs, built once in the group callback (`ctx.obj`)."""
+
+    def __init__(self, db_url: str | None, verbose: bool) -> None:
+        self.settings: Settings = load_settings(db_url)
+        self.verbose = verbose
+
+    @cached_property
+    def db(self) -> Database:
+        return Database(self.settings.db_url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.db.session() as s:
+            yield s
+
+    def clock(self, now: str | None) -> Clock:
+        return FixedClock(parse_when(now, self.settings)) if now else SystemClock()
+
+
+def parse_when(text: str, settings: Settings, *, end_of_day: bool = False) -> datetime:
+    """ISO date or datetime; without an offset it is local time (Asia/Ho_Chi_Minh)."""
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            value = datetime.combine(d, time.max if end_of_day else time.min)
+        else:
+            value = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an ISO date or datetime (2026-12-01T05:30)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=settings.timezone)
+    return value.astimezone(UTC)
+
+
+class BantinGroup(click.Group):
+    """Turns library errors into one clear sentence and the right exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CampaignError as exc:
+            for issue in exc.issues:
+                click.echo(str(issue), err=True)
+            n = len(exc.issues)
+            click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was changed.", err=True)
+            ctx.exit(1)
+        except (ConfigError, CampaignNotFound, AlreadyRunning, IllegalTransition) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=BantinGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", "db_url", envvar="BANTIN_DB", help="SQLAlchemy URL (default: SQLite in BANTIN_HOME)."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+@click.version_option(package_name="bantin")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None, verbose: bool) -> None:
+    """bantin: schedule and publish the communication campaigns of a provincial
+    digital-transformation plan, and keep the records the DIC audits.
+
+    \b
+    Example:
+      bantin init
+      bantin campaign apply bantin/data/campaigns/*.yaml
+      bantin schedule --from 2026-12-01 --to 2026-12-02
+      bantin run
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    ctx.obj = App(db_url, verbose)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def actor_option(f: F) -> F:
+    return click.option("--actor", default=None, help="Who does this (default: the OS user).")(f)
+
+
+def now_option(f: F) -> F:
+    return click.option(
+        "--now",
+        default=None,
+        metavar="ISO",
+        help="Pretend it is this time (local unless an offset is given).",
+    )(f)
+
+
+def output_options(f: F) -> F:
+    f = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")(f)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(f)
+
+
+def resolve_actor(actor: str | None) -> str:
+    return actor or current_actor()
+
+
+def emit(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    *,
+    as_json: bool = False,
+    as_csv: bool = False,
+    title: str | None = None,
+) -> None:
+    """Print rows as a table, JSON or CSV (the same data in every form)."""
+    if as_json:
+        click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+        return
+    if as_csv:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    table = Table(title=title, show_lines=False)
+    for c in columns:
+        table.add_column(c)
+    for row in rows:
+        table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
+    Console(soft_wrap=True).print(table)
+
+
+def main() -> None:
+    cli(prog_name="bantin")

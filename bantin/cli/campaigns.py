@@ -1,0 +1,313 @@
+"""`bantin campaign …`, `bantin render`, `bantin approve`, `bantin reject`."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from bantin.campaigns import approval, service
+from bantin.campaigns.rendering import campaign_spec, render_input
+from bantin.channels import open_channel
+from bantin.cli.app import (
+    App,
+    actor_option,
+    cli,
+    emit,
+    now_option,
+    output_options,
+    parse_when,
+    pass_app,
+    resolve_actor,
+)
+from bantin.content.render import render as render_content
+from bantin.models import Channel, Unit
+
+FILES = click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path)
+)
+
+
+@cli.group()
+def campaign() -> None:
+    """Campaign files: validate, apply, inspect, pause, resume, cancel."""
+
+
+@campaign.command("validate")
+@FILES
+@pass_app
+def campaign_validate(app: App, files: tuple[Path, ...]) -> None:
+    """Check campaign files against the schema, the plan, the channels and the templates.
+
+    Every problem is listed as FILE:LINE: FIELD: MESSAGE; exit code 1 if any.
+    A sample of every (channel, unit kind) pair is rendered, so a template error shows
+    up at review, not at 05:30.
+
+    \b
+    Example:
+      bantin campaign validate campaigns/*.yaml
+    """
+    with app.session() as s:
+        validated = service.validate_files(s, list(files), app.settings.home)
+        s.rollback()
+    for v in validated:
+        click.echo(
+            f"{v.source_path}: ok ({v.spec.id}, {len(v.spec.channels)} channel(s), "
+            f"{len([u for u in v.unit_codes if u])} unit(s))"
+        )
+
+
+@campaign.command("apply")
+@FILES
+@click.option("--horizon", type=int, default=None, help="Days ahead to materialise (default 35).")
+@now_option
+@actor_option
+@pass_app
+def campaign_apply(
+    app: App, files: tuple[Path, ...], horizon: int | None, now: str | None, actor: str | None
+) -> None:
+    """Validate, then create or update campaigns and write their publications.
+
+    Nothing is written unless every file is valid. Applying an unchanged file changes
+    nothing; a changed file cancels future unsent publications that no longer match.
+
+    \b
+    Example:
+      bantin campaign apply bantin/data/campaigns/*.yaml
+    """
+    at = app.clock(now).now()
+    days = horizon if horizon is not None else app.settings.horizon_days
+    with app.session() as s:
+        results = service.apply_files(
+            s, list(files), at, timedelta(days=days), resolve_actor(actor), app.settings.home
+        )
+    for r in results:
+        m = r.materialised
+        click.echo(
+            f"{r.campaign}: {r.action}; {m.added} new, {m.cancelled} cancelled, "
+            f"{m.revived} restored, {m.reset} to re-approve (to {days} days ahead)"
+        )
+
+
+@campaign.command("list")
+@output_options
+@pass_app
+def campaign_list(app: App, as_json: bool, as_csv: bool) -> None:
+    """List campaigns with their state and publication counts."""
+    with app.session() as s:
+        rows = []
+        for c in service.list_campaigns(s):
+            counts = service.counts_by_status(s, c.id)
+            rows.append(
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "task": c.task_code,
+                    "agency": c.agency_code,
+                    "status": c.status,
+                    "approval": c.approval,
+                    "planned": sum(
+                        counts.get(k, 0) for k in ("planned", "pending_approval", "approved")
+                    ),
+                    "published": counts.get("published", 0),
+                    "counts": counts,
+                }
+            )
+    emit(
+        rows,
+        ["id", "task", "agency", "status", "planned", "published", "title"],
+        as_json=as_json,
+        as_csv=as_csv,
+    )
+
+
+@campaign.command("show")
+@click.argument("campaign_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def campaign_show(app: App, campaign_id: str, as_json: bool) -> None:
+    """Show one campaign: its spec, state and publication counts."""
+    with app.session() as s:
+        c = service.get(s, campaign_id)
+        doc = {
+            "id": c.id,
+            "title": c.title,
+            "status": c.status,
+            "task": c.task_code,
+            "agency": c.agency_code,
+            "kind": c.kind,
+            "approval": c.approval,
+            "priority": c.priority,
+            "source": c.source_path,
+            "content_hash": c.content_hash,
+            "materialised_until": c.materialised_until.isoformat()
+            if c.materialised_until
+            else None,
+            "counts": service.counts_by_status(s, c.id),
+            "spec": c.spec,
+        }
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    for key in (
+        "id",
+        "title",
+        "status",
+        "task",
+        "agency",
+        "kind",
+        "approval",
+        "priority",
+        "source",
+        "materialised_until",
+    ):
+        click.echo(f"{key:>18}: {doc[key]}")
+    click.echo(
+        f"{'publications':>18}: " + ", ".join(f"{k} {v}" for k, v in sorted(doc["counts"].items()))
+    )
+
+
+def _set_status(
+    app: App, campaign_id: str, status: str, actor: str | None, reason: str | None, now: str | None
+) -> int:
+    with app.session() as s:
+        return service.set_status(
+            s, campaign_id, status, app.clock(now).now(), resolve_actor(actor), reason
+        )
+
+
+@campaign.command("pause")
+@click.argument("campaign_id")
+@actor_option
+@now_option
+@pass_app
+def campaign_pause(app: App, campaign_id: str, actor: str | None, now: str | None) -> None:
+    """Stop dispatching a campaign; its publications wait (and go late or missed)."""
+    _set_status(app, campaign_id, "paused", actor, None, now)
+    click.echo(f"{campaign_id}: paused")
+
+
+@campaign.command("resume")
+@click.argument("campaign_id")
+@actor_option
+@now_option
+@pass_app
+def campaign_resume(app: App, campaign_id: str, actor: str | None, now: str | None) -> None:
+    """Resume a paused campaign."""
+    _set_status(app, campaign_id, "active", actor, None, now)
+    click.echo(f"{campaign_id}: active")
+
+
+@campaign.command("cancel")
+@click.argument("campaign_id")
+@click.option("--reason", default=None, help="Why, for the record.")
+@actor_option
+@now_option
+@pass_app
+def campaign_cancel(
+    app: App, campaign_id: str, reason: str | None, actor: str | None, now: str | None
+) -> None:
+    """Cancel a campaign and every publication of it not yet sent."""
+    n = _set_status(app, campaign_id, "cancelled", actor, reason, now)
+    click.echo(f"{campaign_id}: cancelled ({n} publications cancelled)")
+
+
+@cli.command("render")
+@click.argument("campaign_id")
+@click.option("--at", "at", required=True, metavar="ISO", help="Due time to render for.")
+@click.option("--unit", default=None, help="Unit code (default: the first target).")
+@click.option("--channel", "channel_name", default=None, help="Channel (default: the first).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def render_cmd(
+    app: App, campaign_id: str, at: str, unit: str | None, channel_name: str | None, as_json: bool
+) -> None:
+    """Preview what a campaign publishes at a given time.
+
+    \b
+    Example:
+      bantin render loa-cds --at 2026-12-01T05:30 --unit 29641
+    """
+    from bantin.campaigns.materialise import target_units
+
+    due = parse_when(at, app.settings)
+    with app.session() as s:
+        spec = campaign_spec(service.get(s, campaign_id))
+        campaign = service.get(s, campaign_id)
+        name = channel_name or spec.channels[0]
+        if name not in spec.channels:
+            raise click.ClickException(f"{campaign_id} does not publish on channel {name!r}")
+        row = s.get_one(Channel, name)
+        kind = open_channel(row.name, row.url, app.settings.home).kind
+        units = target_units(s, spec)
+        code = unit or units[0]
+        if code is not None and s.get(Unit, code) is None:
+            raise click.ClickException(f"unknown unit {code!r}")
+        rendered = render_content(render_input(s, spec, campaign.templates, row, kind, code, due))
+    if as_json:
+        click.echo(json.dumps(rendered.as_dict(), ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(f"# {rendered.title}\n")
+    click.echo(rendered.body)
+
+
+@cli.command("approve")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--campaign", "campaign_id", default=None, help="Approve all of this campaign…")
+@click.option("--until", default=None, metavar="DATE", help="…due before the end of this date.")
+@actor_option
+@now_option
+@pass_app
+def approve_cmd(
+    app: App,
+    ids: tuple[int, ...],
+    campaign_id: str | None,
+    until: str | None,
+    actor: str | None,
+    now: str | None,
+) -> None:
+    """Approve publications awaiting review (see `bantin schedule --status pending_approval`).
+
+    \b
+    Example:
+      bantin approve 101 102
+      bantin approve --campaign chuyen-muc-cds --until 2026-12-07
+    """
+    who, at = resolve_actor(actor), app.clock(now).now()
+    with app.session() as s:
+        if campaign_id:
+            if not until:
+                raise click.UsageError("--campaign needs --until DATE")
+            service.get(s, campaign_id)
+            done = approval.approve_campaign(
+                s, campaign_id, parse_when(until, app.settings, end_of_day=True), at, who
+            )
+        elif ids:
+            done = approval.approve(s, ids, at, who)
+        else:
+            raise click.UsageError("give publication ids, or --campaign ID --until DATE")
+    missing = sorted(set(ids) - set(done))
+    click.echo(f"approved {len(done)} publication(s) as {who}")
+    if missing:
+        raise click.ClickException(f"not awaiting approval: {', '.join(map(str, missing))}")
+
+
+@cli.command("reject")
+@click.argument("ids", nargs=-1, type=int, required=True)
+@click.option("--reason", required=True, help="Why; recorded with the publication.")
+@actor_option
+@now_option
+@pass_app
+def reject_cmd(
+    app: App, ids: tuple[int, ...], reason: str, actor: str | None, now: str | None
+) -> None:
+    """Reject publications: they are cancelled with your reason on record."""
+    who = resolve_actor(actor)
+    with app.session() as s:
+        done = approval.reject(s, ids, reason, app.clock(now).now(), who)
+    click.echo(f"rejected {len(done)} publication(s) as {who}")
+    missing = sorted(set(ids) - set(done))
+    if missing:
+        raise click.ClickException(f"not awaiting approval: {', '.join(map(str, missing))}")

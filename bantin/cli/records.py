@@ -1,0 +1,172 @@
+"""`bantin records`, `bantin records summary`, `bantin schedule`, `bantin audit verify`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from bantin.cli.app import App, cli, emit, output_options, parse_when, pass_app
+from bantin.records import audit
+from bantin.records.query import GROUP_COLUMNS, Filters, list_publications, summary
+from bantin.records.states import ALLOWED
+
+RECORD_COLUMNS = [
+    "id",
+    "due_local",
+    "campaign",
+    "channel",
+    "unit_name",
+    "status",
+    "reason",
+    "attempts",
+]
+
+
+def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed(
+        [
+            click.option("--agency", default=None, help="Agency code."),
+            click.option("--task", default=None, help="Plan task, e.g. 1.3."),
+            click.option("--channel", default=None, help="Channel name."),
+            click.option("--unit", default=None, help="Unit code."),
+            click.option("--campaign", default=None, help="Campaign id."),
+            click.option(
+                "--status",
+                multiple=True,
+                type=click.Choice(sorted(ALLOWED)),
+                help="State (repeatable).",
+            ),
+            click.option(
+                "--from", "start", default=None, metavar="DATE", help="Due at or after (local)."
+            ),
+            click.option(
+                "--to", "end", default=None, metavar="DATE", help="Due up to the end of (local)."
+            ),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+def _filters(app: App, **kw: Any) -> Filters:
+    start = parse_when(kw.pop("start"), app.settings) if kw.get("start") else None
+    end = parse_when(kw.pop("end"), app.settings, end_of_day=True) if kw.get("end") else None
+    kw.pop("start", None)
+    kw.pop("end", None)
+    return Filters(start=start, end=end, **kw)
+
+
+def _local(app: App, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from datetime import datetime
+
+    for r in rows:
+        r["due_local"] = (
+            datetime.fromisoformat(r["due_at"])
+            .astimezone(app.settings.timezone)
+            .strftime("%Y-%m-%d %H:%M")
+        )
+    return rows
+
+
+@cli.group(invoke_without_command=True)
+@filter_options
+@click.option("--limit", type=int, default=None, help="At most this many rows.")
+@output_options
+@click.pass_context
+def records(ctx: click.Context, limit: int | None, as_json: bool, as_csv: bool, **kw: Any) -> None:
+    """Publications and their outcome (what went out, where, when, and why not).
+
+    \b
+    Example:
+      bantin records --agency COMMUNES --from 2026-12-01 --to 2026-12-01
+      bantin records --status missed --status failed --csv > problems.csv
+      bantin records summary --by unit
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    app: App = ctx.obj
+    with app.session() as s:
+        rows = _local(app, list_publications(s, _filters(app, **kw), limit))
+    emit(rows, RECORD_COLUMNS, as_json=as_json, as_csv=as_csv)
+
+
+@records.command("summary")
+@click.option("--by", type=click.Choice(sorted(GROUP_COLUMNS)), default="agency", show_default=True)
+@filter_options
+@output_options
+@pass_app
+def records_summary(app: App, by: str, as_json: bool, as_csv: bool, **kw: Any) -> None:
+    """Count publications per state, grouped by agency, task, channel, unit or campaign."""
+    with app.session() as s:
+        rows = summary(s, by, _filters(app, **kw))
+    states = [
+        k
+        for k in (
+            "planned",
+            "pending_approval",
+            "approved",
+            "retry_wait",
+            "published",
+            "failed",
+            "unknown",
+            "missed",
+            "cancelled",
+        )
+        if any(k in r for r in rows)
+    ]
+    emit(rows, [by, *states, "total"], as_json=as_json, as_csv=as_csv)
+
+
+@cli.command("schedule")
+@filter_options
+@click.option("--limit", type=int, default=200, show_default=True, help="At most this many rows.")
+@output_options
+@pass_app
+def schedule_cmd(app: App, limit: int, as_json: bool, as_csv: bool, **kw: Any) -> None:
+    """What is planned: publications not yet sent, in due order.
+
+    \b
+    Example:
+      bantin schedule --from 2026-12-01 --to 2026-12-01 --channel loa-xa
+    """
+    if not kw.get("status"):
+        kw["status"] = (
+            "planned",
+            "pending_approval",
+            "approved",
+            "claimed",
+            "sending",
+            "retry_wait",
+        )
+    with app.session() as s:
+        rows = _local(app, list_publications(s, _filters(app, **kw), limit))
+    emit(
+        rows,
+        ["id", "due_local", "campaign", "channel", "unit_name", "status"],
+        as_json=as_json,
+        as_csv=as_csv,
+    )
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit_group.command("verify")
+@pass_app
+def audit_verify(app: App) -> None:
+    """Check the hash chain; name the first bad sequence number. Exit 1 if broken."""
+    with app.session() as s:
+        result = audit.verify(s)
+    if result.ok:
+        click.echo(f"audit chain intact: {result.checked} events")
+        return
+    click.echo(
+        f"audit chain broken at sequence {result.first_bad_seq}: {result.reason} "
+        f"({result.checked} events verified before it)",
+        err=True,
+    )
+    raise SystemExit(1)

@@ -1,0 +1,180 @@
+"""`bantin init`, `bantin run`, `bantin dispatch`, `bantin demo setup`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from bantin.cli.app import App, actor_option, cli, now_option, pass_app, resolve_actor
+from bantin.migrate import upgrade
+from bantin.plan.loader import DATA, load_plan
+from bantin.runlock import RunLock
+from bantin.scheduler import Runner, runner_id
+
+
+@cli.command("init")
+@actor_option
+@pass_app
+def init_cmd(app: App, actor: str | None) -> None:
+    """Create or upgrade the database and load the bundled plan, agencies and units.
+
+    Running it twice changes nothing.
+
+    \b
+    Example:
+      BANTIN_HOME=/var/lib/bantin bantin init
+    """
+    from bantin.clock import SystemClock
+
+    app.settings.home.mkdir(parents=True, exist_ok=True)
+    upgrade(app.db)
+    with app.session() as s:
+        result = load_plan(s, SystemClock().now(), actor=resolve_actor(actor))
+    what = "loaded" if result.changed else "already current"
+    click.echo(f"database ready: {app.db.engine.url.render_as_string()}")
+    click.echo(
+        f"plan {result.plan} {what}: {result.tasks} tasks, {result.objectives} objectives, "
+        f"{result.agencies} agencies, {result.units} units, {result.groups} unit groups"
+    )
+
+
+def _lock(app: App) -> RunLock | None:
+    return RunLock(app.settings.db_url) if app.db.is_sqlite else None
+
+
+@cli.command("run")
+@click.option(
+    "--for",
+    "for_seconds",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="Stop after this many seconds (default: until SIGINT/SIGTERM).",
+)
+@pass_app
+def run_cmd(app: App, for_seconds: float | None) -> None:
+    """Run the scheduler: materialise daily, dispatch every publication when due.
+
+    Stops cleanly on Ctrl-C or SIGTERM: sends in flight finish, unstarted claims are
+    released.
+
+    \b
+    Example:
+      bantin run
+      bantin run --for 60
+    """
+    lock = _lock(app)
+    if lock:
+        lock.acquire()
+    try:
+        Runner(app.db, app.settings).run(for_seconds)
+    finally:
+        if lock:
+            lock.release()
+
+
+@cli.command("dispatch")
+@click.option(
+    "--once", is_flag=True, required=True, help="One pass, then exit (for cron and tests)."
+)
+@now_option
+@pass_app
+def dispatch_cmd(app: App, once: bool, now: str | None) -> None:
+    """Send whatever is due now, once, and exit.
+
+    \b
+    Example:
+      bantin dispatch --once
+      bantin dispatch --once --now 2026-12-01T05:30
+    """
+    from bantin.dispatch import Dispatcher
+
+    lock = _lock(app)
+    if lock:
+        lock.acquire()
+    dispatcher = Dispatcher(app.db, app.settings, app.clock(now), runner_id())
+    try:
+        stats = dispatcher.run_pass()
+    finally:
+        dispatcher.close()
+        if lock:
+            lock.release()
+    click.echo(
+        f"{stats.claimed} claimed: {stats.published} published, {stats.retried} to retry, "
+        f"{stats.failed} failed, {stats.missed} missed, {stats.unknown} unknown; "
+        f"{stats.recovered} recovered after a crash, {stats.reviews} rendered for review"
+    )
+
+
+@cli.group()
+def demo() -> None:
+    """A ready-made demonstration on outbox channels (no credentials needed)."""
+
+
+DEMO_CHANNELS = [
+    ("baovl-fanpage", "outbox://outbox/baovl-fanpage", "BAOVL"),
+    ("baovl-portal", "outbox://outbox/baovl-portal", "BAOVL"),
+    ("loa-xa", "outbox://outbox/loa-xa", "COMMUNES"),
+    ("skhcn-fanpage", "outbox://outbox/skhcn-fanpage", "SKHCN"),
+]
+
+
+@demo.command("setup")
+@click.option(
+    "--minutes",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Length of the every-minute demo campaign.",
+)
+@actor_option
+@now_option
+@pass_app
+def demo_setup(app: App, minutes: int, actor: str | None, now: str | None) -> None:
+    """Add outbox channels, apply the bundled example campaigns, and a demo campaign due
+    every minute for the next few minutes, so output appears at once."""
+    from bantin.campaigns import service
+    from bantin.channels.service import add_channel
+
+    who, at = resolve_actor(actor), app.clock(now).now()
+    home = app.settings.home
+    demo_file = write_demo_campaign(home, at, minutes, app.settings.timezone)
+    examples = sorted((DATA / "campaigns").glob("*.yaml"))
+    with app.session() as s:
+        for name, url, agency in DEMO_CHANNELS:
+            add_channel(s, name, url, agency, at, who, replace=True, home=home)
+        results = service.apply_files(
+            s, [*examples, demo_file], at, timedelta(days=app.settings.horizon_days), who, home
+        )
+    for r in results:
+        click.echo(f"{r.campaign}: {r.action}, {r.materialised.added} new publications")
+    click.echo(f"output goes to {home / 'outbox'}")
+
+
+def write_demo_campaign(home: Path, now: datetime, minutes: int, tz: ZoneInfo) -> Path:
+    """A campaign file with one bulletin a minute from the next minute on."""
+    start = (now.astimezone(tz) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    times = [start + timedelta(minutes=i) for i in range(minutes)]
+    template = (DATA / "templates" / "radio" / "ban-tin-demo.txt.j2").resolve()
+    lines = [
+        "# Generated by `bantin demo setup`: one short bulletin a minute, so `make run`",
+        "# shows output at once. Safe to delete.",
+        "id: demo-moi-phut",
+        "title: Bản tin thử nghiệm mỗi phút",
+        'task: "1.3"',
+        "agency: COMMUNES",
+        "kind: radio_script",
+        f"period: {{start: {times[0].date().isoformat()}, end: {times[-1].date().isoformat()}}}",
+        "targets: group:thi-diem",
+        "channels: [loa-xa]",
+        f"template: {template}",
+        "schedule:",
+        *[f"  - at: {t.strftime('%Y-%m-%dT%H:%M')}" for t in times],
+    ]
+    path = home / "campaigns" / "demo-moi-phut.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,71 @@
+"""Settings: environment variables `BANTIN_*`, then an optional `bantin.toml`, then defaults.
+
+The environment wins so that one machine can run several instances (tests, staging)
+without editing files.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one bantin instance."""
+
+    home: Path
+    db_url: str
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TZ))
+    horizon_days: int = 35
+    lease_seconds: int = 120
+    approval_lead_hours: float = 24.0
+    dispatch_workers: int = 8
+    dispatch_batch: int = 64
+    safety_interval_seconds: int = 30
+    max_attempts: int = 6
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.home / "outbox"
+
+
+def _toml(home: Path) -> dict[str, object]:
+    for candidate in (Path.cwd() / "bantin.toml", home / "bantin.toml"):
+        if candidate.is_file():
+            with candidate.open("rb") as fh:
+                return tomllib.load(fh)
+    return {}
+
+
+def load_settings(
+    db_url: str | None = None, home: str | os.PathLike[str] | None = None
+) -> Settings:
+    """Build settings; explicit arguments (the CLI's `--db`) override everything."""
+    home_path = Path(home or os.environ.get("BANTIN_HOME") or "var").resolve()
+    conf = _toml(home_path)
+
+    def pick(name: str, default: object) -> object:
+        env = os.environ.get(f"BANTIN_{name.upper()}")
+        if env is not None:
+            return env
+        return conf.get(name, default)
+
+    url = db_url or str(pick("db", "")) or f"sqlite:///{home_path / 'bantin.db'}"
+    return Settings(
+        home=home_path,
+        db_url=url,
+        timezone=ZoneInfo(str(pick("timezone", DEFAULT_TZ))),
+        horizon_days=int(str(pick("horizon_days", 35))),
+        lease_seconds=int(str(pick("lease_seconds", 120))),
+        approval_lead_hours=float(str(pick("approval_lead_hours", 24))),
+        dispatch_workers=int(str(pick("dispatch_workers", 8))),
+        dispatch_batch=int(str(pick("dispatch_batch", 64))),
+        safety_interval_seconds=int(str(pick("safety_interval_seconds", 30))),
+        max_attempts=int(str(pick("max_attempts", 6))),
+    )

@@ -1,0 +1,1 @@
+"""Content: templates, rendering and the Vietnamese text helpers used in bulletins."""

@@ -1,0 +1,124 @@
+"""Render one publication: build the template context and run the sandboxed template.
+
+The same function serves validation (a sample per channel and unit kind), preview
+(`bantin render`), approval (rendered ahead for review) and dispatch, so what a reviewer
+approves is exactly what goes out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bantin.content import vietnamese
+from bantin.content.sandbox import compile_template, render_module
+
+UNIT_KIND_NAMES = {"xa": "xã", "phuong": "phường", "thi_tran": "thị trấn", "dac_khu": "đặc khu"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a channel receives: the text plus the facts it needs to address and file it."""
+
+    kind: str
+    title: str
+    body: str
+    campaign_id: str
+    channel: str
+    due_at: datetime
+    priority: str = "normal"
+    unit_code: str | None = None
+    unit_name: str | None = None
+    agency_code: str | None = None
+    task_code: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(f"{self.title}\n{self.body}".encode()).hexdigest()
+
+    @property
+    def due_local(self) -> datetime:
+        return self.due_at.astimezone(ZoneInfo(self.timezone))
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["due_at"] = self.due_at.isoformat()
+        return d
+
+
+@dataclass(frozen=True)
+class RenderInput:
+    """Everything a render needs, as plain values (no session: renders run in threads)."""
+
+    campaign: dict[str, Any]
+    templates: dict[str, str]
+    template_name: str
+    channel: dict[str, Any]
+    unit: dict[str, Any] | None
+    agency: dict[str, Any]
+    task: dict[str, Any]
+    plan: dict[str, Any]
+    due_at: datetime
+    timezone: ZoneInfo
+
+
+def build_context(inp: RenderInput) -> dict[str, Any]:
+    local = inp.due_at.astimezone(inp.timezone)
+    unit = None
+    if inp.unit is not None:
+        kind_name = UNIT_KIND_NAMES.get(inp.unit["kind"], inp.unit["kind"])
+        name = inp.unit["name"]
+        short = name[len(kind_name) + 1 :] if name.lower().startswith(kind_name + " ") else name
+        unit = {**inp.unit, "kind_name": kind_name, "short_name": short}
+    return {
+        "campaign": inp.campaign,
+        "vars": inp.campaign.get("vars", {}),
+        "unit": unit,
+        "agency": inp.agency,
+        "task": inp.task,
+        "plan": inp.plan,
+        "channel": inp.channel,
+        "due": local,
+        "due_date": vietnamese.format_date(local.date()),
+        "due_weekday_date": vietnamese.format_date(local.date(), weekday=True),
+        "due_time": vietnamese.format_time(local.time()),
+    }
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):  # collapse runs of blank lines
+            out.append(line)
+    return unicodedata.normalize("NFC", "\n".join(out))
+
+
+def render(inp: RenderInput) -> Rendered:
+    """Render; raises jinja2 errors (UndefinedError, TemplateError) for the caller to report."""
+    kind = inp.campaign["kind"]
+    template = compile_template(inp.templates, inp.template_name, html=kind == "article")
+    text, exported = render_module(template, build_context(inp))
+    title = _tidy(str(exported.get("title") or inp.campaign["title"]))
+    meta = {k: v for k, v in exported.items() if k != "title" and isinstance(v, str | int | float)}
+    return Rendered(
+        kind=kind,
+        title=title,
+        body=_tidy(text),
+        campaign_id=inp.campaign["id"],
+        channel=inp.channel["name"],
+        due_at=inp.due_at,
+        priority=inp.campaign.get("priority", "normal"),
+        unit_code=inp.unit["code"] if inp.unit else None,
+        unit_name=inp.unit["name"] if inp.unit else None,
+        agency_code=inp.agency["code"],
+        task_code=inp.task["code"],
+        timezone=inp.timezone.key,
+        meta=meta,
+    )

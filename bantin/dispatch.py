@@ -1,0 +1,508 @@
+"""The hot path: claim due publications, render, deliver, record.
+
+Exactly-once where the channel allows it: the `sending` state and an attempt row are
+committed before the network call, every send carries the publication's stable
+idempotency key, and a send interrupted by a crash is reconciled when its lease expires
+(resent only to channels that deduplicate; otherwise marked `unknown` for a person).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from jinja2 import TemplateError
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from bantin.campaigns.approval import prepare_reviews
+from bantin.campaigns.rendering import render_publication
+from bantin.channels import open_channel
+from bantin.channels.base import (
+    AuthError,
+    Channel,
+    ChannelError,
+    ConfigError,
+    PermanentError,
+    Receipt,
+    RetryableError,
+)
+from bantin.clock import Clock
+from bantin.config import Settings
+from bantin.content.render import Rendered
+from bantin.db import Database
+from bantin.models import Campaign, DeliveryAttempt, Publication
+from bantin.models import Channel as ChannelRow
+from bantin.records import audit, states
+
+log = logging.getLogger(__name__)
+
+RADIO_BUDGET = timedelta(hours=1)  # a 05:30 bulletin aired after 06:30 has lost its audience
+BACKOFF_BASE = 30.0
+BACKOFF_CAP = 3600.0
+PRIORITY_RANK = case(
+    (Publication.priority == "emergency", 0), (Publication.priority == "priority", 1), else_=2
+)
+
+
+def backoff(attempt: int, retry_after: float | None, rng: random.Random) -> float:
+    """Exponential backoff with equal jitter, never sooner than the server asked."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
+    return max(ceiling / 2 + rng.uniform(0, ceiling / 2), retry_after or 0.0)
+
+
+def released_status(pub: Publication) -> str:
+    """Where a claimed row goes back to when its claim is given up."""
+    if pub.attempts > 0:
+        return "retry_wait"
+    if pub.needs_approval:
+        if pub.approved_by:
+            return "approved"
+        return "pending_approval" if pub.body is not None else "planned"
+    return "planned"
+
+
+@dataclass
+class PassStats:
+    claimed: int = 0
+    published: int = 0
+    retried: int = 0
+    failed: int = 0
+    missed: int = 0
+    unknown: int = 0
+    released: int = 0
+    recovered: int = 0
+    reviews: int = 0
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    def count(self, pub_id: int, outcome: str) -> None:
+        self.outcomes[pub_id] = outcome
+        attr = {
+            "published": "published",
+            "retry_wait": "retried",
+            "failed": "failed",
+            "missed": "missed",
+            "unknown": "unknown",
+            "released": "released",
+        }.get(outcome)
+        if attr:
+            setattr(self, attr, getattr(self, attr) + 1)
+
+
+class Dispatcher:
+    """One runner's dispatch loop; `run_pass` is what the scheduler and `dispatch --once` call."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        runner_id: str,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.runner_id = runner_id
+        self.stop = stop or threading.Event()
+        self.rng = random.Random()
+        self._channels: dict[tuple[str, str], Channel] = {}
+        self._lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(
+            max_workers=settings.dispatch_workers, thread_name_prefix="dispatch"
+        )
+
+    # -- channels ---------------------------------------------------------------------
+    def channel(self, name: str, url: str) -> Channel:
+        with self._lock:
+            ch = self._channels.get((name, url))
+            if ch is None:
+                ch = open_channel(name, url, self.settings.home)
+                self._channels[(name, url)] = ch
+            return ch
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        for ch in self._channels.values():
+            ch.close()
+
+    # -- one pass ---------------------------------------------------------------------
+    def run_pass(self) -> PassStats:
+        stats = PassStats()
+        now = self.clock.now()
+        self.recover_expired(now, stats)
+        with self.db.session() as s:
+            lead = timedelta(hours=self.settings.approval_lead_hours)
+            stats.reviews = prepare_reviews(s, now, lead, self.runner_id)
+        while not self.stop.is_set():
+            ids = self.claim(self.clock.now())
+            if not ids:
+                break
+            stats.claimed += len(ids)
+            for pub_id, outcome in zip(ids, self.pool.map(self.deliver, ids), strict=True):
+                stats.count(pub_id, outcome)
+        return stats
+
+    def claim(self, now: datetime) -> list[int]:
+        """Move a batch of due rows to `claimed` under this runner's lease."""
+        due = or_(
+            and_(Publication.status.in_(states.UNSENT), Publication.due_at <= now),
+            and_(Publication.status == "retry_wait", Publication.next_attempt_at <= now),
+        )
+        # A broken channel's rows wait for its repair (`channel add --replace`); the
+        # lateness budget then decides between late and missed.
+        query = (
+            select(Publication.id)
+            .join(Campaign, Campaign.id == Publication.campaign_id)
+            .join(ChannelRow, ChannelRow.name == Publication.channel_name)
+            .where(due, Campaign.status == "active", ChannelRow.status == "ok")
+            .order_by(PRIORITY_RANK, Publication.due_at, Publication.id)
+            .limit(self.settings.dispatch_batch)
+        )
+        with self.db.session() as s:
+            if not self.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True, of=Publication)
+            ids = list(s.execute(query).scalars())
+            lease = now + timedelta(seconds=self.settings.lease_seconds)
+            moved = set(
+                states.move_many(
+                    s,
+                    ids,
+                    states.CLAIMABLE,
+                    "claimed",
+                    now,
+                    self.runner_id,
+                    None,
+                    claimed_by=self.runner_id,
+                    lease_until=lease,
+                )
+            )
+            return [i for i in ids if i in moved]  # keep priority order, not RETURNING's
+
+    def _budget(self, channel: Channel, kind: str) -> timedelta:
+        return min(channel.budget, RADIO_BUDGET) if kind == "radio_script" else channel.budget
+
+    def deliver(self, pub_id: int) -> str:
+        """Deliver one claimed publication; returns its new state."""
+        try:
+            return self._deliver(pub_id)
+        except Exception:  # a bug must not kill the pool; the lease brings the row back
+            log.exception("unexpected error delivering publication %s", pub_id)
+            return "error"
+
+    def _deliver(self, pub_id: int) -> str:
+        actor = self.runner_id
+        with self.db.session() as s:
+            pub = s.get_one(Publication, pub_id)
+            if pub.status != "claimed" or pub.claimed_by != self.runner_id:
+                return "skipped"
+            now = self.clock.now()
+            if self.stop.is_set():
+                states.move(
+                    s,
+                    pub,
+                    released_status(pub),
+                    now,
+                    actor,
+                    "runner stopping",
+                    claimed_by=None,
+                    lease_until=None,
+                    next_attempt_at=now,
+                )
+                return "released"
+            row = s.get_one(ChannelRow, pub.channel_name)
+            campaign = s.get_one(Campaign, pub.campaign_id)
+            if pub.needs_approval and not pub.approved_by:
+                states.move(s, pub, "missed", now, actor, "not approved by its due time")
+                return "missed"
+            try:
+                channel = self.channel(row.name, row.url)
+            except ConfigError as exc:
+                states.move(s, pub, "missed", now, actor, f"channel misconfigured: {exc}")
+                return "missed"
+            late = now - pub.due_at
+            budget = self._budget(channel, campaign.kind)
+            if late > budget:
+                states.move(
+                    s,
+                    pub,
+                    "missed",
+                    now,
+                    actor,
+                    f"{_minutes(late)} late, beyond the {_minutes(budget)} budget of "
+                    f"{channel.kind} for {campaign.kind}",
+                )
+                return "missed"
+            try:
+                rendered = render_publication(s, pub, channel.kind)
+            except TemplateError as exc:
+                states.move(s, pub, "failed", now, actor, f"render failed: {exc}")
+                return "failed"
+            if pub.body is not None and pub.approved_by:
+                rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
+            number = pub.attempts + 1
+            s.add(
+                DeliveryAttempt(
+                    publication_id=pub.id,
+                    number=number,
+                    runner=actor,
+                    started_at=now,
+                    outcome="sending",
+                )
+            )
+            lease = now + timedelta(seconds=self.settings.lease_seconds)
+            states.move(
+                s,
+                pub,
+                "sending",
+                now,
+                actor,
+                None,
+                attempts=number,
+                lease_until=lease,
+                title=rendered.title,
+                body=rendered.body,
+            )
+            key = pub.idempotency_key
+        # The state and the attempt are committed: a crash from here on is visible.
+        try:
+            receipt = channel.publish(rendered, key)
+        except ConfigError as exc:  # e.g. a secret that is not set: the channel is broken
+            return self._record_failure(pub_id, number, AuthError(str(exc)))
+        except ChannelError as exc:
+            return self._record_failure(pub_id, number, exc)
+        except Exception as exc:  # a channel bug: record it, retry within the attempt limit
+            log.exception("channel %s raised unexpectedly", channel.name)
+            return self._record_failure(
+                pub_id, number, RetryableError(f"{type(exc).__name__}: {exc}")
+            )
+        return self._record_success(pub_id, number, receipt, rendered)
+
+    def _attempt(self, s: Session, pub_id: int, number: int) -> DeliveryAttempt:
+        return s.execute(
+            select(DeliveryAttempt).where(
+                DeliveryAttempt.publication_id == pub_id, DeliveryAttempt.number == number
+            )
+        ).scalar_one()
+
+    def _record_success(
+        self, pub_id: int, number: int, receipt: Receipt, rendered: Rendered
+    ) -> str:
+        with self.db.session() as s:
+            now = self.clock.now()
+            pub = s.get_one(Publication, pub_id)
+            att = self._attempt(s, pub_id, number)
+            att.ended_at, att.outcome, att.http_status = now, "published", receipt.http_status
+            att.external_id, att.external_url = receipt.external_id, receipt.url
+            lateness = max(0.0, (now - pub.due_at).total_seconds())
+            states.move(
+                s,
+                pub,
+                "published",
+                now,
+                self.runner_id,
+                f"{_minutes(timedelta(seconds=lateness))} late" if lateness >= 60 else None,
+                published_at=now,
+                lateness_seconds=lateness,
+                external_id=receipt.external_id,
+                external_url=receipt.url,
+                lease_until=None,
+            )
+        log.info("published %s on %s (%s)", pub_id, rendered.channel, receipt.external_id or "-")
+        return "published"
+
+    def _record_failure(self, pub_id: int, number: int, exc: ChannelError) -> str:
+        with self.db.session() as s:
+            now = self.clock.now()
+            pub = s.get_one(Publication, pub_id)
+            att = self._attempt(s, pub_id, number)
+            att.ended_at, att.http_status, att.error = now, exc.http_status, str(exc)[:2000]
+            if isinstance(exc, AuthError):
+                att.outcome = "failed"
+                row = s.get_one(ChannelRow, pub.channel_name)
+                row.status, row.status_reason = "broken", str(exc)
+                audit.append(
+                    s,
+                    now,
+                    self.runner_id,
+                    "channel.broken",
+                    "channel",
+                    row.name,
+                    {"reason": str(exc)},
+                )
+                states.move(
+                    s,
+                    pub,
+                    "failed",
+                    now,
+                    self.runner_id,
+                    f"credentials refused: {exc}",
+                    lease_until=None,
+                )
+                return "failed"
+            if isinstance(exc, PermanentError) or pub.attempts >= self.settings.max_attempts:
+                att.outcome = "failed"
+                why = (
+                    str(exc)
+                    if isinstance(exc, PermanentError)
+                    else (f"gave up after {pub.attempts} attempts: {exc}")
+                )
+                states.move(s, pub, "failed", now, self.runner_id, why, lease_until=None)
+                log.warning("publication %s failed: %s", pub_id, why)
+                return "failed"
+            retry_after = exc.retry_after if isinstance(exc, RetryableError) else None
+            delay = backoff(pub.attempts, retry_after, self.rng)
+            att.outcome = "retry"
+            states.move(
+                s,
+                pub,
+                "retry_wait",
+                now,
+                self.runner_id,
+                str(exc)[:500],
+                next_attempt_at=now + timedelta(seconds=delay),
+                lease_until=None,
+                claimed_by=None,
+            )
+            log.info("publication %s will retry in %.0f s: %s", pub_id, delay, exc)
+            return "retry_wait"
+
+    # -- crash recovery ---------------------------------------------------------------
+    def recover_expired(self, now: datetime, stats: PassStats) -> None:
+        """Bring back rows whose runner died: release claims, reconcile interrupted sends."""
+        with self.db.session() as s:
+            stale = (
+                s.execute(
+                    select(Publication).where(
+                        Publication.status.in_(("claimed", "sending")),
+                        Publication.lease_until < now,
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            claimed = [p for p in stale if p.status == "claimed"]
+            for pub in claimed:
+                states.move(
+                    s,
+                    pub,
+                    released_status(pub),
+                    now,
+                    self.runner_id,
+                    f"lease of {pub.claimed_by} expired",
+                    claimed_by=None,
+                    lease_until=None,
+                    next_attempt_at=now,
+                )
+                stats.released += 1
+            sending = [(p.id, p.channel_name) for p in stale if p.status == "sending"]
+        for pub_id, _ in sending:
+            self._reconcile(pub_id, now)
+            stats.recovered += 1
+
+    def _reconcile(self, pub_id: int, now: datetime) -> None:
+        with self.db.session() as s:
+            pub = s.get_one(Publication, pub_id)
+            row = s.get_one(ChannelRow, pub.channel_name)
+            att = s.execute(
+                select(DeliveryAttempt)
+                .where(DeliveryAttempt.publication_id == pub_id)
+                .order_by(DeliveryAttempt.number.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            if att is not None and att.outcome == "sending":
+                att.outcome, att.ended_at = "interrupted", now
+                att.error = f"runner {pub.claimed_by} stopped during the send"
+            channel = self.channel(row.name, row.url)
+            rendered = render_publication(s, pub, channel.kind)
+            if pub.body is not None:
+                rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
+            try:
+                receipt = channel.reconcile(rendered, pub.idempotency_key)
+            except ChannelError as exc:
+                log.warning("reconcile of %s failed: %s", pub_id, exc)
+                receipt = None
+            if receipt is not None:
+                states.move(
+                    s,
+                    pub,
+                    "published",
+                    now,
+                    self.runner_id,
+                    "found already delivered after an interrupted send",
+                    published_at=now,
+                    lateness_seconds=max(0.0, (now - pub.due_at).total_seconds()),
+                    external_id=receipt.external_id,
+                    external_url=receipt.url,
+                    lease_until=None,
+                )
+            elif channel.dedupes:
+                states.move(
+                    s,
+                    pub,
+                    "retry_wait",
+                    now,
+                    self.runner_id,
+                    "send interrupted; resending with the same idempotency key",
+                    next_attempt_at=now,
+                    lease_until=None,
+                    claimed_by=None,
+                )
+            else:
+                states.move(
+                    s,
+                    pub,
+                    "unknown",
+                    now,
+                    self.runner_id,
+                    "send interrupted and the channel cannot tell whether it went out: "
+                    "check the channel and resolve by hand",
+                    lease_until=None,
+                )
+
+    # -- timing -----------------------------------------------------------------------
+    def next_wakeup(self, now: datetime) -> datetime | None:
+        """The earliest moment something will need this dispatcher."""
+        lead = timedelta(hours=self.settings.approval_lead_hours)
+        with self.db.session() as s:
+            active = select(Campaign.id).where(Campaign.status == "active")
+            candidates = [
+                s.scalar(
+                    select(func.min(Publication.due_at)).where(
+                        Publication.status.in_(states.UNSENT), Publication.campaign_id.in_(active)
+                    )
+                ),
+                s.scalar(
+                    select(func.min(Publication.next_attempt_at)).where(
+                        Publication.status == "retry_wait"
+                    )
+                ),
+                s.scalar(
+                    select(func.min(Publication.lease_until)).where(
+                        Publication.status.in_(("claimed", "sending"))
+                    )
+                ),
+            ]
+            review = s.scalar(
+                select(func.min(Publication.due_at)).where(
+                    Publication.status == "planned",
+                    Publication.needs_approval.is_(True),
+                    Publication.due_at > now + lead,
+                    Publication.campaign_id.in_(active),
+                )
+            )
+        if review is not None:
+            candidates.append(review - lead)
+        found = [c for c in candidates if c is not None]
+        return min(found) if found else None
+
+
+def _minutes(delta: timedelta) -> str:
+    total = int(delta.total_seconds())
+    if total < 3600:
+        return f"{total // 60} min"
+    return f"{total // 3600} h {total % 3600 // 60:02d} min"

@@ -1,0 +1,1 @@
+"""The plan as data: objectives, tasks, agencies and administrative units."""

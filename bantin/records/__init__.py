@@ -1,0 +1,1 @@
+"""Records: delivery attempts, the audit chain, listings and summaries."""

@@ -1,0 +1,103 @@
+"""Listings and summaries of publications: `bantin records` and `bantin schedule`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from bantin.models import Publication, Unit
+
+GROUP_COLUMNS = {
+    "agency": Publication.agency_code,
+    "task": Publication.task_code,
+    "channel": Publication.channel_name,
+    "unit": Publication.unit_code,
+    "campaign": Publication.campaign_id,
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    agency: str | None = None
+    task: str | None = None
+    channel: str | None = None
+    unit: str | None = None
+    campaign: str | None = None
+    status: Sequence[str] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def apply(self, q: Select[Any]) -> Select[Any]:
+        if self.agency:
+            q = q.where(Publication.agency_code == self.agency)
+        if self.task:
+            q = q.where(Publication.task_code == self.task)
+        if self.channel:
+            q = q.where(Publication.channel_name == self.channel)
+        if self.unit:
+            q = q.where(Publication.unit_code == self.unit)
+        if self.campaign:
+            q = q.where(Publication.campaign_id == self.campaign)
+        if self.status:
+            q = q.where(Publication.status.in_(list(self.status)))
+        if self.start:
+            q = q.where(Publication.due_at >= self.start)
+        if self.end:
+            q = q.where(Publication.due_at < self.end)
+        return q
+
+
+def list_publications(
+    session: Session, filters: Filters, limit: int | None = None
+) -> list[dict[str, Any]]:
+    q = filters.apply(
+        select(Publication, Unit.name).outerjoin(Unit, Unit.code == Publication.unit_code)
+    ).order_by(Publication.due_at, Publication.id)
+    if limit:
+        q = q.limit(limit)
+    out = []
+    for pub, unit_name in session.execute(q):
+        out.append(
+            {
+                "id": pub.id,
+                "due_at": pub.due_at.isoformat(),
+                "campaign": pub.campaign_id,
+                "agency": pub.agency_code,
+                "task": pub.task_code,
+                "channel": pub.channel_name,
+                "unit": pub.unit_code,
+                "unit_name": unit_name,
+                "priority": pub.priority,
+                "status": pub.status,
+                "reason": pub.status_reason,
+                "attempts": pub.attempts,
+                "published_at": pub.published_at.isoformat() if pub.published_at else None,
+                "lateness_seconds": pub.lateness_seconds,
+                "external_id": pub.external_id,
+                "external_url": pub.external_url,
+                "title": pub.title,
+            }
+        )
+    return out
+
+
+def summary(session: Session, by: str, filters: Filters) -> list[dict[str, Any]]:
+    """Counts per state for each value of `by` (agency, task, channel, unit, campaign)."""
+    col = GROUP_COLUMNS[by]
+    rows = session.execute(
+        filters.apply(
+            select(col, Publication.status, func.count()).group_by(col, Publication.status)
+        )
+    ).all()
+    table: dict[Any, dict[str, int]] = {}
+    for key, status, n in rows:
+        table.setdefault(key, {})[status] = n
+    return [
+        {by: key, **counts, "total": sum(counts.values())}
+        for key, counts in sorted(table.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+    ]

@@ -1,0 +1,99 @@
+"""Publication states and the only legal moves between them; every move is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bantin.models import Publication
+from bantin.records import audit
+
+CLAIMABLE = ("planned", "pending_approval", "approved", "retry_wait")
+UNSENT = ("planned", "pending_approval", "approved")
+
+ALLOWED: dict[str, frozenset[str]] = {
+    "planned": frozenset({"pending_approval", "claimed", "cancelled", "missed"}),
+    "pending_approval": frozenset({"approved", "planned", "claimed", "cancelled", "missed"}),
+    "approved": frozenset({"planned", "claimed", "cancelled", "missed"}),
+    "claimed": frozenset(
+        {"sending", "missed", "planned", "pending_approval", "approved", "retry_wait", "cancelled"}
+    ),
+    "sending": frozenset({"published", "retry_wait", "failed", "unknown", "missed"}),
+    "retry_wait": frozenset({"claimed", "cancelled", "missed"}),
+    "unknown": frozenset({"published", "failed"}),
+    "cancelled": frozenset({"planned"}),
+    "published": frozenset(),
+    "failed": frozenset(),
+    "missed": frozenset(),
+}
+
+
+class IllegalTransition(ValueError):
+    def __init__(self, pub_id: int, frm: str, to: str) -> None:
+        super().__init__(f"publication {pub_id}: cannot go from {frm} to {to}")
+
+
+def move(
+    session: Session,
+    pub: Publication,
+    to: str,
+    now: datetime,
+    actor: str,
+    reason: str | None = None,
+    **fields: Any,
+) -> None:
+    """Change one publication's state in the caller's transaction, with its audit event."""
+    frm = pub.status
+    if to not in ALLOWED[frm]:
+        raise IllegalTransition(pub.id, frm, to)
+    pub.status = to
+    pub.status_reason = reason
+    pub.updated_at = now
+    for key, value in fields.items():
+        setattr(pub, key, value)
+    data: dict[str, Any] = {"from": frm, "to": to}
+    if reason:
+        data["reason"] = reason
+    audit.append(session, now, actor, f"publication.{to}", "publication", pub.id, data)
+
+
+def move_many(
+    session: Session,
+    ids: Sequence[int],
+    frm: Sequence[str],
+    to: str,
+    now: datetime,
+    actor: str,
+    reason: str | None = None,
+    **fields: Any,
+) -> list[int]:
+    """Bulk move of the rows among `ids` still in one of `frm`; returns the ids moved."""
+    if not ids:
+        return []
+    for f in frm:
+        if to not in ALLOWED[f]:
+            raise IllegalTransition(-1, f, to)
+    moved: list[int] = []
+    records: list[audit.AuditRecord] = []
+    for chunk_start in range(0, len(ids), 500):
+        chunk = list(ids[chunk_start : chunk_start + 500])
+        rows = session.execute(
+            update(Publication)
+            .where(Publication.id.in_(chunk), Publication.status.in_(frm))
+            .values(status=to, status_reason=reason, updated_at=now, **fields)
+            .returning(Publication.id, Publication.status)
+        ).all()
+        for pub_id, _ in rows:
+            moved.append(pub_id)
+            data: dict[str, Any] = {"to": to}
+            if reason:
+                data["reason"] = reason
+            records.append(
+                audit.AuditRecord(now, actor, f"publication.{to}", "publication", str(pub_id), data)
+            )
+    audit.append_many(session, records)
+    return moved

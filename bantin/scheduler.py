@@ -1,0 +1,147 @@
+"""APScheduler wiring, and nothing else: it decides *when*; the database says *what*.
+
+Publications are rows, not jobs (see DESIGN.md). Each `bantin run` keeps a handful of
+in-memory jobs: a date job re-armed for the next due time, a slow safety interval, the
+daily materialisation. Jobs only wake a single dispatch thread, so a pass never runs
+twice at once and a wake-up that arrives mid-pass is never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from datetime import timedelta
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bantin.campaigns.materialise import materialise_all
+from bantin.clock import Clock, SystemClock
+from bantin.config import Settings
+from bantin.db import Database
+from bantin.dispatch import Dispatcher
+
+log = logging.getLogger(__name__)
+
+JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+
+
+def runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Runner:
+    """The `bantin run` process: scheduler jobs plus one dispatch thread."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Clock | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.id = runner_id()
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.dispatcher = Dispatcher(db, settings, self.clock, self.id, self.stop)
+        self.scheduler = BackgroundScheduler(timezone=settings.timezone, job_defaults=JOB_DEFAULTS)
+        self._thread = threading.Thread(target=self._loop, name="dispatch-loop", daemon=True)
+
+    # -- jobs (module-level behaviour, tiny bodies) --------------------------------------
+    def kick(self) -> None:
+        self.wake.set()
+
+    def materialise(self) -> None:
+        horizon = timedelta(days=self.settings.horizon_days)
+        with self.db.session() as s:
+            results = materialise_all(s, self.clock.now(), horizon, self.id)
+        added = sum(r.added for r in results)
+        log.info(
+            "materialised %d campaigns to the %d-day horizon (%d new publications)",
+            len(results),
+            self.settings.horizon_days,
+            added,
+        )
+        self.kick()
+
+    def _rearm(self) -> None:
+        now = self.clock.now()
+        nxt = self.dispatcher.next_wakeup(now)
+        if nxt is None:
+            log.info("nothing due; waiting for the safety check or new campaigns")
+            return
+        run_at = max(nxt, now + timedelta(milliseconds=50))
+        self.scheduler.add_job(
+            self.kick, DateTrigger(run_date=run_at), id="dispatch", replace_existing=True
+        )
+        local = run_at.astimezone(self.settings.timezone)
+        log.info("next dispatch at %s", local.strftime("%Y-%m-%d %H:%M:%S %Z"))
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            self.wake.wait()
+            self.wake.clear()
+            if self.stop.is_set():
+                break
+            try:
+                stats = self.dispatcher.run_pass()
+                if stats.claimed or stats.recovered or stats.released or stats.reviews:
+                    log.info(
+                        "dispatch: %d claimed, %d published, %d retrying, %d failed, %d missed, "
+                        "%d recovered, %d rendered for review",
+                        stats.claimed,
+                        stats.published,
+                        stats.retried,
+                        stats.failed,
+                        stats.missed,
+                        stats.recovered,
+                        stats.reviews,
+                    )
+                self._rearm()
+            except Exception:
+                log.exception("dispatch pass failed; the safety interval will try again")
+
+    # -- life cycle --------------------------------------------------------------------
+    def start(self) -> None:
+        log.info("bantin runner %s starting on %s", self.id, self.db.engine.url.render_as_string())
+        self.scheduler.add_job(
+            self.kick,
+            IntervalTrigger(seconds=self.settings.safety_interval_seconds),
+            id="dispatch-safety",
+        )
+        self.scheduler.add_job(self.materialise, CronTrigger(hour=0, minute=5), id="materialise")
+        self.scheduler.start()
+        self._thread.start()
+        self.materialise()
+
+    def shutdown(self) -> None:
+        """Stop taking work, finish sends in flight, give back claims not yet started."""
+        if self.stop.is_set():
+            return
+        log.info("stopping: finishing sends in flight and releasing unstarted claims")
+        self.stop.set()
+        self.wake.set()
+        self.scheduler.shutdown(wait=False)
+        self._thread.join(timeout=60)
+        self.dispatcher.close()
+        log.info("stopped")
+
+    def run(self, for_seconds: float | None = None) -> None:
+        """Run until SIGINT/SIGTERM, or for `for_seconds`."""
+        done = threading.Event()
+
+        def _signal(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s", signal.Signals(signum).name)
+            done.set()
+
+        previous = {sig: signal.signal(sig, _signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.start()
+            done.wait(timeout=for_seconds)
+        finally:
+            self.shutdown()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
