@@ -13,7 +13,7 @@ import os
 import signal
 import socket
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -49,6 +49,7 @@ class Runner:
         self.dispatcher = Dispatcher(db, settings, self.clock, self.id, self.stop)
         self.scheduler = BackgroundScheduler(timezone=settings.timezone, job_defaults=JOB_DEFAULTS)
         self._thread = threading.Thread(target=self._loop, name="dispatch-loop", daemon=True)
+        self._armed: datetime | None = None
 
     # -- jobs (module-level behaviour, tiny bodies) --------------------------------------
     def kick(self) -> None:
@@ -77,8 +78,10 @@ class Runner:
         self.scheduler.add_job(
             self.kick, DateTrigger(run_date=run_at), id="dispatch", replace_existing=True
         )
-        local = run_at.astimezone(self.settings.timezone)
-        log.info("next dispatch at %s", local.strftime("%Y-%m-%d %H:%M:%S %Z"))
+        if run_at != self._armed:  # the safety interval re-arms often; say it once
+            local = run_at.astimezone(self.settings.timezone)
+            log.info("next dispatch at %s", local.strftime("%Y-%m-%d %H:%M:%S %Z"))
+            self._armed = run_at
 
     def _loop(self) -> None:
         while not self.stop.is_set():

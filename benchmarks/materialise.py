@@ -83,8 +83,10 @@ def main() -> None:
     our_rate, their_rate = count / ours, args.sample / sampled
     print(f"publications for one year of the examples: {count:,}")
     print(f"bantin materialise:      {ours:8.2f} s  {our_rate:12,.0f} publications/s")
-    print(f"APScheduler add_job:     {theirs:8.2f} s  {their_rate:12,.0f} jobs/s "
-          f"(SQLAlchemyJobStore on SQLite; {args.sample:,} added, extrapolated to {count:,})")
+    print(
+        f"APScheduler add_job:     {theirs:8.2f} s  {their_rate:12,.0f} jobs/s "
+        f"(SQLAlchemyJobStore on SQLite; {args.sample:,} added, extrapolated to {count:,})"
+    )
     ratio = our_rate / their_rate
     print(f"ratio: {ratio:.0f}x faster (goal >= 50x): {'met' if ratio >= 50 else 'NOT met'}")
     if count < 100_000:

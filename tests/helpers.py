@@ -20,7 +20,9 @@ OUTBOX_CHANNELS = [
 ]
 
 
-def add_channels(db: Database, now: datetime, channels: list[tuple[str, str, str]], home: Path) -> None:
+def add_channels(
+    db: Database, now: datetime, channels: list[tuple[str, str, str]], home: Path
+) -> None:
     with db.session() as s:
         for name, url, agency in channels:
             add_channel(s, name, url, agency, now, "test", replace=True, home=home)

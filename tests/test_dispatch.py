@@ -89,9 +89,17 @@ priority: {priority}
 DUE = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 09:00 in Vĩnh Long
 
 
-def setup_campaign(db: Database, home: Path, tmp_path: Path, *, url: str = "scripted://x",
-                   kind: str = "post", approval: str = "none", priority: str = "normal",
-                   name: str = "c") -> None:
+def setup_campaign(
+    db: Database,
+    home: Path,
+    tmp_path: Path,
+    *,
+    url: str = "scripted://x",
+    kind: str = "post",
+    approval: str = "none",
+    priority: str = "normal",
+    name: str = "c",
+) -> None:
     add_channels(db, T0, [("ch", url, "BAOVL")], home)
     folder = tmp_path / "c"
     write_campaign(folder, "t.j2", "{% set title = 'Tiêu đề' %}Bà con {{ due_date }}\n")
@@ -109,14 +117,18 @@ def only_pub(db: Database) -> Publication:
         return s.execute(select(Publication)).scalar_one()
 
 
-def test_nothing_is_sent_before_it_is_due(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_nothing_is_sent_before_it_is_due(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     d = dispatcher(db, settings, FixedClock(DUE - timedelta(seconds=1)))
     assert d.run_pass().claimed == 0
     assert ScriptedChannel.sent == []
 
 
-def test_due_publication_is_published_and_recorded(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_due_publication_is_published_and_recorded(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     stats = dispatcher(db, settings, FixedClock(DUE + timedelta(seconds=5))).run_pass()
     assert stats.published == 1
@@ -126,18 +138,24 @@ def test_due_publication_is_published_and_recorded(db: Database, settings: Setti
     assert pub.title == "Tiêu đề" and pub.body == "Bà con ngày 28 tháng 11 năm 2026"
     with db.session() as s:
         att = s.execute(select(DeliveryAttempt)).scalar_one()
-        actions = list(s.execute(select(AuditEvent.action).where(AuditEvent.entity == "publication")).scalars())
+        actions = list(
+            s.execute(select(AuditEvent.action).where(AuditEvent.entity == "publication")).scalars()
+        )
     assert (att.outcome, att.http_status, att.external_id) == ("published", 200, "ext-1")
     assert actions == ["publication.claimed", "publication.sending", "publication.published"]
 
 
-def test_key_sent_is_the_publications_idempotency_key(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_key_sent_is_the_publications_idempotency_key(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     dispatcher(db, settings, FixedClock(DUE)).run_pass()
     assert ScriptedChannel.sent[0][0] == only_pub(db).idempotency_key
 
 
-def test_retryable_error_waits_with_backoff_then_succeeds(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_retryable_error_waits_with_backoff_then_succeeds(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     ScriptedChannel.script = [RetryableError("500", http_status=500)]
     clock = FixedClock(DUE)
@@ -150,11 +168,15 @@ def test_retryable_error_waits_with_backoff_then_succeeds(db: Database, settings
     clock.set(pub.next_attempt_at)
     assert d.run_pass().published == 1
     with db.session() as s:
-        outcomes = list(s.execute(select(DeliveryAttempt.outcome).order_by(DeliveryAttempt.number)).scalars())
+        outcomes = list(
+            s.execute(select(DeliveryAttempt.outcome).order_by(DeliveryAttempt.number)).scalars()
+        )
     assert outcomes == ["retry", "published"]
 
 
-def test_rate_limit_retry_after_is_honoured(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_rate_limit_retry_after_is_honoured(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     ScriptedChannel.script = [RateLimited("429", retry_after=900, http_status=429)]
     dispatcher(db, settings, FixedClock(DUE)).run_pass()
@@ -162,7 +184,9 @@ def test_rate_limit_retry_after_is_honoured(db: Database, settings: Settings, ho
     assert pub.next_attempt_at == DUE + timedelta(seconds=900)
 
 
-def test_gives_up_after_max_attempts(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_gives_up_after_max_attempts(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     ScriptedChannel.script = [RetryableError("down")] * settings.max_attempts
     clock = FixedClock(DUE)
@@ -177,14 +201,18 @@ def test_gives_up_after_max_attempts(db: Database, settings: Settings, home: Pat
     assert pub.attempts <= settings.max_attempts
 
 
-def test_permanent_error_fails_at_once(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_permanent_error_fails_at_once(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     ScriptedChannel.script = [PermanentError("rejected", http_status=400)]
     assert dispatcher(db, settings, FixedClock(DUE)).run_pass().failed == 1
     assert only_pub(db).status_reason == "rejected"
 
 
-def test_auth_error_fails_and_marks_the_channel_broken(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_auth_error_fails_and_marks_the_channel_broken(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     ScriptedChannel.script = [AuthError("token revoked", http_status=401)]
     dispatcher(db, settings, FixedClock(DUE)).run_pass()
@@ -193,7 +221,9 @@ def test_auth_error_fails_and_marks_the_channel_broken(db: Database, settings: S
         assert (row.status, row.status_reason) == ("broken", "token revoked")
 
 
-def test_too_late_for_the_budget_is_missed_not_sent(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_too_late_for_the_budget_is_missed_not_sent(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path, url="scripted://x?late=30m")
     assert dispatcher(db, settings, FixedClock(DUE + timedelta(minutes=31))).run_pass().missed == 1
     pub = only_pub(db)
@@ -201,20 +231,26 @@ def test_too_late_for_the_budget_is_missed_not_sent(db: Database, settings: Sett
     assert ScriptedChannel.sent == []
 
 
-def test_late_within_the_budget_is_sent_and_lateness_recorded(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_late_within_the_budget_is_sent_and_lateness_recorded(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path, url="scripted://x?late=2h")
     dispatcher(db, settings, FixedClock(DUE + timedelta(minutes=90))).run_pass()
     pub = only_pub(db)
     assert pub.status == "published" and pub.lateness_seconds == 90 * 60
 
 
-def test_radio_scripts_have_at_most_an_hour(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_radio_scripts_have_at_most_an_hour(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path, url="scripted://x?late=1d", kind="radio_script")
     dispatcher(db, settings, FixedClock(DUE + timedelta(minutes=61))).run_pass()
     assert only_pub(db).status == "missed"
 
 
-def test_unapproved_at_due_time_is_missed(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_unapproved_at_due_time_is_missed(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path, approval="required")
     d = dispatcher(db, settings, FixedClock(DUE - timedelta(hours=2)))
     assert d.run_pass().reviews == 1
@@ -226,7 +262,9 @@ def test_unapproved_at_due_time_is_missed(db: Database, settings: Settings, home
     assert ScriptedChannel.sent == []
 
 
-def test_approved_text_is_exactly_what_goes_out(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_approved_text_is_exactly_what_goes_out(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path, approval="required")
     dispatcher(db, settings, FixedClock(DUE - timedelta(hours=2))).run_pass()
     with db.session() as s:
@@ -246,7 +284,9 @@ def test_emergency_goes_first(db: Database, settings: Settings, home: Path, tmp_
     assert [r.campaign_id for _, r in ScriptedChannel.sent] == ["khan-cap", "normal"]
 
 
-def test_paused_campaign_is_not_sent(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_paused_campaign_is_not_sent(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     from bantin.campaigns.service import set_status
 
     setup_campaign(db, home, tmp_path)
@@ -255,7 +295,9 @@ def test_paused_campaign_is_not_sent(db: Database, settings: Settings, home: Pat
     assert dispatcher(db, settings, FixedClock(DUE)).run_pass().claimed == 0
 
 
-def crash_mid_send(db: Database, settings: Settings, home: Path, tmp_path: Path, url: str) -> Publication:
+def crash_mid_send(
+    db: Database, settings: Settings, home: Path, tmp_path: Path, url: str
+) -> Publication:
     """Leave a row in `sending` with an open attempt, as a killed runner would."""
     setup_campaign(db, home, tmp_path, url=url)
     d = dispatcher(db, settings, FixedClock(DUE))
@@ -264,26 +306,35 @@ def crash_mid_send(db: Database, settings: Settings, home: Path, tmp_path: Path,
     d.stop = stop
     with db.session() as s:
         pub = s.get_one(Publication, pub_id)
-        s.add(DeliveryAttempt(publication_id=pub_id, number=1, runner="dead", started_at=DUE,
-                              outcome="sending"))
+        s.add(
+            DeliveryAttempt(
+                publication_id=pub_id, number=1, runner="dead", started_at=DUE, outcome="sending"
+            )
+        )
         pub.status, pub.attempts = "sending", 1
         pub.lease_until = DUE + timedelta(seconds=settings.lease_seconds)
         audit.append(s, DUE, "dead", "publication.sending", "publication", pub_id)
     return only_pub(db)
 
 
-def test_interrupted_send_on_a_deduping_channel_is_resent_with_the_same_key(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_interrupted_send_on_a_deduping_channel_is_resent_with_the_same_key(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     pub = crash_mid_send(db, settings, home, tmp_path, "dedup://x")
     later = FixedClock(pub.lease_until + timedelta(seconds=1))  # type: ignore[operator]
     stats = dispatcher(db, settings, later).run_pass()
     assert stats.recovered == 1 and stats.published == 1
     assert [k for k, _ in ScriptedChannel.sent] == [pub.idempotency_key]
     with db.session() as s:
-        outcomes = list(s.execute(select(DeliveryAttempt.outcome).order_by(DeliveryAttempt.number)).scalars())
+        outcomes = list(
+            s.execute(select(DeliveryAttempt.outcome).order_by(DeliveryAttempt.number)).scalars()
+        )
     assert outcomes == ["interrupted", "published"]
 
 
-def test_interrupted_send_found_by_reconcile_is_not_resent(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_interrupted_send_found_by_reconcile_is_not_resent(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     pub = crash_mid_send(db, settings, home, tmp_path, "scripted://x")
     ScriptedChannel.delivered.add(pub.idempotency_key)
     later = FixedClock(pub.lease_until + timedelta(seconds=1))  # type: ignore[operator]
@@ -292,7 +343,9 @@ def test_interrupted_send_found_by_reconcile_is_not_resent(db: Database, setting
     assert ScriptedChannel.sent == []
 
 
-def test_interrupted_send_the_channel_cannot_check_becomes_unknown(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_interrupted_send_the_channel_cannot_check_becomes_unknown(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     pub = crash_mid_send(db, settings, home, tmp_path, "scripted://x")
     later = FixedClock(pub.lease_until + timedelta(seconds=1))  # type: ignore[operator]
     stats = dispatcher(db, settings, later).run_pass()
@@ -301,7 +354,9 @@ def test_interrupted_send_the_channel_cannot_check_becomes_unknown(db: Database,
     assert ScriptedChannel.sent == []
 
 
-def test_expired_claim_is_released_and_sent(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_expired_claim_is_released_and_sent(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     dispatcher(db, settings, FixedClock(DUE)).claim(DUE)  # then the runner dies
     later = FixedClock(DUE + timedelta(seconds=settings.lease_seconds + 1))
@@ -309,7 +364,9 @@ def test_expired_claim_is_released_and_sent(db: Database, settings: Settings, ho
     assert (stats.released, stats.published) == (1, 1)
 
 
-def test_stopping_runner_releases_claims_it_has_not_started(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_stopping_runner_releases_claims_it_has_not_started(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     d = dispatcher(db, settings, FixedClock(DUE))
     pub_id = d.claim(DUE)[0]
@@ -318,7 +375,9 @@ def test_stopping_runner_releases_claims_it_has_not_started(db: Database, settin
     assert only_pub(db).status == "planned"
 
 
-def test_next_wakeup_is_the_next_due_time(db: Database, settings: Settings, home: Path, tmp_path: Path) -> None:
+def test_next_wakeup_is_the_next_due_time(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
     setup_campaign(db, home, tmp_path)
     assert dispatcher(db, settings, FixedClock(T0)).next_wakeup(T0) == DUE
 

@@ -20,12 +20,16 @@ def test_jobs_never_drop_a_misfire() -> None:
     assert JOB_DEFAULTS == {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
-def test_run_publishes_what_is_due_and_stops(db: Database, settings: Settings, home: Path,
-                                            tmp_path: Path, run_cli: Cli) -> None:
+def test_run_publishes_what_is_due_and_stops(
+    db: Database, settings: Settings, home: Path, tmp_path: Path, run_cli: Cli
+) -> None:
     now = datetime.now(UTC)
     add_channels(db, now, OUTBOX_CHANNELS, home)
     due = (now + timedelta(seconds=1)).astimezone()
-    path = write_campaign(tmp_path / "c", "n.yaml", f"""
+    path = write_campaign(
+        tmp_path / "c",
+        "n.yaml",
+        f"""
         id: ngay-mai
         title: Tin
         task: "1.1"
@@ -35,7 +39,8 @@ def test_run_publishes_what_is_due_and_stops(db: Database, settings: Settings, h
           - at: {due.isoformat(timespec="seconds")}
         channels: [baovl-fanpage]
         template: t.j2
-    """)
+    """,
+    )
     write_campaign(tmp_path / "c", "t.j2", "Xin chào {{ due_date }}\n")
     assert run_cli("campaign", "apply", str(path)).exit_code == 0
     Runner(db, settings).run(for_seconds=4)
@@ -48,7 +53,9 @@ def test_second_runner_on_the_same_sqlite_file_refuses(settings: Settings) -> No
         RunLock(settings.db_url).acquire()
 
 
-def test_cli_run_refuses_when_another_runner_holds_the_lock(settings: Settings, run_cli: Cli) -> None:
+def test_cli_run_refuses_when_another_runner_holds_the_lock(
+    settings: Settings, run_cli: Cli
+) -> None:
     with RunLock(settings.db_url):
         result = run_cli("run", "--for", "1")
     assert result.exit_code == 1

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -168,7 +168,7 @@ def _bulk_insert(
         for i in range(0, len(rows), CHUNK):
             session.execute(_insert(session), rows[i : i + CHUNK])
         return
-    table = Publication.__table__
+    table = cast(Table, Publication.__table__)
     dialect = bind.dialect
     procs = {
         c: table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in INSERT_COLUMNS
@@ -196,7 +196,7 @@ def _bulk_insert(
 
 def _insert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
-    table = Publication.__table__
+    table = cast(Table, Publication.__table__)
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
     if dialect == "postgresql":

@@ -45,7 +45,7 @@ class ValidatedCampaign:
     warnings: list[str] = field(default_factory=list)
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: Any) -> str:
     msg = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         return "unknown field (check its spelling in docs/campaigns.md)"
@@ -104,8 +104,8 @@ def _check_references(session: Session, data: dict[str, Any], c: _Collector) -> 
     """Task, agency, channels and targets must exist; returns the target unit codes."""
     task = data.get("task")
     if task is not None and session.get(Task, str(task)) is None:
-        known = ", ".join(session.execute(select(Task.code)).scalars())
-        c.add(("task",), f"unknown task {str(task)!r} (the plan has {known})")
+        tasks = ", ".join(session.execute(select(Task.code)).scalars())
+        c.add(("task",), f"unknown task {str(task)!r} (the plan has {tasks})")
     agency_code = data.get("agency")
     agency = session.get(Agency, str(agency_code)) if agency_code is not None else None
     if agency_code is not None and agency is None:
@@ -179,7 +179,7 @@ def _sample_renders(
     due = first[0] if first else start
     kinds: dict[str | None, str | None] = {}
     for code in v.unit_codes:
-        kind = session.get(Unit, code).kind if code else None
+        kind = session.get_one(Unit, code).kind if code else None
         kinds.setdefault(kind, code)
     for ci, ch_name in enumerate(spec.channels):
         ch = session.get(Channel, ch_name)

@@ -16,6 +16,8 @@ from bantin.channels.base import Channel, ConfigError, Receipt, RetryableError
 from bantin.content import vietnamese
 from bantin.content.render import Rendered
 
+PRIORITY_NAMES = {"normal": "thường", "priority": "ưu tiên", "emergency": "khẩn cấp"}
+
 
 class OutboxChannel(Channel):
     schemes = ("outbox",)
@@ -51,7 +53,7 @@ class OutboxChannel(Channel):
             f"Kênh: {rendered.channel}",
             f"Thời điểm: {vietnamese.format_time(local.time())}, "
             f"{vietnamese.format_date(local.date())}",
-            f"Mức ưu tiên: {rendered.priority}",
+            f"Mức ưu tiên: {PRIORITY_NAMES.get(rendered.priority, rendered.priority)}",
             f"Mã: {idempotency_key}",
         ]
         return "\n".join(header) + "\n\n" + rendered.body + "\n"

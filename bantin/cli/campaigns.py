@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -131,7 +132,7 @@ def campaign_show(app: App, campaign_id: str, as_json: bool) -> None:
     """Show one campaign: its spec, state and publication counts."""
     with app.session() as s:
         c = service.get(s, campaign_id)
-        doc = {
+        doc: dict[str, Any] = {
             "id": c.id,
             "title": c.title,
             "status": c.status,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -61,7 +62,7 @@ def plan_show(app: App, as_json: bool) -> None:
         roles: dict[str, dict[str, list[str]]] = {}
         for ta in s.execute(select(TaskAgency)).scalars():
             roles.setdefault(ta.task_code, {}).setdefault(ta.role, []).append(ta.agency_code)
-        tasks = [
+        tasks: list[dict[str, Any]] = [
             {
                 "code": t.code,
                 "group": t.group,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bantin.models import Publication, Unit
@@ -32,7 +32,7 @@ class Filters:
     start: datetime | None = None
     end: datetime | None = None
 
-    def apply(self, q: Select[Any]) -> Select[Any]:
+    def apply(self, q: Any) -> Any:
         if self.agency:
             q = q.where(Publication.agency_code == self.agency)
         if self.task:

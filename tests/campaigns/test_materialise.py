@@ -42,13 +42,17 @@ def counts(db: Database) -> dict[str, int]:
         return {status: n for status, n in rows}
 
 
-def test_apply_writes_every_unit_and_day_up_to_the_horizon(db: Database, folder: Path, home: Path) -> None:
+def test_apply_writes_every_unit_and_day_up_to_the_horizon(
+    db: Database, folder: Path, home: Path
+) -> None:
     path = write_campaign(folder, "b.yaml", CAMPAIGN % "none")
     apply(db, [path], T0, home, days=10)
     assert counts(db) == {"planned": 2 * 10}
 
 
-def test_applying_the_same_file_twice_changes_nothing(db: Database, folder: Path, home: Path) -> None:
+def test_applying_the_same_file_twice_changes_nothing(
+    db: Database, folder: Path, home: Path
+) -> None:
     path = write_campaign(folder, "b.yaml", CAMPAIGN % "none")
     apply(db, [path], T0, home)
     with db.session() as s:
@@ -69,7 +73,9 @@ def test_changed_schedule_cancels_what_no_longer_matches_and_adds_the_rest(
     assert counts(db) == {"cancelled": 20, "planned": 20}
 
 
-def test_reverting_a_change_restores_the_cancelled_rows(db: Database, folder: Path, home: Path) -> None:
+def test_reverting_a_change_restores_the_cancelled_rows(
+    db: Database, folder: Path, home: Path
+) -> None:
     path = write_campaign(folder, "b.yaml", CAMPAIGN % "none")
     apply(db, [path], T0, home, days=5)
     write_campaign(folder, "b.yaml", (CAMPAIGN % "none").replace("29653", "29623"))
@@ -99,12 +105,18 @@ def test_past_occurrences_are_not_materialised(db: Database, folder: Path, home:
     assert earliest is not None and earliest >= T0
 
 
-def test_content_change_sends_rendered_rows_back_for_review(db: Database, folder: Path, home: Path) -> None:
+def test_content_change_sends_rendered_rows_back_for_review(
+    db: Database, folder: Path, home: Path
+) -> None:
     path = write_campaign(folder, "b.yaml", CAMPAIGN % "required")
     apply(db, [path], T0, home, days=5)
     with db.session() as s:
         prepared = prepare_reviews(s, T0, timedelta(hours=24), "test")
-        ids = list(s.execute(select(Publication.id).where(Publication.status == "pending_approval")).scalars())
+        ids = list(
+            s.execute(
+                select(Publication.id).where(Publication.status == "pending_approval")
+            ).scalars()
+        )
         approve(s, ids, T0, "reviewer")
     assert prepared == 2
     write_campaign(folder, "t.j2", "Kính thưa bà con {{ unit.name }}! Nội dung mới.\n")

@@ -11,9 +11,14 @@ WIDE = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC))
 
 def spec(**over: Any) -> CampaignSpec:
     base: dict[str, Any] = {
-        "id": "x", "title": "t", "task": "1.3", "agency": "COMMUNES",
+        "id": "x",
+        "title": "t",
+        "task": "1.3",
+        "agency": "COMMUNES",
         "period": {"start": "2026-12-01", "end": "2026-12-31"},
-        "schedule": [{"cron": "30 5 * * *"}], "channels": ["loa-xa"], "template": "t.j2",
+        "schedule": [{"cron": "30 5 * * *"}],
+        "channels": ["loa-xa"],
+        "template": "t.j2",
     }
     base.update(over)
     return CampaignSpec.model_validate(base)

@@ -10,9 +10,18 @@ from bantin.channels.base import ConfigError
 from bantin.channels.outbox import OutboxChannel
 from bantin.content.render import Rendered
 
-R = Rendered(kind="radio_script", title="Bản tin", body="Kính thưa bà con xã Cái Nhum!",
-             campaign_id="loa-cds", channel="loa", due_at=datetime(2026, 11, 30, 22, 30, tzinfo=UTC),
-             unit_code="29641", unit_name="Xã Cái Nhum", agency_code="COMMUNES", task_code="1.3")
+R = Rendered(
+    kind="radio_script",
+    title="Bản tin",
+    body="Kính thưa bà con xã Cái Nhum!",
+    campaign_id="loa-cds",
+    channel="loa",
+    due_at=datetime(2026, 11, 30, 22, 30, tzinfo=UTC),
+    unit_code="29641",
+    unit_name="Xã Cái Nhum",
+    agency_code="COMMUNES",
+    task_code="1.3",
+)
 
 
 @pytest.mark.parametrize(

@@ -26,10 +26,19 @@ from bantin.channels.webhook import WebhookChannel, parse_retry_after, signature
 from bantin.content.render import Rendered
 
 SECRET = "khoa-bi-mat-thu-nghiem"
-R = Rendered(kind="radio_script", title="Bản tin chuyển đổi số", body="Kính thưa bà con!",
-             campaign_id="loa-cds", channel="loa", due_at=datetime(2026, 11, 30, 22, 30, tzinfo=UTC),
-             priority="emergency", unit_code="29641", unit_name="Xã Cái Nhum",
-             agency_code="COMMUNES", task_code="1.3")
+R = Rendered(
+    kind="radio_script",
+    title="Bản tin chuyển đổi số",
+    body="Kính thưa bà con!",
+    campaign_id="loa-cds",
+    channel="loa",
+    due_at=datetime(2026, 11, 30, 22, 30, tzinfo=UTC),
+    priority="emergency",
+    unit_code="29641",
+    unit_name="Xã Cái Nhum",
+    agency_code="COMMUNES",
+    task_code="1.3",
+)
 
 
 @pytest.fixture
@@ -68,22 +77,37 @@ def test_listing_url_hides_the_secret_reference() -> None:
     assert "secret=***" in ch.url(privacy=True)
 
 
-def test_success_posts_signed_json_with_the_idempotency_key(httpserver: HTTPServer, secret_env: None) -> None:
+def test_success_posts_signed_json_with_the_idempotency_key(
+    httpserver: HTTPServer, secret_env: None
+) -> None:
     seen: list[Request] = []
 
     def handler(request: Request) -> Response:
         seen.append(request)
-        return Response(json.dumps({"id": "b-1", "url": "https://loa/b-1"}), 201,
-                        content_type="application/json")
+        return Response(
+            json.dumps({"id": "b-1", "url": "https://loa/b-1"}),
+            201,
+            content_type="application/json",
+        )
 
     httpserver.expect_request("/bulletins", method="POST").respond_with_handler(handler)
     receipt = channel(httpserver).publish(R, "key-123")
-    assert (receipt.external_id, receipt.url, receipt.http_status) == ("b-1", "https://loa/b-1", 201)
+    assert (receipt.external_id, receipt.url, receipt.http_status) == (
+        "b-1",
+        "https://loa/b-1",
+        201,
+    )
     req = seen[0]
     body = req.get_data()
     assert req.headers["Idempotency-Key"] == "key-123"
-    expected = "sha256=" + hmac.new(SECRET.encode(), req.headers["X-Bantin-Timestamp"].encode()
-                                    + b"." + body, hashlib.sha256).hexdigest()
+    expected = (
+        "sha256="
+        + hmac.new(
+            SECRET.encode(),
+            req.headers["X-Bantin-Timestamp"].encode() + b"." + body,
+            hashlib.sha256,
+        ).hexdigest()
+    )
     assert req.headers["X-Bantin-Signature"] == expected
     doc = json.loads(body.decode("utf-8"))
     assert doc["title"] == "Bản tin chuyển đổi số"
@@ -108,8 +132,12 @@ def test_success_posts_signed_json_with_the_idempotency_key(httpserver: HTTPServ
     ],
 )
 def test_error_statuses_are_classified(
-    httpserver: HTTPServer, secret_env: None, status: int, headers: dict[str, str],
-    error: type[Exception], retry_after: float | None,
+    httpserver: HTTPServer,
+    secret_env: None,
+    status: int,
+    headers: dict[str, str],
+    error: type[Exception],
+    retry_after: float | None,
 ) -> None:
     httpserver.expect_request("/bulletins").respond_with_data("lỗi", status=status, headers=headers)
     with pytest.raises(error) as info:
@@ -168,14 +196,19 @@ def test_connection_reset_is_retryable(secret_env: None) -> None:
         srv.close()
 
 
-def test_missing_secret_names_the_variable_not_a_value(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_secret_names_the_variable_not_a_value(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("LOA_SECRET", raising=False)
     with pytest.raises(ConfigError, match="LOA_SECRET is not set"):
         channel(httpserver).publish(R, "k")
 
 
 def test_signature_helper_matches_documented_formula() -> None:
-    assert signature("s", "1", b"{}") == "sha256=" + hmac.new(b"s", b"1.{}", hashlib.sha256).hexdigest()
+    assert (
+        signature("s", "1", b"{}")
+        == "sha256=" + hmac.new(b"s", b"1.{}", hashlib.sha256).hexdigest()
+    )
 
 
 def test_retry_after_accepts_an_http_date() -> None:

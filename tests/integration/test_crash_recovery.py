@@ -50,7 +50,8 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.requests.append(key)
             self.server.accepted[key] = self.server.accepted.get(key, 0) + (
-                0 if key in self.server.accepted else 1)
+                0 if key in self.server.accepted else 1
+            )
         time.sleep(self.server.delay)
         try:
             self.send_response(200)
@@ -75,11 +76,20 @@ def receiver() -> Iterator[SlowReceiver]:
 
 
 def bantin_run(home: Path, seconds: float) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "BANTIN_HOME": str(home), "BANTIN_LEASE_SECONDS": "3",
-           "BANTIN_DISPATCH_WORKERS": "1", "BANTIN_SAFETY_INTERVAL_SECONDS": "1",
-           "LOA_SECRET": "bi-mat"}
-    return subprocess.Popen([sys.executable, "-m", "bantin", "run", "--for", str(seconds)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "BANTIN_HOME": str(home),
+        "BANTIN_LEASE_SECONDS": "3",
+        "BANTIN_DISPATCH_WORKERS": "1",
+        "BANTIN_SAFETY_INTERVAL_SECONDS": "1",
+        "LOA_SECRET": "bi-mat",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bantin", "run", "--for", str(seconds)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def wait_for(predicate: object, timeout: float) -> None:
@@ -92,14 +102,21 @@ def wait_for(predicate: object, timeout: float) -> None:
 
 
 def test_sigkill_mid_send_loses_nothing_and_duplicates_nothing(
-    home: Path, db: Database, run_cli: Cli, receiver: SlowReceiver, tmp_path: Path,
+    home: Path,
+    db: Database,
+    run_cli: Cli,
+    receiver: SlowReceiver,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LOA_SECRET", "bi-mat")
     url = f"webhook+http://127.0.0.1:{receiver.server_address[1]}/b?secret=env:LOA_SECRET"
     assert run_cli("channel", "add", "loa-vendor", url, "--agency", "COMMUNES").exit_code == 0
     due = (datetime.now(UTC) + timedelta(seconds=2)).astimezone()
-    path = write_campaign(tmp_path / "c", "khan.yaml", f"""
+    path = write_campaign(
+        tmp_path / "c",
+        "khan.yaml",
+        f"""
         id: khan
         title: Thông báo khẩn
         task: "1.3"
@@ -112,7 +129,8 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_nothing(
         channels: [loa-vendor]
         template: radio/ban-tin-demo.txt.j2
         priority: emergency
-    """)
+    """,
+    )
     assert run_cli("campaign", "apply", str(path)).exit_code == 0, "apply failed"
     with db.session() as s:
         keys = set(s.execute(select(Publication.idempotency_key)).scalars())

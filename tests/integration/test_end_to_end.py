@@ -53,7 +53,10 @@ class Receiver:
     def __call__(self, request: Request) -> Response:
         body = request.get_data()
         ts = request.headers["X-Bantin-Timestamp"]
-        good = "sha256=" + hmac.new(SECRET.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+        good = (
+            "sha256="
+            + hmac.new(SECRET.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+        )
         if request.headers["X-Bantin-Signature"] != good:
             return Response("bad signature", 401)
         key = request.headers["Idempotency-Key"]
@@ -71,13 +74,26 @@ def receiver(httpserver: HTTPServer) -> Receiver:
 
 def due_times(db: Database, lo: datetime, hi: datetime) -> list[datetime]:
     with db.session() as s:
-        return sorted(set(s.execute(select(Publication.due_at).where(
-            Publication.due_at >= lo, Publication.due_at < hi)).scalars()))
+        return sorted(
+            set(
+                s.execute(
+                    select(Publication.due_at).where(
+                        Publication.due_at >= lo, Publication.due_at < hi
+                    )
+                ).scalars()
+            )
+        )
 
 
 def test_a_simulated_day_arrives_exactly_once_with_vietnamese_text(
-    db: Database, settings: Settings, home: Path, tmp_path: Path, run_cli: Cli,
-    httpserver: HTTPServer, receiver: Receiver, monkeypatch: pytest.MonkeyPatch,
+    db: Database,
+    settings: Settings,
+    home: Path,
+    tmp_path: Path,
+    run_cli: Cli,
+    httpserver: HTTPServer,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LOA_SECRET", SECRET)
     webhook = "webhook+" + httpserver.url_for("/api/bulletins") + "?secret=env:LOA_SECRET"
@@ -88,8 +104,17 @@ def test_a_simulated_day_arrives_exactly_once_with_vietnamese_text(
     # The portal column needs approval: the first pass renders it for review (24 h
     # ahead), an editor approves it from the command line.
     assert Dispatcher(db, settings, FixedClock(DAY), "e2e").run_pass().reviews == 1
-    result = run_cli("approve", "--campaign", "chuyen-muc-cds", "--until", "2026-12-03",
-                     "--actor", "bientap", "--now", "2026-12-03T01:00")
+    result = run_cli(
+        "approve",
+        "--campaign",
+        "chuyen-muc-cds",
+        "--until",
+        "2026-12-03",
+        "--actor",
+        "bientap",
+        "--now",
+        "2026-12-03T01:00",
+    )
     assert result.exit_code == 0 and "approved 1 publication" in result.output
 
     clock = FixedClock(DAY)
@@ -102,9 +127,11 @@ def test_a_simulated_day_arrives_exactly_once_with_vietnamese_text(
     runner.close()
 
     with db.session() as s:
-        day_rows = s.execute(select(Publication.status, func.count()).where(
-            Publication.due_at >= DAY, Publication.due_at < DAY + timedelta(days=1)
-        ).group_by(Publication.status)).all()
+        day_rows = s.execute(
+            select(Publication.status, func.count())
+            .where(Publication.due_at >= DAY, Publication.due_at < DAY + timedelta(days=1))
+            .group_by(Publication.status)
+        ).all()
         units = dict(s.execute(select(Unit.code, Unit.name)).all())
     # 124 units x 2 bulletins + 1 post + 1 article + 5 smart loudspeakers x 2
     assert dict(day_rows) == {"published": 248 + 1 + 1 + 10}
@@ -131,8 +158,17 @@ def test_a_simulated_day_arrives_exactly_once_with_vietnamese_text(
     assert len(names) == 5 and names <= set(units.values())
     assert {doc["priority"] for doc in receiver.accepted.values()} == {"priority"}
 
-    summary = run_cli("records", "summary", "--by", "channel", "--from", "2026-12-03",
-                      "--to", "2026-12-03", "--json")
+    summary = run_cli(
+        "records",
+        "summary",
+        "--by",
+        "channel",
+        "--from",
+        "2026-12-03",
+        "--to",
+        "2026-12-03",
+        "--json",
+    )
     by_channel = {row["channel"]: row for row in json.loads(summary.output)}
     assert by_channel["loa-xa"]["published"] == 248
     assert by_channel["loa-thong-minh"]["published"] == 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -16,14 +17,25 @@ from tests.conftest import T0, Cli
 def chain(db: Database) -> Database:
     with db.session() as s:
         for i in range(10):
-            audit.append(s, T0 + timedelta(seconds=i), "tester", "test.event", "thing", i,
-                         {"n": i, "văn bản": "tiếng Việt"})
+            audit.append(
+                s,
+                T0 + timedelta(seconds=i),
+                "tester",
+                "test.event",
+                "thing",
+                i,
+                {"n": i, "văn bản": "tiếng Việt"},
+            )
     return db
 
 
 def first_test_seq(db: Database) -> int:
     with db.engine.connect() as c:
-        return int(c.execute(text("SELECT min(seq) FROM audit_event WHERE action='test.event'")).scalar_one())
+        return int(
+            c.execute(
+                text("SELECT min(seq) FROM audit_event WHERE action='test.event'")
+            ).scalar_one()
+        )
 
 
 def test_intact_chain_verifies(chain: Database) -> None:
@@ -35,7 +47,7 @@ def test_intact_chain_verifies(chain: Database) -> None:
 def test_each_event_links_to_the_previous_hash(chain: Database) -> None:
     with chain.engine.connect() as c:
         rows = c.execute(text("SELECT seq, prev_hash, hash FROM audit_event ORDER BY seq")).all()
-    for prev, cur in zip(rows, rows[1:], strict=False):
+    for prev, cur in itertools.pairwise(rows):
         assert cur.prev_hash == prev.hash
 
 
@@ -83,8 +95,13 @@ def test_inserted_row_is_found(chain: Database) -> None:
     tamper(chain, f"UPDATE audit_event SET seq=seq-999 WHERE seq>={bad + 1000}")
     with chain.engine.connect() as c:
         prev = c.execute(text(f"SELECT hash FROM audit_event WHERE seq={bad - 1}")).scalar_one()
-    tamper(chain, "INSERT INTO audit_event (seq, at, actor, action, entity, entity_id, data, prev_hash, hash) "
-                  f"VALUES ({bad}, '2026-11-28 01:00:00', 'x', 'forged', 'thing', '1', '{{}}', '{prev}', '{'0' * 64}')")
+    tamper(
+        chain,
+        "INSERT INTO audit_event "
+        "(seq, at, actor, action, entity, entity_id, data, prev_hash, hash) VALUES "
+        f"({bad}, '2026-11-28 01:00:00', 'x', 'forged', 'thing', '1', '{{}}', '{prev}', "
+        f"'{'0' * 64}')",
+    )
     with chain.session() as s:
         result = audit.verify(s)
     assert (result.ok, result.first_bad_seq) == (False, bad)
