@@ -268,3 +268,121 @@ Index(
     Publication.due_at,
     unique=True,
 )
+
+
+# -- Added for publishing for real (issue 3), content (issue 4) and the auditor (issue 5) --
+
+
+class Secret(Base):
+    """An encrypted secret (Fernet); `secret:NAME` in a channel URL refers to it."""
+
+    __tablename__ = "secret"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    ciphertext: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AgencySetting(Base):
+    """Per-agency settings: where its alerts go (a webhook or mailto: URL)."""
+
+    __tablename__ = "agency_setting"
+    agency_code: Mapped[str] = mapped_column(
+        ForeignKey("agency.code", ondelete="CASCADE"), primary_key=True
+    )
+    notify_url: Mapped[str | None] = mapped_column(Text)
+
+
+class Alert(Base):
+    """Something a person must know: a broken channel, a failed publication, a late report."""
+
+    __tablename__ = "alert"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    channel_name: Mapped[str | None] = mapped_column(ForeignKey("channel.name"))
+    publication_id: Mapped[int | None] = mapped_column(ForeignKey("publication.id"))
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notify_error: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BroadcastReceipt(Base):
+    """Culture staff confirm that a bulletin was aired in a unit, and when."""
+
+    __tablename__ = "broadcast_receipt"
+    __table_args__ = (UniqueConstraint("publication_id", "unit_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int | None] = mapped_column(
+        ForeignKey("publication.id", ondelete="SET NULL"), index=True
+    )
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), index=True)
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
+    aired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    reported_by: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))  # cli | web | api
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Feed(Base):
+    """An outside RSS/Atom feed whose entries templates may quote."""
+
+    __tablename__ = "feed"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    agency_code: Mapped[str | None] = mapped_column(ForeignKey("agency.code"))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedEntry(Base):
+    __tablename__ = "feed_entry"
+    __table_args__ = (UniqueConstraint("feed_name", "guid"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_name: Mapped[str] = mapped_column(ForeignKey("feed.name", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    summary_html: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IndicatorValue(Base):
+    """A figure an agency reports for an objective bantin cannot observe itself."""
+
+    __tablename__ = "indicator_value"
+    __table_args__ = (UniqueConstraint("objective_code", "year", "agency_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    objective_code: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(16))
+    source_document: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AnnualReport(Base):
+    """An agency's yearly report to the DIC (due before 5 December)."""
+
+    __tablename__ = "annual_report"
+    __table_args__ = (UniqueConstraint("agency_code", "year"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | submitted
+    drafted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[str | None] = mapped_column(String(128))
+    document_path: Mapped[str | None] = mapped_column(Text)
