@@ -401,22 +401,19 @@ class Dispatcher:
                 stats.released += 1
             sending = [(p.id, p.channel_name) for p in stale if p.status == "sending"]
         for pub_id, _ in sending:
-            self._reconcile(pub_id, now)
+            try:
+                self._reconcile(pub_id, now)
+            except (ConfigError, TemplateError) as exc:
+                # Without a working channel or template nobody can tell what happened:
+                # a person must look. Never resend blind.
+                self._mark_unknown(pub_id, now, f"send interrupted; cannot reconcile: {exc}")
             stats.recovered += 1
 
     def _reconcile(self, pub_id: int, now: datetime) -> None:
         with self.db.session() as s:
             pub = s.get_one(Publication, pub_id)
             row = s.get_one(ChannelRow, pub.channel_name)
-            att = s.execute(
-                select(DeliveryAttempt)
-                .where(DeliveryAttempt.publication_id == pub_id)
-                .order_by(DeliveryAttempt.number.desc())
-                .limit(1)
-            ).scalar_one_or_none()
-            if att is not None and att.outcome == "sending":
-                att.outcome, att.ended_at = "interrupted", now
-                att.error = f"runner {pub.claimed_by} stopped during the send"
+            self._close_interrupted_attempt(s, pub, now)
             channel = self.channel(row.name, row.url)
             rendered = render_publication(s, pub, channel.kind)
             if pub.body is not None:
@@ -463,6 +460,25 @@ class Dispatcher:
                     "check the channel and resolve by hand",
                     lease_until=None,
                 )
+
+    def _mark_unknown(self, pub_id: int, now: datetime, reason: str) -> None:
+        with self.db.session() as s:
+            pub = s.get_one(Publication, pub_id)
+            if pub.status != "sending":
+                return
+            self._close_interrupted_attempt(s, pub, now)
+            states.move(s, pub, "unknown", now, self.runner_id, reason, lease_until=None)
+
+    def _close_interrupted_attempt(self, s: Session, pub: Publication, now: datetime) -> None:
+        att = s.execute(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.publication_id == pub.id)
+            .order_by(DeliveryAttempt.number.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if att is not None and att.outcome == "sending":
+            att.outcome, att.ended_at = "interrupted", now
+            att.error = f"runner {pub.claimed_by} stopped during the send"
 
     # -- timing -----------------------------------------------------------------------
     def next_wakeup(self, now: datetime) -> datetime | None:

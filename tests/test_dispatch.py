@@ -389,3 +389,17 @@ def test_backoff_grows_and_respects_retry_after() -> None:
     first, third = backoff(1, None, rng), backoff(3, None, rng)
     assert 15 <= first <= 30 and 60 <= third <= 120
     assert backoff(1, 600, rng) == 600
+
+
+def test_interrupted_send_on_a_misconfigured_channel_becomes_unknown(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
+    pub = crash_mid_send(db, settings, home, tmp_path, "dedup://x")
+    with db.session() as s:
+        s.get_one(ChannelRow, "ch").url = "nonsense://x"  # someone broke the configuration
+    later = FixedClock(pub.lease_until + timedelta(seconds=1))  # type: ignore[operator]
+    stats = dispatcher(db, settings, later).run_pass()
+    assert stats.recovered == 1
+    assert only_pub(db).status == "unknown"
+    with db.session() as s:
+        assert s.execute(select(DeliveryAttempt.outcome)).scalar_one() == "interrupted"
