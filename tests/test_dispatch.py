@@ -403,3 +403,14 @@ def test_interrupted_send_on_a_misconfigured_channel_becomes_unknown(
     assert only_pub(db).status == "unknown"
     with db.session() as s:
         assert s.execute(select(DeliveryAttempt.outcome)).scalar_one() == "interrupted"
+
+
+def test_dropping_the_approval_rule_releases_rows_awaiting_review(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
+    setup_campaign(db, home, tmp_path, approval="required")
+    dispatcher(db, settings, FixedClock(DUE - timedelta(hours=2))).run_pass()
+    assert only_pub(db).status == "pending_approval"
+    setup_campaign(db, home, tmp_path, approval="none")
+    dispatcher(db, settings, FixedClock(DUE)).run_pass()
+    assert only_pub(db).status == "published"

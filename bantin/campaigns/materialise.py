@@ -267,12 +267,12 @@ def materialise(
     needs_approval = campaign.approval == "required"
     new_keys = sorted((k for k in desired if k not in have), key=lambda k: (k[2], k[0], k[1] or ""))
     _bulk_insert(session, campaign, new_keys, needs_approval, now)
-    # The approval rule may have changed: unsent planned rows follow the current one.
+    # The approval rule may have changed: unsent rows follow the current one.
     session.execute(
         update(Publication)
         .where(
             Publication.campaign_id == campaign.id,
-            Publication.status == "planned",
+            Publication.status.in_(states.UNSENT),
             Publication.needs_approval != needs_approval,
         )
         .values(needs_approval=needs_approval)
