@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from bantin.channels.base import Channel, ConfigError
+from bantin.channels.facebook import FacebookPageChannel
 from bantin.channels.outbox import OutboxChannel
 from bantin.channels.webhook import WebhookChannel
+from bantin.channels.zalo import ZaloOAChannel
 
 CHANNEL_TYPES: dict[str, type[Channel]] = {
-    scheme: cls for cls in (OutboxChannel, WebhookChannel) for scheme in cls.schemes
+    scheme: cls
+    for cls in (OutboxChannel, WebhookChannel, FacebookPageChannel, ZaloOAChannel)
+    for scheme in cls.schemes
 }
 
 
