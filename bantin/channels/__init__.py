@@ -8,11 +8,12 @@ from bantin.channels.base import Channel, ConfigError
 from bantin.channels.facebook import FacebookPageChannel
 from bantin.channels.outbox import OutboxChannel
 from bantin.channels.webhook import WebhookChannel
+from bantin.channels.wordpress import WordPressChannel
 from bantin.channels.zalo import ZaloOAChannel
 
 CHANNEL_TYPES: dict[str, type[Channel]] = {
     scheme: cls
-    for cls in (OutboxChannel, WebhookChannel, FacebookPageChannel, ZaloOAChannel)
+    for cls in (OutboxChannel, WebhookChannel, FacebookPageChannel, ZaloOAChannel, WordPressChannel)
     for scheme in cls.schemes
 }
 
