@@ -28,22 +28,29 @@ from bantin.channels.base import (
     ChannelError,
     ConfigError,
     PermanentError,
+    RateLimited,
     Receipt,
     RetryableError,
 )
+from bantin.channels.ratelimit import RateLimits
 from bantin.clock import Clock
 from bantin.config import Settings
 from bantin.content.render import Rendered
 from bantin.db import Database
 from bantin.models import Campaign, DeliveryAttempt, Publication
 from bantin.models import Channel as ChannelRow
-from bantin.records import audit, states
+from bantin.records import alerts, audit, states
 
 log = logging.getLogger(__name__)
 
 RADIO_BUDGET = timedelta(hours=1)  # a 05:30 bulletin aired after 06:30 has lost its audience
 BACKOFF_BASE = 30.0
 BACKOFF_CAP = 3600.0
+#: Seconds a thread waits for a rate-limited channel's turn before it puts the publication
+#: aside (retry_wait) instead: a pool of threads parked on one slow channel starves all others.
+TURN_WAIT = 10.0
+#: How long a channel pauses after a 429 that did not say how long.
+RATE_LIMIT_PAUSE = 60.0
 PRIORITY_RANK = case(
     (Publication.priority == "emergency", 0), (Publication.priority == "priority", 1), else_=2
 )
@@ -103,6 +110,7 @@ class Dispatcher:
         clock: Clock,
         runner_id: str,
         stop: threading.Event | None = None,
+        limits: RateLimits | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -110,6 +118,8 @@ class Dispatcher:
         self.runner_id = runner_id
         self.stop = stop or threading.Event()
         self.rng = random.Random()
+        #: One token bucket per channel, shared by the pool's threads.
+        self.limits = limits or RateLimits()
         self._channels: dict[tuple[str, str], Channel] = {}
         self._lock = threading.Lock()
         self.pool = ThreadPoolExecutor(
@@ -122,6 +132,7 @@ class Dispatcher:
             ch = self._channels.get((name, url))
             if ch is None:
                 ch = open_channel(name, url, self.settings.home)
+                ch.limits = self.limits
                 self._channels[(name, url)] = ch
             return ch
 
@@ -194,8 +205,48 @@ class Dispatcher:
             log.exception("unexpected error delivering publication %s", pub_id)
             return "error"
 
+    def _take_turn(self, pub_id: int) -> str | None:
+        """Wait for the channel's rate limit outside any transaction; None means go on.
+
+        A wait must never hold the database (SQLite has one writer) nor a `sending` row (a
+        crash would leave it in doubt). When the channel stays closed longer than
+        TURN_WAIT, the publication goes back to `retry_wait` until it opens.
+        """
+        with self.db.session() as s:
+            pub = s.get_one(Publication, pub_id)
+            row = s.get_one(ChannelRow, pub.channel_name)
+            name, url = row.name, row.url
+        try:
+            channel = self.channel(name, url)
+        except ConfigError:
+            return None  # `_deliver` records why
+        wait_max = min(TURN_WAIT, self.settings.lease_seconds / 4)
+        wait = channel.acquire(max_wait=wait_max, stop=self.stop)
+        if wait <= 0.0:
+            return None
+        with self.db.session() as s:
+            pub = s.get_one(Publication, pub_id)
+            if pub.status != "claimed" or pub.claimed_by != self.runner_id:
+                return "skipped"
+            now = self.clock.now()
+            states.move(
+                s,
+                pub,
+                "retry_wait",
+                now,
+                self.runner_id,
+                f"channel {name} is rate-limited for {wait:.0f} s more",
+                next_attempt_at=now + timedelta(seconds=wait),
+                claimed_by=None,
+                lease_until=None,
+            )
+        return "deferred"
+
     def _deliver(self, pub_id: int) -> str:
         actor = self.runner_id
+        deferred = self._take_turn(pub_id)
+        if deferred is not None:
+            return deferred
         with self.db.session() as s:
             pub = s.get_one(Publication, pub_id)
             if pub.status != "claimed" or pub.claimed_by != self.runner_id:
@@ -274,6 +325,11 @@ class Dispatcher:
         except ConfigError as exc:  # e.g. a secret that is not set: the channel is broken
             return self._record_failure(pub_id, number, AuthError(str(exc)))
         except ChannelError as exc:
+            if isinstance(exc, RetryableError) and (
+                exc.retry_after or isinstance(exc, RateLimited)
+            ):
+                # The provider spoke for the whole channel, not only this publication.
+                channel.hold_off(exc.retry_after or RATE_LIMIT_PAUSE)
             return self._record_failure(pub_id, number, exc)
         except Exception as exc:  # a channel bug: record it, retry within the attempt limit
             log.exception("channel %s raised unexpectedly", channel.name)
@@ -334,6 +390,18 @@ class Dispatcher:
                     row.name,
                     {"reason": str(exc)},
                 )
+                alerts.raise_alert(
+                    s,
+                    now,
+                    row.agency_code,
+                    "channel_broken",
+                    f"channel {row.name} stopped: {exc}. Its publications wait until it is "
+                    f"repaired (fix the credentials, then bantin channel add {row.name} URL "
+                    "--replace)",
+                    channel_name=row.name,
+                    publication_id=pub.id,
+                    actor=self.runner_id,
+                )
                 states.move(
                     s,
                     pub,
@@ -352,6 +420,17 @@ class Dispatcher:
                     else (f"gave up after {pub.attempts} attempts: {exc}")
                 )
                 states.move(s, pub, "failed", now, self.runner_id, why, lease_until=None)
+                alerts.raise_alert(
+                    s,
+                    now,
+                    pub.agency_code,
+                    "publication_failed",
+                    f"publication {pub_id} of {pub.campaign_id} on {pub.channel_name} "
+                    f"failed: {why}",
+                    channel_name=pub.channel_name,
+                    publication_id=pub.id,
+                    actor=self.runner_id,
+                )
                 log.warning("publication %s failed: %s", pub_id, why)
                 return "failed"
             retry_after = exc.retry_after if isinstance(exc, RetryableError) else None

@@ -8,6 +8,7 @@ wait, stop, or ask a person. Channels are configured by URL (the Apprise idea):
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
+from bantin.channels import ratelimit
 from bantin.content.render import Rendered
 
 
@@ -81,6 +83,9 @@ class Channel(ABC):
     #: True when sending the same idempotency key twice cannot make a second output,
     #: so a send interrupted by a crash can simply be sent again.
     dedupes: ClassVar[bool] = False
+    #: Requests a second this kind of channel allows when its URL has no `?rate=`;
+    #: None for no limit (a receiver we run ourselves, a folder).
+    request_rate_per_sec: ClassVar[float | None] = None
 
     def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
         self.name = name
@@ -103,6 +108,13 @@ class Channel(ABC):
                 )
         late = self.params.pop("late", None)
         self.budget = parse_duration(late) if late else self.lateness_budget
+        rate = self.params.pop("rate", None)
+        try:
+            self.rate_per_sec = ratelimit.parse_rate(rate) if rate else self.request_rate_per_sec
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+        #: Shared by every thread that sends on this channel; a dispatcher sets its own.
+        self.limits: ratelimit.RateLimits = ratelimit.default_limits
 
     def url(self, privacy: bool = True) -> str:
         """The configuration URL; with privacy, secret references are masked too."""
@@ -114,6 +126,18 @@ class Channel(ABC):
             for k, v in parse_qsl(parts.query, keep_blank_values=True)
         )
         return parts._replace(query=query).geturl()
+
+    def acquire(self, max_wait: float = 0.0, stop: threading.Event | None = None) -> float:
+        """Take this channel's turn before a publish (rate limit, provider pause).
+
+        Returns 0.0 when the caller may send now, else the seconds the channel stays
+        closed; waits at most `max_wait` so a thread is never parked for minutes.
+        """
+        return self.limits.acquire(self.name, self.rate_per_sec, max_wait=max_wait, stop=stop)
+
+    def hold_off(self, seconds: float) -> None:
+        """The provider asked us to wait (429, Retry-After): close the whole channel."""
+        self.limits.pause(self.name, seconds)
 
     @abstractmethod
     def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.channels import open_channel
-from bantin.channels.base import ConfigError
+from bantin.channels.base import ChannelError, ConfigError
+from bantin.channels.secrets import scrub
 from bantin.models import Agency, Channel
 from bantin.records import audit
 
@@ -34,7 +35,8 @@ def add_channel(
     channel = open_channel(name, url, home)
     existing = session.get(Channel, name)
     if existing is not None:
-        if existing.url == url and existing.agency_code == agency:
+        # A broken channel with the same URL is a repair (its secret was fixed), not a no-op.
+        if existing.url == url and existing.agency_code == agency and existing.status == "ok":
             return existing, "unchanged"
         if not replace:
             raise ConfigError(f"channel {name!r} exists; use --replace to change it")
@@ -85,3 +87,34 @@ def list_channels(session: Session, home: Path | None = None) -> list[dict[str, 
     return [
         describe(r, home) for r in session.execute(select(Channel).order_by(Channel.name)).scalars()
     ]
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value
+
+
+def check_channel(name: str, url: str, home: Path | None = None) -> dict[str, Any]:
+    """Open a channel and run its `check()` if it has one: reachability, what the
+    credentials can do. Never publishes; every secret value is masked in the answer."""
+    channel = open_channel(name, url, home)
+    try:
+        check = getattr(channel, "check", None)
+        if not callable(check):
+            result: dict[str, Any] = {
+                "ok": True,
+                "note": f"{channel.kind} channels have no check; the URL is valid",
+            }
+        else:
+            try:
+                result = dict(check())
+            except (ChannelError, ConfigError) as exc:
+                result = {"ok": False, "error": str(exc)}
+    finally:
+        channel.close()
+    return _masked({"kind": channel.kind, "url": channel.url(privacy=True), **result})

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from bantin import secretstore
 from bantin.campaigns.errors import CampaignError
 from bantin.campaigns.service import CampaignNotFound
 from bantin.channels.base import ConfigError
@@ -41,7 +42,10 @@ class App:
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.db_url)
+        db = Database(self.settings.db_url)
+        # From here on `secret:NAME` in a channel or notify URL reads this database's store.
+        secretstore.install(db, self.settings.home)
+        return db
 
     @contextmanager
     def session(self) -> Iterator[Session]:

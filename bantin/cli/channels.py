@@ -1,11 +1,14 @@
-"""`bantin channel add|list`."""
+"""`bantin channel add|list|test`."""
 
 from __future__ import annotations
+
+import json
 
 import click
 
 from bantin.channels import service
 from bantin.cli.app import App, actor_option, cli, emit, output_options, pass_app, resolve_actor
+from bantin.models import Channel as ChannelRow
 
 
 @cli.group()
@@ -58,3 +61,37 @@ def channel_list(app: App, as_json: bool, as_csv: bool) -> None:
     emit(
         rows, ["name", "kind", "agency", "status", "url", "reason"], as_json=as_json, as_csv=as_csv
     )
+
+
+@channel.command("test")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def channel_test(app: App, name: str, as_json: bool) -> None:
+    """Check a channel without publishing: can bantin reach it, and what can its
+    credentials do? Exits 1 with the reason when the check fails. Never prints secrets.
+
+    \b
+    Example:
+      bantin channel test baovl-fanpage
+      bantin channel test loa-vendor --json
+    """
+    with app.session() as s:
+        row = s.get(ChannelRow, name)
+        if row is None:
+            raise click.ClickException(f"no channel named {name!r} (see `bantin channel list`)")
+        url, status, reason = row.url, row.status, row.status_reason
+    result = service.check_channel(name, url, app.settings.home)
+    result = {"channel": name, "status": status, **result}
+    if status != "ok":
+        result["status_reason"] = reason
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    else:
+        for key, value in result.items():
+            if key not in ("ok", "error") and value is not None:
+                click.echo(f"{key}: {value}")
+    if not result.get("ok"):
+        raise click.ClickException(f"{name}: {result.get('error') or 'check failed'}")
+    if not as_json:
+        click.echo(f"{name}: OK")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from bantin import secretstore
 from bantin.cli.app import App, actor_option, cli, now_option, pass_app, resolve_actor
 from bantin.migrate import upgrade
 from bantin.plan.loader import DATA, load_plan
@@ -31,10 +32,13 @@ def init_cmd(app: App, actor: str | None) -> None:
 
     app.settings.home.mkdir(parents=True, exist_ok=True)
     upgrade(app.db)
+    key_file = secretstore.ensure_key_file(app.settings.home)
     with app.session() as s:
         result = load_plan(s, SystemClock().now(), actor=resolve_actor(actor))
     what = "loaded" if result.changed else "already current"
     click.echo(f"database ready: {app.db.engine.url.render_as_string()}")
+    if key_file:
+        click.echo(f"secret key created: {key_file} (mode 0600; back it up with the database)")
     click.echo(
         f"plan {result.plan} {what}: {result.tasks} tasks, {result.objectives} objectives, "
         f"{result.agencies} agencies, {result.units} units, {result.groups} unit groups"
