@@ -33,7 +33,7 @@ from bantin.channels.base import (
     RetryableError,
 )
 from bantin.channels.ratelimit import RateLimits
-from bantin.clock import Clock
+from bantin.clock import Clock, SystemClock
 from bantin.config import Settings
 from bantin.content.render import Rendered
 from bantin.db import Database
@@ -118,8 +118,14 @@ class Dispatcher:
         self.runner_id = runner_id
         self.stop = stop or threading.Event()
         self.rng = random.Random()
-        #: One token bucket per channel, shared by the pool's threads.
-        self.limits = limits or RateLimits()
+        real_time = isinstance(clock, SystemClock)
+        #: One token bucket per channel, shared by the pool's threads. Under an injected
+        #: clock the buckets follow that clock and nothing ever sleeps: a closed channel
+        #: sends its publication to `retry_wait`, and the test moves the clock.
+        self.limits = limits or (
+            RateLimits() if real_time else RateLimits(monotonic=lambda: clock.now().timestamp())
+        )
+        self.turn_wait = TURN_WAIT if real_time else 0.0
         self._channels: dict[tuple[str, str], Channel] = {}
         self._lock = threading.Lock()
         self.pool = ThreadPoolExecutor(
@@ -164,13 +170,10 @@ class Dispatcher:
             and_(Publication.status.in_(states.UNSENT), Publication.due_at <= now),
             and_(Publication.status == "retry_wait", Publication.next_attempt_at <= now),
         )
-        # A broken channel's rows wait for its repair (`channel add --replace`); the
-        # lateness budget then decides between late and missed.
         query = (
             select(Publication.id)
             .join(Campaign, Campaign.id == Publication.campaign_id)
-            .join(ChannelRow, ChannelRow.name == Publication.channel_name)
-            .where(due, Campaign.status == "active", ChannelRow.status == "ok")
+            .where(due, Campaign.status == "active")
             .order_by(PRIORITY_RANK, Publication.due_at, Publication.id)
             .limit(self.settings.dispatch_batch)
         )
@@ -220,7 +223,7 @@ class Dispatcher:
             channel = self.channel(name, url)
         except ConfigError:
             return None  # `_deliver` records why
-        wait_max = min(TURN_WAIT, self.settings.lease_seconds / 4)
+        wait_max = min(self.turn_wait, self.settings.lease_seconds / 4)
         wait = channel.acquire(max_wait=wait_max, stop=self.stop)
         if wait <= 0.0:
             return None
@@ -270,10 +273,27 @@ class Dispatcher:
             if pub.needs_approval and not pub.approved_by:
                 states.move(s, pub, "missed", now, actor, "not approved by its due time")
                 return "missed"
+            if row.status == "broken":
+                # The channel's agency was alerted when it broke; each output it cannot
+                # carry is recorded, not silently held back.
+                why = f"channel {row.name} is broken: {row.status_reason}"
+                states.move(s, pub, "failed", now, actor, why)
+                return "failed"
             try:
                 channel = self.channel(row.name, row.url)
             except ConfigError as exc:
-                states.move(s, pub, "missed", now, actor, f"channel misconfigured: {exc}")
+                why = f"channel misconfigured: {exc}"
+                states.move(s, pub, "missed", now, actor, why)
+                alerts.raise_alert(
+                    s,
+                    now,
+                    pub.agency_code,
+                    "channel_misconfigured",
+                    why,
+                    channel_name=row.name,
+                    publication_id=pub.id,
+                    actor=actor,
+                )
                 return "missed"
             late = now - pub.due_at
             budget = self._budget(channel, campaign.kind)
@@ -291,7 +311,18 @@ class Dispatcher:
             try:
                 rendered = render_publication(s, pub, channel.kind)
             except TemplateError as exc:
-                states.move(s, pub, "failed", now, actor, f"render failed: {exc}")
+                why = f"render failed: {exc}"
+                states.move(s, pub, "failed", now, actor, why)
+                alerts.raise_alert(
+                    s,
+                    now,
+                    pub.agency_code,
+                    "publication_failed",
+                    why,
+                    channel_name=row.name,
+                    publication_id=pub.id,
+                    actor=actor,
+                )
                 return "failed"
             if pub.body is not None and pub.approved_by:
                 rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)

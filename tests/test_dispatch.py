@@ -414,3 +414,31 @@ def test_dropping_the_approval_rule_releases_rows_awaiting_review(
     setup_campaign(db, home, tmp_path, approval="none")
     dispatcher(db, settings, FixedClock(DUE)).run_pass()
     assert only_pub(db).status == "published"
+
+
+def test_render_failure_at_send_time_fails_with_an_alert(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
+    from bantin.models import Alert, Campaign
+
+    setup_campaign(db, home, tmp_path)
+    with db.session() as s:  # the stored template broke after validation
+        s.get_one(Campaign, "c").templates = {"t.j2": "{{ vars.khong_co }}"}
+    dispatcher(db, settings, FixedClock(DUE)).run_pass()
+    pub = only_pub(db)
+    assert pub.status == "failed" and (pub.status_reason or "").startswith("render failed")
+    with db.session() as s:
+        assert s.execute(select(Alert.kind)).scalar_one() == "publication_failed"
+
+
+def test_publications_on_a_broken_channel_fail_without_a_send(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
+    setup_campaign(db, home, tmp_path)
+    with db.session() as s:
+        row = s.get_one(ChannelRow, "ch")
+        row.status, row.status_reason = "broken", "token revoked"
+    dispatcher(db, settings, FixedClock(DUE)).run_pass()
+    pub = only_pub(db)
+    assert (pub.status, pub.status_reason) == ("failed", "channel ch is broken: token revoked")
+    assert ScriptedChannel.sent == []

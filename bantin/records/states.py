@@ -20,7 +20,16 @@ ALLOWED: dict[str, frozenset[str]] = {
     "pending_approval": frozenset({"approved", "planned", "claimed", "cancelled", "missed"}),
     "approved": frozenset({"planned", "claimed", "cancelled", "missed"}),
     "claimed": frozenset(
-        {"sending", "missed", "planned", "pending_approval", "approved", "retry_wait", "cancelled"}
+        {
+            "sending",
+            "missed",
+            "failed",
+            "planned",
+            "pending_approval",
+            "approved",
+            "retry_wait",
+            "cancelled",
+        }
     ),
     "sending": frozenset({"published", "retry_wait", "failed", "unknown", "missed"}),
     "retry_wait": frozenset({"claimed", "cancelled", "missed"}),
