@@ -271,6 +271,12 @@ class StoreLookup:
 def install(db: Database, home: Path | None = None) -> None:
     """Make `secret:NAME` resolvable in this process (see bantin.channels.secrets)."""
     refs.install_store(StoreLookup(db, home))
+    from bantin.channels import zalo
+    from bantin.channels.tokenstore import DatabaseTokenStore
+
+    zalo.install_store_factory(
+        lambda oa, access, refresh: DatabaseTokenStore(db, oa, access, refresh, home)
+    )
 
 
 def used_by(session: Session, name: str) -> list[str]:

@@ -24,7 +24,7 @@ import html
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -99,13 +99,30 @@ _STORES: dict[tuple[str, str, str], TokenStore] = {}
 _STORES_LOCK = threading.Lock()
 
 
+StoreFactory = Callable[[str, str, str], TokenStore]
+_FACTORY: StoreFactory | None = None
+
+
+def install_store_factory(factory: StoreFactory | None) -> None:
+    """Where renewed tokens are kept: `bantin.secretstore.install` puts the database-backed
+    store here (encrypted, renewed under a cross-process lock); without it, memory."""
+    global _FACTORY
+    with _STORES_LOCK:
+        _FACTORY = factory
+        _STORES.clear()
+
+
 def shared_store(oa_id: str, access_ref: str, refresh_ref: str) -> TokenStore:
     """One store per OA and references in this process: two channel objects for the same OA
     must not each spend the single-use refresh token."""
     key = (oa_id, access_ref, refresh_ref)
     with _STORES_LOCK:
         if key not in _STORES:
-            _STORES[key] = MemoryTokenStore(resolve(access_ref), resolve(refresh_ref))
+            _STORES[key] = (
+                _FACTORY(oa_id, access_ref, refresh_ref)
+                if _FACTORY is not None
+                else MemoryTokenStore(resolve(access_ref), resolve(refresh_ref))
+            )
         return _STORES[key]
 
 
