@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export BANTIN_HOME ?= $(CURDIR)/var
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,11 +20,16 @@ run: $(STAMP)
 	$(BIN)/bantin demo setup
 	$(BIN)/bantin run
 
-## make test: the whole suite (what .ci/run calls).
-test: $(STAMP)
-	$(BIN)/ruff check bantin tests benchmarks
-	$(BIN)/ruff format --check bantin tests benchmarks
+## make test: the whole suite (what .ci/run calls): system packages the tests use
+## (espeak-ng, weasyprint's Pango, a WordPress), lint, format, types, tests.
+test: $(STAMP) system-deps
+	$(BIN)/ruff check bantin tests benchmarks scripts
+	$(BIN)/ruff format --check bantin tests benchmarks scripts
+	$(BIN)/mypy
 	$(BIN)/pytest
+
+system-deps:
+	scripts/system-deps.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check bantin tests benchmarks
@@ -36,6 +41,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/materialise.py
+	$(BIN)/python benchmarks/reports.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# System packages the test suite and `make run` need, installed only when missing (a fast
+# no-op otherwise). Debian/Ubuntu, as root (CI runs as root); otherwise it says what to
+# install and fails. Called by `make test`.
+#
+# - espeak-ng, lame: radio scripts rendered to speech (Vietnamese voices) and MP3;
+# - libpango-1.0-0, libpangoft2-1.0-0, libharfbuzz-subset0: weasyprint lays out PDF reports;
+# - fonts-dejavu-core: a font with every Vietnamese letter and tone mark;
+# - poppler-utils: pdftotext/pdftoppm, to read PDF reports in tests;
+# - the WordPress stack for the portal channel's integration test (scripts/wordpress.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(espeak-ng lame libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+          fonts-dejavu-core poppler-utils)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "system-deps: missing ${missing[*]}; install them (apt-get install ...) or run as root" >&2
+        exit 1
+    fi
+    echo "system-deps: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+scripts/wordpress.sh install
