@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import time
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -30,7 +31,8 @@ from bantin.channels.base import (
     Receipt,
     RetryableError,
 )
-from bantin.channels.secrets import resolve
+from bantin.channels.secrets import Lookup, resolve, scrub
+from bantin.content import vietnamese
 from bantin.content.render import Rendered
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,46 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - base)
 
 
+def estimated_seconds(rendered: Rendered) -> int:
+    """Read time of a script, rounded up: a receiver fits it into a slot, so never under-say.
+
+    The render's own estimate is used when it made one (it knows the configured rate).
+    """
+    given = rendered.meta.get("estimated_seconds")
+    if isinstance(given, int | float) and not isinstance(given, bool):
+        return math.ceil(given)
+    return math.ceil(vietnamese.estimate_duration(rendered.body).total_seconds())
+
+
+def _number(value: Any) -> int | float | None:
+    """5.0 -> 5 (slot lengths come from YAML as floats); anything else not numeric -> None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def broadcast(rendered: Rendered) -> dict[str, Any] | None:
+    """What a loudspeaker platform needs to air a radio script (docs/webhook.md).
+
+    Its own object rather than more top-level fields: platforms that only file text can
+    ignore it, and it can grow (several units per bulletin) without touching the rest.
+    """
+    if rendered.kind != "radio_script":
+        return None
+    units = [{"code": rendered.unit_code, "name": rendered.unit_name}] if rendered.unit_code else []
+    return {
+        "units": units,
+        "priority": rendered.priority,
+        "slot_start": rendered.due_local.isoformat(),
+        "slot_minutes": _number(rendered.meta.get("slot_minutes")),
+        "estimated_seconds": estimated_seconds(rendered),
+        "script": rendered.body,
+        "audio_url": rendered.meta.get("audio_url") or None,
+    }
+
+
 def payload(rendered: Rendered, idempotency_key: str) -> dict[str, Any]:
+    """The JSON body of a webhook request; `broadcast` is null unless it is a radio script."""
     return {
         "id": idempotency_key,
         "campaign": rendered.campaign_id,
@@ -76,6 +117,7 @@ def payload(rendered: Rendered, idempotency_key: str) -> dict[str, Any]:
         "task": rendered.task_code,
         "channel": rendered.channel,
         "meta": rendered.meta,
+        "broadcast": broadcast(rendered),
     }
 
 
@@ -97,13 +139,20 @@ class WebhookChannel(Channel):
         self.session.headers["User-Agent"] = USER_AGENT
 
     def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
-        body = json.dumps(payload(rendered, idempotency_key), ensure_ascii=False).encode("utf-8")
+        return self.send_json(payload(rendered, idempotency_key), idempotency_key)
+
+    def send_json(
+        self, doc: dict[str, Any], idempotency_key: str, *, lookup: Lookup | None = None
+    ) -> Receipt:
+        """POST `doc` signed (also used for alert notifications); `lookup` reads `secret:`."""
+        body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        secret = resolve(self.secret_ref or "", lookup)
         ts = str(int(time.time()))
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Idempotency-Key": idempotency_key,
             "X-Bantin-Timestamp": ts,
-            "X-Bantin-Signature": signature(resolve(self.secret_ref or ""), ts, body),
+            "X-Bantin-Signature": signature(secret, ts, body),
         }
         try:
             resp = self.session.post(self.target, data=body, headers=headers, timeout=self.timeout)
@@ -111,9 +160,38 @@ class WebhookChannel(Channel):
             raise RetryableError(f"timed out after {self.timeout:g} s") from exc
         except requests.ConnectionError as exc:
             raise RetryableError(f"connection failed: {type(exc).__name__}") from exc
-        return self._receipt(resp)
+        return self._receipt(resp, secret)
 
-    def _receipt(self, resp: requests.Response) -> Receipt:
+    def check(self) -> dict[str, Any]:
+        """Reachability and TLS of the receiver, without sending anything (`channel test`).
+
+        An OPTIONS request carries no body and no signature, so a receiver cannot mistake
+        it for a bulletin; any HTTP answer, even 404 or 405, proves the host is there.
+        """
+        result: dict[str, Any] = {"target": self.target, "secret": self.secret_ref}
+        try:
+            resolve(self.secret_ref or "")
+        except ConfigError as exc:
+            return {**result, "ok": False, "error": f"cannot sign: {exc}"}
+        tls = self.target.startswith("https:")
+        try:
+            resp = self.session.options(self.target, timeout=self.timeout)
+        except requests.exceptions.SSLError as exc:
+            reason = scrub(str(exc))[:300]
+            return {**result, "ok": False, "tls": "invalid", "error": f"TLS failed: {reason}"}
+        except requests.Timeout:
+            return {**result, "ok": False, "error": f"no answer within {self.timeout:g} s"}
+        except requests.ConnectionError as exc:
+            return {**result, "ok": False, "error": f"cannot connect: {type(exc).__name__}"}
+        return {
+            **result,
+            "ok": True,
+            "reachable": True,
+            "http_status": resp.status_code,
+            "tls": "verified certificate" if tls else "none (plain http)",
+        }
+
+    def _receipt(self, resp: requests.Response, secret: str = "") -> Receipt:
         status = resp.status_code
         if 200 <= status < 300 or status == 409:  # 409: the receiver already has this key
             data: dict[str, Any] = {}
@@ -128,7 +206,8 @@ class WebhookChannel(Channel):
                 url=data.get("url"),
                 http_status=status,
             )
-        snippet = resp.text[:200].replace("\n", " ")
+        # A receiver may echo what it got, headers and all: mask before logging.
+        snippet = scrub(resp.text, secret)[:200].replace("\n", " ")
         log.info("webhook %s answered %s: %s", self.name, status, snippet)
         retry_after = parse_retry_after(resp.headers.get("Retry-After"))
         if status == 429:

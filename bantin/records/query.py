@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bantin.models import Publication, Unit
+from bantin.models import BroadcastReceipt, Publication, Unit
 
 GROUP_COLUMNS = {
     "agency": Publication.agency_code,
@@ -55,13 +55,21 @@ class Filters:
 def list_publications(
     session: Session, filters: Filters, limit: int | None = None
 ) -> list[dict[str, Any]]:
+    # Broadcast receipts (units that confirmed airing it). Counted per listed row through
+    # the index on publication_id, so `schedule --limit 200` does not count every receipt.
+    receipts = (
+        select(func.count())
+        .where(BroadcastReceipt.publication_id == Publication.id)
+        .correlate(Publication)
+        .scalar_subquery()
+    )
     q = filters.apply(
-        select(Publication, Unit.name).outerjoin(Unit, Unit.code == Publication.unit_code)
+        select(Publication, Unit.name, receipts).outerjoin(Unit, Unit.code == Publication.unit_code)
     ).order_by(Publication.due_at, Publication.id)
     if limit:
         q = q.limit(limit)
     out = []
-    for pub, unit_name in session.execute(q):
+    for pub, unit_name, n_receipts in session.execute(q):
         out.append(
             {
                 "id": pub.id,
@@ -81,6 +89,8 @@ def list_publications(
                 "external_id": pub.external_id,
                 "external_url": pub.external_url,
                 "title": pub.title,
+                "receipts": n_receipts,
+                "confirmed": n_receipts > 0,
             }
         )
     return out

@@ -7,8 +7,10 @@ import hmac
 import json
 import socket
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -22,8 +24,8 @@ from bantin.channels.base import (
     RateLimited,
     RetryableError,
 )
-from bantin.channels.webhook import WebhookChannel, parse_retry_after, signature
-from bantin.content.render import Rendered
+from bantin.channels.webhook import WebhookChannel, parse_retry_after, payload, signature
+from bantin.content.render import Rendered, RenderInput, render
 
 SECRET = "khoa-bi-mat-thu-nghiem"
 R = Rendered(
@@ -214,3 +216,79 @@ def test_signature_helper_matches_documented_formula() -> None:
 def test_retry_after_accepts_an_http_date() -> None:
     assert parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT", now=1792567620.0) == 60.0
     assert parse_retry_after("soon") is None
+
+
+# -- The `broadcast` object: what a loudspeaker platform needs to air a radio script --
+
+
+def test_radio_script_payload_carries_a_broadcast_object() -> None:
+    doc = payload(replace(R, meta={"slot_minutes": 5.0}), "key-1")
+    assert doc["broadcast"] == {
+        "units": [{"code": "29641", "name": "Xã Cái Nhum"}],
+        "priority": "emergency",
+        "slot_start": "2026-12-01T05:30:00+07:00",
+        "slot_minutes": 5,
+        "estimated_seconds": 2,  # 4 syllables at 233 a minute, rounded up
+        "script": "Kính thưa bà con!",
+        "audio_url": None,
+    }
+    assert doc["priority"] == "emergency" and doc["body"] == R.body  # old fields stay
+
+
+def test_broadcast_estimate_is_syllables_at_233_a_minute() -> None:
+    one_minute = replace(R, body=" ".join(["bà con"] * 116 + ["nhé"]))
+    assert payload(one_minute, "k")["broadcast"]["estimated_seconds"] == 60
+
+
+def test_broadcast_prefers_the_estimate_the_render_made() -> None:
+    rendered = replace(R, meta={"estimated_seconds": 94.2})
+    assert payload(rendered, "k")["broadcast"]["estimated_seconds"] == 95
+
+
+def test_broadcast_audio_url_comes_from_the_template_meta() -> None:
+    rendered = replace(R, meta={"audio_url": "https://loa.vinhlong.gov.vn/a/ban-tin.mp3"})
+    assert payload(rendered, "k")["broadcast"]["audio_url"] == (
+        "https://loa.vinhlong.gov.vn/a/ban-tin.mp3"
+    )
+
+
+def test_broadcast_slot_minutes_is_null_without_a_slot() -> None:
+    assert payload(R, "k")["broadcast"]["slot_minutes"] is None
+
+
+def test_posts_and_articles_have_a_null_broadcast() -> None:
+    assert payload(replace(R, kind="post"), "k")["broadcast"] is None
+    assert payload(replace(R, kind="article", body="<p>Tin</p>"), "k")["broadcast"] is None
+
+
+def test_campaign_slot_minutes_reaches_the_broadcast_through_the_render() -> None:
+    # 1165 syllables read at 233 a minute fill the 5-minute slot exactly.
+    inp = RenderInput(
+        campaign={"id": "loa-cds", "title": "Bản tin", "kind": "radio_script", "slot_minutes": 5},
+        templates={"loa.txt.j2": "{% for _ in range(1165) %}bà {% endfor %}"},
+        template_name="loa.txt.j2",
+        channel={"name": "loa", "kind": "webhook"},
+        unit={"code": "29641", "name": "Xã Cái Nhum", "kind": "xa"},
+        agency={"code": "COMMUNES", "name": "Các xã, phường"},
+        task={"code": "1.3", "title": "Truyền thông", "group": "1"},
+        plan={},
+        due_at=R.due_at,
+        timezone=ZoneInfo("Asia/Ho_Chi_Minh"),
+    )
+    broadcast = payload(render(inp), "k")["broadcast"]
+    assert broadcast["slot_minutes"] == 5
+    assert broadcast["estimated_seconds"] == 300
+    assert broadcast["units"] == [{"code": "29641", "name": "Xã Cái Nhum"}]
+
+
+def test_broadcast_reaches_the_receiver(httpserver: HTTPServer, secret_env: None) -> None:
+    seen: list[bytes] = []
+
+    def handler(request: Request) -> Response:
+        seen.append(request.get_data())
+        return Response('{"id": "b-2"}', 201, content_type="application/json")
+
+    httpserver.expect_request("/bulletins", method="POST").respond_with_handler(handler)
+    channel(httpserver).publish(replace(R, meta={"slot_minutes": 3}), "key-2")
+    broadcast = json.loads(seen[0].decode("utf-8"))["broadcast"]
+    assert broadcast["slot_minutes"] == 3 and broadcast["script"] == "Kính thưa bà con!"

@@ -1,0 +1,35 @@
+"""The web side of bantin: what culture staff pull (feeds, printable scripts) and report.
+
+`create_app(settings)` builds a Flask app around one `Database`. Time comes from the
+app's `CLOCK` (any object with `now() -> aware datetime`), never from the views, so
+tests and `--now`-style tools see the same schedule the dispatcher does.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from bantin.clock import Clock, SystemClock
+from bantin.config import Settings
+from bantin.db import Database
+from bantin.web.loudspeaker import bp as loudspeaker
+
+
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, db: Database | None = None
+) -> Flask:
+    """A Flask app for `settings`; pass `clock`/`db` to share them (tests, embedding)."""
+    app = Flask(__name__)
+    app.config.update(
+        BANTIN_SETTINGS=settings,
+        BANTIN_DB=db or Database(settings.db_url),
+        CLOCK=clock or SystemClock(),
+    )
+    # Answers carry Vietnamese names and messages: keep them readable, not escaped.
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.register_blueprint(loudspeaker)
+    return app
+
+
+__all__ = ["create_app"]

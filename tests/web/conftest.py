@@ -1,0 +1,100 @@
+"""A database with the bundled example campaigns applied around Thursday 3/12/2026, one
+morning already dispatched, an emergency bulletin for the pilot communes, and a web app
+on an injected clock. Built once per module and copied per test.
+
+The emergency bulletin's text (tests/web/data) is written to fill its one-minute slot:
+233 syllables, as the slot rule requires."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from bantin.clock import FixedClock
+from bantin.config import Settings, load_settings
+from bantin.db import Database
+from bantin.dispatch import Dispatcher
+from bantin.web import create_app
+from tests.conftest import EXAMPLES
+from tests.helpers import OUTBOX_CHANNELS, add_channels, apply, write_campaign
+
+APPLIED_AT = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)  # 00:00 Wed 2/12 in Vĩnh Long
+MORNING_SENT = datetime(2026, 12, 1, 22, 30, 2, tzinfo=UTC)  # 05:30:02 on 2/12
+NOW = datetime(2026, 12, 2, 21, 0, tzinfo=UTC)  # 04:00 Thursday 3/12
+PILOTS = {
+    "28789": "Phường Bến Tre",
+    "29242": "Phường Trà Vinh",
+    "29551": "Phường Long Châu",
+    "29641": "Xã Cái Nhum",
+    "29821": "Xã Trà Ôn",
+}
+
+EMERGENCY = """
+id: canh-bao-mua-lon
+title: Thông báo khẩn về mưa lớn
+task: "1.3"
+agency: COMMUNES
+kind: radio_script
+period: {start: 2026-12-03, end: 2026-12-03}
+schedule:
+  - at: 2026-12-03T10:00
+targets: group:thi-diem
+channels: [loa-xa]
+template: {template}
+priority: emergency
+slot_minutes: 1
+"""
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def loa_home(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
+    folder = tmp_path_factory.mktemp("loa-home")
+    shutil.copy(template_db, folder / "bantin.db")
+    settings = load_settings(f"sqlite:///{folder / 'bantin.db'}", home=folder)
+    db = Database(settings.db_url)
+    add_channels(db, APPLIED_AT, OUTBOX_CHANNELS, folder)
+    emergency = EMERGENCY.replace("{template}", str(DATA / "thong-bao-khan.txt.j2"))
+    extra = write_campaign(folder / "campaigns", "canh-bao-mua-lon.yaml", emergency)
+    apply(db, [*sorted(EXAMPLES.glob("*.yaml")), extra], APPLIED_AT, folder, days=4)
+    dispatcher = Dispatcher(db, settings, FixedClock(MORNING_SENT), "test")
+    assert dispatcher.run_pass().published == 124
+    dispatcher.close()
+    db.dispose()
+    with sqlite3.connect(folder / "bantin.db") as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return folder
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loa_home: Path) -> Path:
+    """Overrides the root `home`: a copy of the prepared database (and its outbox)."""
+    home = tmp_path / "home"
+    shutil.copytree(loa_home, home)
+    monkeypatch.setenv("BANTIN_HOME", str(home))
+    monkeypatch.delenv("BANTIN_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return home
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database, clock: FixedClock) -> Flask:
+    return create_app(settings, clock=clock, db=db)
+
+
+@pytest.fixture
+def client(app: Flask) -> Iterator[FlaskClient]:
+    with app.test_client() as c:
+        yield c
