@@ -125,7 +125,7 @@ class Dispatcher:
         self.limits = limits or (
             RateLimits() if real_time else RateLimits(monotonic=lambda: clock.now().timestamp())
         )
-        self.turn_wait = TURN_WAIT if real_time else 0.0
+        self.turn_wait = TURN_WAIT if real_time or limits is not None else 0.0
         self._channels: dict[tuple[str, str], Channel] = {}
         self._lock = threading.Lock()
         self.pool = ThreadPoolExecutor(
