@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -216,7 +217,7 @@ def audit_export(app: App, output: Path | None, now: str | None) -> None:
     at = app.clock(now).now()
     with app.session() as s:
         if output is None:
-            export_chain(s, click.get_text_stream("stdout"), at)
+            export_chain(s, sys.stdout, at)
             return
         output.parent.mkdir(parents=True, exist_ok=True)
         with output.open("w", encoding="utf-8", newline="\n") as fh:

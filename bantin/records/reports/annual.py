@@ -1,0 +1,236 @@
+"""An agency's annual report to the DIC, laid out as a Vietnamese administrative report.
+
+Heading (issuing body, national name and motto, number, place and date), "BÁO CÁO" and
+its subject, the period, results task by task from the records, a table of figures, the
+indicators the agency reported, and the two sections only the agency can write —
+difficulties and proposals — left as dotted lines to fill in. The number ("Số: …") and,
+unless given, the day and month stay blank: the records office fills them when signing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from bantin.records.agencies import DIC_CODE
+from bantin.records.indicators import list_indicators
+from bantin.records.reports.common import Context, period_text, task_sort_key, with_share
+from bantin.records.reports.coverage import coverage
+from bantin.records.reports.document import Chart, Official, Report, Section, Table
+from bantin.records.reports.i18n import day, number, percent
+from bantin.records.reports.i18n import month as month_label
+from bantin.records.reports.output import COUNTS, activity, output_counts, roll_up, totals
+from bantin.records.reports.periods import year_period
+from bantin.records.responsibility import DRAFT_MONTH_DAY, roles_in_year
+
+PLACE = "Vĩnh Long"
+DEADLINE_MONTH_DAY = (12, 5)  # "trước ngày 05/12" (plan, VI.6 and VI.7)
+
+
+def _task_sentence(ctx: Context, row: dict[str, Any], origins: dict[str, int]) -> str:
+    n = lambda v: number(v, ctx.lang)  # noqa: E731
+    share = percent(row["published_share"], ctx.lang)
+    if ctx.lang == "en":
+        text = (
+            f"Planned for the year: {n(row['planned'])}; published {n(row['published'])} "
+            f"({share} of those due), of which {n(row['late'])} late; missed "
+            f"{n(row['missed'])}, failed {n(row['failed'])}, outcome unknown "
+            f"{n(row['unknown'])}, still to come {n(row['pending'])}."
+        )
+    else:
+        text = (
+            f"Kế hoạch năm: {n(row['planned'])} lượt; đã phát hành {n(row['published'])} lượt "
+            f"({share} số lượt đã đến hạn), trong đó {n(row['late'])} lượt trễ hạn; bỏ lỡ "
+            f"{n(row['missed'])}, lỗi {n(row['failed'])}, chưa rõ kết quả {n(row['unknown'])}, "
+            f"chưa đến lượt {n(row['pending'])}."
+        )
+    for code, planned in sorted(origins.items()):
+        name = ctx.agencies.name(code, ctx.lang)
+        text += (
+            f" Including {n(planned)} by {name} ({code})."
+            if ctx.lang == "en"
+            else f" Bao gồm {n(planned)} lượt do {name} ({code}) thực hiện."
+        )
+    return text
+
+
+def _heading(ctx: Context, code: str, year: int, plan_number: str, dated: date | None) -> Official:
+    info = ctx.agencies.get(code)
+    vi = ctx.lang == "vi"
+    superior = None
+    if info.level == "province" and info.kind in ("department", "education"):
+        superior = "UBND TỈNH VĨNH LONG" if vi else "VĨNH LONG PROVINCIAL PEOPLE'S COMMITTEE"
+    abbreviation = code.replace("_", "")
+    signing_year = ctx.now.astimezone(ctx.tz).year
+    if dated is not None:
+        place_date = f"{PLACE}, {day(dated, ctx.lang)}"
+    else:
+        place_date = (
+            f"{PLACE}, ngày … tháng … năm {signing_year}" if vi else f"{PLACE}, … … {signing_year}"
+        )
+    dic = ctx.agencies.holder_on(DIC_CODE, date(year, *DEADLINE_MONTH_DAY))
+    recipient = (
+        ("Ủy ban nhân dân tỉnh Vĩnh Long" if vi else "Vĩnh Long Provincial People's Committee")
+        if dic == code
+        else ctx.agencies.name(dic, ctx.lang)
+    )
+    return Official(
+        superior=superior,
+        issuer=info.display_name(ctx.lang).upper(),
+        number=f"{'Số' if vi else 'No.'}: …/BC-{abbreviation}",
+        place_date=place_date,
+        doc_type="BÁO CÁO" if vi else "REPORT",
+        subject=(
+            f"Kết quả thực hiện Kế hoạch số {plan_number} năm {year}"
+            if vi
+            else f"Results of implementing Plan No. {plan_number} in {year}"
+        ),
+        recipient=f"{'Kính gửi' if vi else 'To'}: {recipient}.",
+        sections=[],
+        recipients=(["Như trên;", "Lưu: VT."] if vi else ["As above;", "Archive."]),
+        signer_title="THỦ TRƯỞNG CƠ QUAN" if vi else "HEAD OF AGENCY",
+        signer_note="(Ký, ghi rõ họ tên, đóng dấu)" if vi else "(Signature, full name, seal)",
+    )
+
+
+def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None = None) -> Report:
+    """The annual report of `agency` (with every predecessor's records) for `year`."""
+    ag = ctx.agencies
+    info = ag.get(agency)
+    lineage = ag.lineage(agency)
+    period = year_period(year, ctx.tz)
+    vi = ctx.lang == "vi"
+    rows = roll_up(output_counts(ctx.session, period, lineage), ag)
+    by_task: dict[str, dict[str, Any]] = {}
+    origins: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        acc = by_task.setdefault(r["task"], {"task": r["task"], **dict.fromkeys(COUNTS, 0)})
+        for k in COUNTS:
+            acc[k] += r[k]
+        if r["original_agency"] != agency:
+            o = origins[r["task"]]
+            o[r["original_agency"]] = o.get(r["original_agency"], 0) + r["planned"]
+    day_ = date(year, *DRAFT_MONTH_DAY)
+    roles = roles_in_year(ctx.session, year, ag, day_).get(agency, [])
+    role_of: dict[str, set[str]] = defaultdict(set)
+    for role in roles:
+        role_of[role.task].add(role.role)
+    titles = ctx.task_titles()
+    task_codes = sorted(set(by_task) | set(role_of), key=task_sort_key)
+    task_rows = []
+    paragraphs = []
+    for i, code in enumerate(task_codes, start=1):
+        row = with_share(by_task.get(code) or {"task": code, **dict.fromkeys(COUNTS, 0)})
+        row["task_title"] = titles.get(code, "")
+        row["role"] = ", ".join(ctx.t(r) for r in sorted(role_of.get(code, set()))) or "–"
+        task_rows.append(row)
+        head = f"{i}. {'Nhiệm vụ' if vi else 'Task'} {code} ({row['role']}): {row['task_title']}"
+        if row["planned"]:
+            body = _task_sentence(ctx, row, origins.get(code, {}))
+        else:
+            body = (
+                "No publication recorded in bantin; results to be added by the agency: ……"
+                if not vi
+                else "Chưa có dữ liệu phát hành trên bantin; đơn vị bổ sung kết quả thực hiện: ……"
+            )
+        paragraphs += [head, body]
+    cov = coverage(ctx.session, period, lineage)
+    if cov.published or cov.confirmed:
+        reached, confirmed = len(cov.reached_units()), len(cov.confirmed_units())
+        total = number(cov.total_units, ctx.lang)
+        paragraphs.append(
+            f"Loudspeakers: bulletins reached {number(reached, ctx.lang)}/{total} communes and "
+            f"wards; {number(confirmed, ctx.lang)}/{total} confirmed airing them."
+            if not vi
+            else f"Truyền thanh cơ sở: bản tin đã phát tới {number(reached, ctx.lang)}/{total} "
+            f"xã, phường; {number(confirmed, ctx.lang)}/{total} xã, phường xác nhận đã phát."
+        )
+    figures = Table(
+        "tasks",
+        "Bảng số liệu kết quả thực hiện" if vi else "Figures",
+        [
+            ctx.col("task"),
+            ctx.col("task_title"),
+            ctx.col("role"),
+            *ctx.count_columns(),
+            ctx.col("published_share", "percent"),
+        ],
+        task_rows,
+        footer=with_share({"task": ctx.t("total"), **totals(task_rows)}),
+    )
+    months = period.months()
+    per_month = {m: dict.fromkeys(COUNTS, 0) for m in months}
+    for r in rows:
+        for k in COUNTS:
+            per_month[r["month"]][k] += r[k]
+    month_rows = [{"month": m, **per_month[m]} for m in months]
+    month_table = Table(
+        "months", ctx.t("month"), [ctx.col("month", "month"), *ctx.count_columns()], month_rows
+    )
+    act = activity(ctx.session, period, ag, rows, lineage)
+    records = Table(
+        "activity",
+        "Hồ sơ lưu trên bantin" if vi else "Records held in bantin",
+        [
+            ctx.col("original_agency"),
+            *[
+                ctx.col(k, "int")
+                for k in ("planned", "published", "approved", "attempts", "receipts")
+            ],
+            ctx.col("feed_entries", "int"),
+        ],
+        act,
+    )
+    indicators = Table(
+        "indicators",
+        "Chỉ số đơn vị báo cáo" if vi else "Indicators reported",
+        [ctx.col("objective"), ctx.col("value", "number"), ctx.col("unit"), ctx.col("source")],
+        list_indicators(ctx.session, year, lineage),
+    )
+    chart = Chart(
+        "months",
+        ctx.t("published") + " / " + ctx.t("month"),
+        [month_label(m, ctx.lang) for m in months],
+        {
+            ctx.t(k): [float(per_month[m][k]) for m in months]
+            for k in ("published", "missed", "failed", "unknown")
+        },
+        stacked=True,
+        value_label=ctx.t("outputs"),
+    )
+    plan = ctx.plan()
+    official = _heading(ctx, agency, year, plan.number, dated)
+    figures_intro = (
+        f"Số liệu tính đến {ctx.generated()}." if vi else f"Figures as of {ctx.generated()}."
+    )
+    official.sections = [
+        Section("I. KẾT QUẢ THỰC HIỆN" if vi else "I. RESULTS", paragraphs),
+        Section(
+            "II. SỐ LIỆU" if vi else "II. FIGURES",
+            [figures_intro],
+            table="tasks",
+            chart="months",
+        ),
+        Section(
+            "III. CHỈ SỐ ĐÃ BÁO CÁO" if vi else "III. INDICATORS REPORTED",
+            [] if indicators.rows else ["Chưa báo cáo chỉ số nào." if vi else "None reported."],
+            table="indicators" if indicators.rows else None,
+        ),
+        Section("IV. KHÓ KHĂN, VƯỚNG MẮC" if vi else "IV. DIFFICULTIES", fill_lines=5),
+        Section("V. ĐỀ XUẤT, KIẾN NGHỊ" if vi else "V. PROPOSALS", fill_lines=5),
+    ]
+    return Report(
+        kind="annual",
+        lang=ctx.lang,
+        title=f"{official.doc_type} {official.subject}",
+        facts=[
+            (ctx.t("agency"), f"{info.display_name(ctx.lang)} ({agency})"),
+            (ctx.t("period"), period_text(period, ctx.lang)),
+            (ctx.t("generated"), ctx.generated()),
+        ],
+        tables=[figures, month_table, records, indicators],
+        charts=[chart],
+        meta=ctx.meta(year=year, agency=agency, lineage=sorted(lineage)),
+        official=official,
+    )

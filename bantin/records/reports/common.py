@@ -1,0 +1,84 @@
+"""What every report builder shares: its context, the count columns, the plan's identity."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bantin.content.vietnamese import format_datetime
+from bantin.models import Plan, Task
+from bantin.records.agencies import Agencies
+from bantin.records.errors import RecordsError
+from bantin.records.reports.document import Column
+from bantin.records.reports.i18n import check_lang, day, share, t
+from bantin.records.reports.output import COUNTS
+from bantin.records.reports.periods import Period
+
+
+@dataclass
+class Context:
+    """One report run: the session, the reader's language and time zone, and `now`."""
+
+    session: Session
+    tz: ZoneInfo
+    now: datetime
+    lang: str = "vi"
+    _agencies: Agencies | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        check_lang(self.lang)
+
+    @property
+    def agencies(self) -> Agencies:
+        if self._agencies is None:
+            self._agencies = Agencies.load(self.session)
+        return self._agencies
+
+    def t(self, key: str) -> str:
+        return t(key, self.lang)
+
+    def col(self, key: str, kind: str = "text") -> Column:
+        return Column(key, self.t(key), kind)
+
+    def count_columns(self, keys: tuple[str, ...] = COUNTS) -> list[Column]:
+        return [self.col(k, "int") for k in keys]
+
+    def plan(self) -> Plan:
+        plan = self.session.execute(select(Plan)).scalars().first()
+        if plan is None:
+            raise RecordsError("no plan loaded: run `bantin init` first")
+        return plan
+
+    def task_titles(self) -> dict[str, str]:
+        return {c: t for c, t in self.session.execute(select(Task.code, Task.title))}
+
+    def generated(self) -> str:
+        """When the figures were read, as the reader writes it."""
+        return format_datetime(self.now.astimezone(self.tz), lang=self.lang)
+
+    def meta(self, **extra: Any) -> dict[str, Any]:
+        return {"generated_at": self.now.isoformat(), "timezone": self.tz.key, **extra}
+
+
+def with_share(row: dict[str, Any]) -> dict[str, Any]:
+    """Add `published_share`: published as a % of what was due and is final by now."""
+    due = row["planned"] - row.get("pending", 0)
+    row["published_share"] = share(row["published"], due)
+    return row
+
+
+def task_sort_key(code: str) -> tuple[int, ...]:
+    """'1.2' < '3.1a' < '3.1b' < '3.2', as the plan numbers them."""
+    return tuple(int(x) if x.isdigit() else 1000 + ord(x) for x in re.findall(r"\d+|[a-z]", code))
+
+
+def period_text(period: Period, lang: str) -> str:
+    """ "từ ngày 1 tháng 1 năm 2026 đến ngày 31 tháng 12 năm 2026" or "1 January – …"."""
+    first, last = day(period.first_day, lang), day(period.last_day, lang)
+    return f"{first} – {last}" if lang == "en" else f"từ {first} đến {last}"

@@ -1,0 +1,133 @@
+"""The coverage report: communes and wards reached by loudspeaker bulletins, per month and
+per unit, against the plan's commune target."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bantin.records.reports.common import Context, period_text
+from bantin.records.reports.coverage import COVERAGE_OBJECTIVE, coverage
+from bantin.records.reports.document import Chart, Report, Table
+from bantin.records.reports.i18n import month as month_label
+from bantin.records.reports.i18n import number, percent, share
+from bantin.records.reports.periods import year_period
+
+
+def build_coverage_report(ctx: Context, year: int) -> Report:
+    """Units reached (published) and confirmed (broadcast receipt) by radio scripts."""
+    period = year_period(year, ctx.tz)
+    cov = coverage(ctx.session, period)
+    total = cov.total_units
+    month_rows: list[dict[str, Any]] = []
+    for m in cov.months:
+        reached, confirmed = cov.reached_in(m), cov.confirmed_in(m)
+        confirmed_share = share(confirmed, total)
+        month_rows.append(
+            {
+                "month": m,
+                "units_total": total,
+                "units_reached": reached,
+                "reached_share": share(reached, total),
+                "units_confirmed": confirmed,
+                "confirmed_share": confirmed_share,
+                "target": cov.target,
+                # Only a receipt shows that a commune aired the bulletin, so the target is
+                # judged on confirmed units, not on what was sent.
+                "target_met": None if cov.target is None else (confirmed_share or 0) >= cov.target,
+            }
+        )
+    months = Table(
+        "months",
+        ctx.t("month"),
+        [
+            ctx.col("month", "month"),
+            ctx.col("units_total", "int"),
+            ctx.col("units_reached", "int"),
+            ctx.col("reached_share", "percent"),
+            ctx.col("units_confirmed", "int"),
+            ctx.col("confirmed_share", "percent"),
+            ctx.col("target", "percent"),
+            ctx.col("target_met", "bool"),
+        ],
+        month_rows,
+    )
+    per_unit = cov.by_unit()
+    unit_rows: list[dict[str, Any]] = [
+        {"unit_code": code, "unit_name": name, **per_unit[code]} for code, name in cov.units
+    ]
+    units = Table(
+        "units",
+        ctx.t("unit_name"),
+        [
+            ctx.col("unit_code"),
+            ctx.col("unit_name"),
+            ctx.col("published", "int"),
+            ctx.col("months_reached", "int"),
+            ctx.col("receipts", "int"),
+            ctx.col("months_confirmed", "int"),
+        ],
+        unit_rows,
+    )
+    reached_year, confirmed_year = len(cov.reached_units()), len(cov.confirmed_units())
+    target_text = (
+        f"{percent(cov.target, ctx.lang)} ({COVERAGE_OBJECTIVE}, {cov.target_year})"
+        if cov.target is not None
+        else "–"
+    )
+    charts = [
+        Chart(
+            "months",
+            ctx.t("confirmed_share") + " / " + ctx.t("month"),
+            [month_label(m, ctx.lang) for m in cov.months],
+            {
+                ctx.t("reached_share"): [r["reached_share"] or 0.0 for r in month_rows],
+                ctx.t("confirmed_share"): [r["confirmed_share"] or 0.0 for r in month_rows],
+            },
+            value_label="%",
+            target=cov.target,
+            target_label=ctx.t("target"),
+        ),
+        Chart(
+            "units",
+            ctx.t("published") + " / " + ctx.t("receipts"),
+            [name for _, name in cov.units],
+            {
+                ctx.t("published"): [float(r["published"]) for r in unit_rows],
+                ctx.t("receipts"): [float(r["receipts"]) for r in unit_rows],
+            },
+            horizontal=True,
+        ),
+    ]
+    vi = ctx.lang == "vi"
+    title = ("Báo cáo độ phủ truyền thanh cơ sở" if vi else "Loudspeaker coverage") + f" – {year}"
+    return Report(
+        kind="coverage",
+        lang=ctx.lang,
+        title=title,
+        facts=[
+            (ctx.t("period"), period_text(period, ctx.lang)),
+            (ctx.t("units_total"), number(total, ctx.lang)),
+            (
+                ctx.t("units_reached"),
+                f"{number(reached_year, ctx.lang)}/{number(total, ctx.lang)} "
+                f"({percent(share(reached_year, total), ctx.lang)})",
+            ),
+            (
+                ctx.t("units_confirmed"),
+                f"{number(confirmed_year, ctx.lang)}/{number(total, ctx.lang)} "
+                f"({percent(share(confirmed_year, total), ctx.lang)})",
+            ),
+            (ctx.t("target"), target_text),
+            (ctx.t("generated"), ctx.generated()),
+        ],
+        tables=[months, units],
+        charts=charts,
+        meta=ctx.meta(
+            year=year,
+            units_total=total,
+            units_reached=reached_year,
+            units_confirmed=confirmed_year,
+            target=cov.target,
+            target_year=cov.target_year,
+        ),
+    )
