@@ -40,6 +40,7 @@ from bantin.db import Database
 from bantin.models import Campaign, DeliveryAttempt, Publication
 from bantin.models import Channel as ChannelRow
 from bantin.records import alerts, audit, states
+from bantin.recovery import Recovery, released_status
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +61,6 @@ def backoff(attempt: int, retry_after: float | None, rng: random.Random) -> floa
     """Exponential backoff with equal jitter, never sooner than the server asked."""
     ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
     return max(ceiling / 2 + rng.uniform(0, ceiling / 2), retry_after or 0.0)
-
-
-def released_status(pub: Publication) -> str:
-    """Where a claimed row goes back to when its claim is given up."""
-    if pub.attempts > 0:
-        return "retry_wait"
-    if pub.needs_approval:
-        if pub.approved_by:
-            return "approved"
-        return "pending_approval" if pub.body is not None else "planned"
-    return "planned"
 
 
 @dataclass
@@ -483,112 +473,10 @@ class Dispatcher:
 
     # -- crash recovery ---------------------------------------------------------------
     def recover_expired(self, now: datetime, stats: PassStats) -> None:
-        """Bring back rows whose runner died: release claims, reconcile interrupted sends."""
-        with self.db.session() as s:
-            stale = (
-                s.execute(
-                    select(Publication).where(
-                        Publication.status.in_(("claimed", "sending")),
-                        Publication.lease_until < now,
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            claimed = [p for p in stale if p.status == "claimed"]
-            for pub in claimed:
-                states.move(
-                    s,
-                    pub,
-                    released_status(pub),
-                    now,
-                    self.runner_id,
-                    f"lease of {pub.claimed_by} expired",
-                    claimed_by=None,
-                    lease_until=None,
-                    next_attempt_at=now,
-                )
-                stats.released += 1
-            sending = [(p.id, p.channel_name) for p in stale if p.status == "sending"]
-        for pub_id, _ in sending:
-            try:
-                self._reconcile(pub_id, now)
-            except (ConfigError, TemplateError) as exc:
-                # Without a working channel or template nobody can tell what happened:
-                # a person must look. Never resend blind.
-                self._mark_unknown(pub_id, now, f"send interrupted; cannot reconcile: {exc}")
-            stats.recovered += 1
-
-    def _reconcile(self, pub_id: int, now: datetime) -> None:
-        with self.db.session() as s:
-            pub = s.get_one(Publication, pub_id)
-            row = s.get_one(ChannelRow, pub.channel_name)
-            self._close_interrupted_attempt(s, pub, now)
-            channel = self.channel(row.name, row.url)
-            rendered = render_publication(s, pub, channel.kind)
-            if pub.body is not None:
-                rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
-            try:
-                receipt = channel.reconcile(rendered, pub.idempotency_key)
-            except ChannelError as exc:
-                log.warning("reconcile of %s failed: %s", pub_id, exc)
-                receipt = None
-            if receipt is not None:
-                states.move(
-                    s,
-                    pub,
-                    "published",
-                    now,
-                    self.runner_id,
-                    "found already delivered after an interrupted send",
-                    published_at=now,
-                    lateness_seconds=max(0.0, (now - pub.due_at).total_seconds()),
-                    external_id=receipt.external_id,
-                    external_url=receipt.url,
-                    lease_until=None,
-                )
-            elif channel.dedupes:
-                states.move(
-                    s,
-                    pub,
-                    "retry_wait",
-                    now,
-                    self.runner_id,
-                    "send interrupted; resending with the same idempotency key",
-                    next_attempt_at=now,
-                    lease_until=None,
-                    claimed_by=None,
-                )
-            else:
-                states.move(
-                    s,
-                    pub,
-                    "unknown",
-                    now,
-                    self.runner_id,
-                    "send interrupted and the channel cannot tell whether it went out: "
-                    "check the channel and resolve by hand",
-                    lease_until=None,
-                )
-
-    def _mark_unknown(self, pub_id: int, now: datetime, reason: str) -> None:
-        with self.db.session() as s:
-            pub = s.get_one(Publication, pub_id)
-            if pub.status != "sending":
-                return
-            self._close_interrupted_attempt(s, pub, now)
-            states.move(s, pub, "unknown", now, self.runner_id, reason, lease_until=None)
-
-    def _close_interrupted_attempt(self, s: Session, pub: Publication, now: datetime) -> None:
-        att = s.execute(
-            select(DeliveryAttempt)
-            .where(DeliveryAttempt.publication_id == pub.id)
-            .order_by(DeliveryAttempt.number.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        if att is not None and att.outcome == "sending":
-            att.outcome, att.ended_at = "interrupted", now
-            att.error = f"runner {pub.claimed_by} stopped during the send"
+        """Bring back rows whose runner died (see bantin.recovery)."""
+        released, recovered = Recovery(self.db, self.runner_id, self.channel).run(now)
+        stats.released += released
+        stats.recovered += recovered
 
     # -- timing -----------------------------------------------------------------------
     def next_wakeup(self, now: datetime) -> datetime | None:

@@ -1,0 +1,159 @@
+"""Crash recovery: what a runner finds when another one died mid-work.
+
+A claim whose lease expired is released. A send whose lease expired is the one case where
+bantin cannot know what happened, so it asks the channel (`reconcile`); failing that it
+resends only to channels that deduplicate by idempotency key, and otherwise marks the
+publication `unknown` for a person. Never a blind second post.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from jinja2 import TemplateError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bantin.campaigns.rendering import render_publication
+from bantin.channels.base import Channel, ChannelError, ConfigError
+from bantin.db import Database
+from bantin.models import Channel as ChannelRow
+from bantin.models import DeliveryAttempt, Publication
+from bantin.records import states
+
+log = logging.getLogger(__name__)
+
+
+def released_status(pub: Publication) -> str:
+    """Where a claimed row goes back to when its claim is given up."""
+    if pub.attempts > 0:
+        return "retry_wait"
+    if pub.needs_approval:
+        if pub.approved_by:
+            return "approved"
+        return "pending_approval" if pub.body is not None else "planned"
+    return "planned"
+
+
+class Recovery:
+    """One recovery sweep, run at the start of every dispatch pass."""
+
+    def __init__(
+        self, db: Database, runner_id: str, channel: Callable[[str, str], Channel]
+    ) -> None:
+        self.db = db
+        self.runner_id = runner_id
+        self.channel = channel
+
+    def run(self, now: datetime) -> tuple[int, int]:
+        """Release expired claims and reconcile interrupted sends; returns both counts."""
+        released = recovered = 0
+        with self.db.session() as s:
+            stale = (
+                s.execute(
+                    select(Publication).where(
+                        Publication.status.in_(("claimed", "sending")),
+                        Publication.lease_until < now,
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            claimed = [p for p in stale if p.status == "claimed"]
+            for pub in claimed:
+                states.move(
+                    s,
+                    pub,
+                    released_status(pub),
+                    now,
+                    self.runner_id,
+                    f"lease of {pub.claimed_by} expired",
+                    claimed_by=None,
+                    lease_until=None,
+                    next_attempt_at=now,
+                )
+                released += 1
+            sending = [(p.id, p.channel_name) for p in stale if p.status == "sending"]
+        for pub_id, _ in sending:
+            try:
+                self._reconcile(pub_id, now)
+            except (ConfigError, TemplateError) as exc:
+                # Without a working channel or template nobody can tell what happened:
+                # a person must look. Never resend blind.
+                self._mark_unknown(pub_id, now, f"send interrupted; cannot reconcile: {exc}")
+            recovered += 1
+        return released, recovered
+
+    def _reconcile(self, pub_id: int, now: datetime) -> None:
+        with self.db.session() as s:
+            pub = s.get_one(Publication, pub_id)
+            row = s.get_one(ChannelRow, pub.channel_name)
+            self._close_interrupted_attempt(s, pub, now)
+            channel = self.channel(row.name, row.url)
+            rendered = render_publication(s, pub, channel.kind)
+            if pub.body is not None:
+                rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
+            try:
+                receipt = channel.reconcile(rendered, pub.idempotency_key)
+            except ChannelError as exc:
+                log.warning("reconcile of %s failed: %s", pub_id, exc)
+                receipt = None
+            if receipt is not None:
+                states.move(
+                    s,
+                    pub,
+                    "published",
+                    now,
+                    self.runner_id,
+                    "found already delivered after an interrupted send",
+                    published_at=now,
+                    lateness_seconds=max(0.0, (now - pub.due_at).total_seconds()),
+                    external_id=receipt.external_id,
+                    external_url=receipt.url,
+                    lease_until=None,
+                )
+            elif channel.dedupes:
+                states.move(
+                    s,
+                    pub,
+                    "retry_wait",
+                    now,
+                    self.runner_id,
+                    "send interrupted; resending with the same idempotency key",
+                    next_attempt_at=now,
+                    lease_until=None,
+                    claimed_by=None,
+                )
+            else:
+                states.move(
+                    s,
+                    pub,
+                    "unknown",
+                    now,
+                    self.runner_id,
+                    "send interrupted and the channel cannot tell whether it went out: "
+                    "check the channel and resolve by hand",
+                    lease_until=None,
+                )
+
+    def _mark_unknown(self, pub_id: int, now: datetime, reason: str) -> None:
+        with self.db.session() as s:
+            pub = s.get_one(Publication, pub_id)
+            if pub.status != "sending":
+                return
+            self._close_interrupted_attempt(s, pub, now)
+            states.move(s, pub, "unknown", now, self.runner_id, reason, lease_until=None)
+
+    def _close_interrupted_attempt(self, s: Session, pub: Publication, now: datetime) -> None:
+        att = s.execute(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.publication_id == pub.id)
+            .order_by(DeliveryAttempt.number.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if att is not None and att.outcome == "sending":
+            att.outcome, att.ended_at = "interrupted", now
+            att.error = f"runner {pub.claimed_by} stopped during the send"
