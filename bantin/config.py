@@ -29,6 +29,8 @@ class Settings:
     dispatch_batch: int = 64
     safety_interval_seconds: int = 30
     max_attempts: int = 6
+    public_url: str | None = None  # where `bantin serve` is reachable, for audio links
+    read_rate_spm: float = 233.0  # syllables a minute, for radio timing (docs/content.md)
 
     @property
     def outbox_dir(self) -> Path:
@@ -68,4 +70,6 @@ def load_settings(
         dispatch_batch=int(str(pick("dispatch_batch", 64))),
         safety_interval_seconds=int(str(pick("safety_interval_seconds", 30))),
         max_attempts=int(str(pick("max_attempts", 6))),
+        read_rate_spm=float(str(pick("read_rate_spm", 233))),
+        public_url=str(pick("public_url", "")) or None,
     )

@@ -35,6 +35,7 @@ from bantin.channels.base import (
 from bantin.channels.ratelimit import RateLimits
 from bantin.clock import Clock, SystemClock
 from bantin.config import Settings
+from bantin.content import audio
 from bantin.content.render import Rendered
 from bantin.db import Database
 from bantin.models import Campaign, DeliveryAttempt, Publication
@@ -116,6 +117,8 @@ class Dispatcher:
             RateLimits() if real_time else RateLimits(monotonic=lambda: clock.now().timestamp())
         )
         self.turn_wait = TURN_WAIT if real_time or limits is not None else 0.0
+        public = settings.public_url
+        self._audio_base = f"{public.rstrip('/')}/loa/am-thanh" if public else None
         self._channels: dict[tuple[str, str], Channel] = {}
         self._lock = threading.Lock()
         self.pool = ThreadPoolExecutor(
@@ -316,6 +319,9 @@ class Dispatcher:
                 return "failed"
             if pub.body is not None and pub.approved_by:
                 rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
+            rendered = audio.attach_existing_audio(
+                rendered, pub.idempotency_key, self.settings.home, base_url=self._audio_base
+            )
             number = pub.attempts + 1
             s.add(
                 DeliveryAttempt(

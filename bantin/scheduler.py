@@ -21,11 +21,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bantin.audio_prep import presynthesise
 from bantin.campaigns.materialise import materialise_all
 from bantin.clock import Clock, SystemClock
 from bantin.config import Settings
+from bantin.content.feeds import ingest_all
 from bantin.db import Database
 from bantin.dispatch import Dispatcher
+from bantin.records import alerts, deadlines
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,25 @@ class Runner:
             added,
         )
         self.kick()
+
+    def prepare_audio(self) -> None:
+        """Record the radio scripts of the next hours, so dispatch only attaches them."""
+        ready = presynthesise(self.db, self.clock.now(), self.settings.home)
+        if ready:
+            log.info("audio ready for %d radio scripts due in the next hours", ready)
+
+    def notify_alerts(self) -> None:
+        """Tell agencies about new alerts (broken channels, failed publications)."""
+        s = self.settings
+        stats = alerts.notify_due(self.db, self.clock.now(), s.timezone, s.home)
+        if stats.sent or stats.failed:
+            log.info("alerts: %d notified, %d to retry", stats.sent, stats.failed)
+
+    def check_report_deadlines(self) -> None:
+        """Draft (20/11), remind (1/12) and flag overdue (5/12) annual reports; idempotent."""
+        s = self.settings
+        with self.db.session() as session:
+            deadlines.check_deadlines(session, self.clock.now(), s.timezone, s.home, self.id)
 
     def _rearm(self) -> None:
         now = self.clock.now()
@@ -115,7 +137,21 @@ class Runner:
             IntervalTrigger(seconds=self.settings.safety_interval_seconds),
             id="dispatch-safety",
         )
-        self.scheduler.add_job(self.materialise, CronTrigger(hour=0, minute=5), id="materialise")
+        self.scheduler.add_job(
+            self.materialise,
+            CronTrigger(hour=0, minute=5, timezone=self.settings.timezone),
+            id="materialise",
+        )
+        self.scheduler.add_job(self.notify_alerts, IntervalTrigger(seconds=60), id="notify-alerts")
+        self.scheduler.add_job(
+            ingest_all, IntervalTrigger(minutes=30), [self.db, self.clock], id="feeds"
+        )
+        self.scheduler.add_job(self.prepare_audio, IntervalTrigger(minutes=10), id="audio")
+        self.scheduler.add_job(
+            self.check_report_deadlines,
+            CronTrigger(hour=7, timezone=self.settings.timezone),  # local, not the host's zone
+            id="deadlines",
+        )
         self.scheduler.start()
         self._thread.start()
         self.materialise()

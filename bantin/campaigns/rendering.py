@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.campaigns.spec import CampaignSpec
-from bantin.content import vietnamese
+from bantin.content import feeds, timing, vietnamese
 from bantin.content.render import Rendered, RenderInput, render
+from bantin.content.sandbox import feed_names
 from bantin.models import Agency, Campaign, Channel, Plan, Publication, Task, Unit
 
 
@@ -53,6 +54,8 @@ def render_input(
     unit_code: str | None,
     due_at: datetime,
 ) -> RenderInput:
+    """The render's inputs, including the entries of every feed the templates name
+    (renders run in threads without a session) and this instance's read rate."""
     campaign = {
         "id": spec.id,
         "title": spec.title,
@@ -72,6 +75,8 @@ def render_input(
         plan=_plan(session),
         due_at=due_at,
         timezone=spec.tz,
+        feeds=feeds.entries_for(session, feed_names(templates), due_at, spec.tz),
+        read_rate_spm=timing.configured_rate(),
     )
 
 

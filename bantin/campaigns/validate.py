@@ -20,9 +20,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bantin.campaigns import samples
 from bantin.campaigns.errors import CampaignError, CampaignIssue, field_path
 from bantin.campaigns.occurrences import occurrences, period_bounds
 from bantin.campaigns.rendering import render_input
+from bantin.campaigns.samples import extreme_units, sample_dues
 from bantin.campaigns.spec import CampaignSpec
 from bantin.campaigns.yamlsource import LocatedYAML, YAMLSyntax, load_located
 from bantin.channels import open_channel
@@ -193,13 +195,74 @@ def _sample_renders(
         for kind, code in kinds.items():
             inp = render_input(session, spec, v.templates, ch, channel.kind, code, due)
             try:
-                render(inp)
+                render(inp, slot=False)  # the slot is checked on a wider sample below
             except TemplateError as exc:
                 where = f"channel {ch_name}" + (f", unit kind {kind}" if kind else "")
                 c.add(
                     ("template",),
                     f"{type(exc).__name__}: {exc.message} (sample render for {where})",
                 )
+
+
+def _check_timing(session: Session, v: ValidatedCampaign, c: _Collector, home: Path | None) -> None:
+    """A radio script must fit its slot in every sampled render (see `samples`)."""
+    spec = v.spec
+    if spec.kind != "radio_script" or spec.slot_minutes is None:
+        return
+    plan = [(due, u) for due in sample_dues(spec) for u in extreme_units(session, v.unit_codes)]
+    done: set[str] = set()
+    for ch_name in spec.channels:
+        ch = session.get(Channel, ch_name)
+        if ch is None:
+            continue
+        try:
+            kind = open_channel(ch.name, ch.url, home).kind
+        except ConfigError:
+            continue  # reported by the sample renders
+        if spec.template_for(ch.name, kind) in done:
+            continue
+        done.add(spec.template_for(ch.name, kind))
+        fits, bad = 0, []
+        for sample in samples.renders(session, spec, v.templates, ch, kind, plan, checks=False):
+            if sample.rendered is None:
+                continue  # a template error shows in the sample renders
+            fit = samples.slot_fit(sample.rendered, spec.slot_minutes)
+            fits += 1
+            if not fit.fits:
+                bad.append((abs(fit.delta), fit, sample))
+        if bad:
+            _, fit, worst = max(bad, key=lambda b: b[0])
+            local = worst.due.astimezone(spec.tz)
+            unit = f", unit {worst.unit_code}" if worst.unit_code else ""
+            c.add(
+                ("slot_minutes",),
+                f"{fit.describe()} (channel {ch_name}{unit}, {local:%Y-%m-%d %H:%M}; "
+                f"{len(bad)} of {fits} sample renders do not fit)",
+            )
+
+
+def spec_and_templates(path: Path) -> tuple[CampaignSpec, dict[str, str]]:
+    """A campaign file's spec and templates, checked without the database (template check)."""
+    c = _Collector(str(path), None)
+    try:
+        located = load_located(path.read_text(encoding="utf-8"))
+        c.located = located
+        spec = CampaignSpec.model_validate(located.data)
+    except YAMLSyntax as exc:
+        raise CampaignError([CampaignIssue(str(path), exc.line, None, exc.message)]) from exc
+    except ValidationError as exc:
+        for err in exc.errors():
+            c.add(tuple(err["loc"]), _message(err))
+        raise CampaignError(c.issues) from exc
+    names: dict[tuple[str | int, ...], str] = (
+        {("template",): spec.template}
+        if isinstance(spec.template, str)
+        else {("template", k): v for k, v in spec.template.items()}
+    )
+    templates = _load_templates(names, path.parent, c)
+    if c.issues:
+        raise CampaignError(c.issues)
+    return spec, templates
 
 
 def validate_file(
@@ -240,6 +303,8 @@ def validate_file(
         raise CampaignError(c.issues)
     v = ValidatedCampaign(spec, str(path), templates, content_hash(spec, templates), unit_codes)
     _sample_renders(session, v, c, home)
+    if not c.issues:
+        _check_timing(session, v, c, home)
     if c.issues:
         raise CampaignError(c.issues)
     return v

@@ -8,9 +8,11 @@ is harmless: a resend after a crash finds the file and returns the same receipt.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from bantin.channels.base import Channel, ConfigError, Receipt, RetryableError
 from bantin.content import vietnamese
@@ -56,7 +58,11 @@ class OutboxChannel(Channel):
             f"Mức ưu tiên: {PRIORITY_NAMES.get(rendered.priority, rendered.priority)}",
             f"Mã: {idempotency_key}",
         ]
-        return "\n".join(header) + "\n\n" + rendered.body + "\n"
+        text = "\n".join(header) + "\n\n" + rendered.body + "\n"
+        spoken = rendered.meta.get("read_aloud")
+        if rendered.kind == "radio_script" and spoken:  # what the announcer reads, spelt out
+            text += "\n--- Bản đọc trên loa ---\n\n" + str(spoken) + "\n"
+        return text
 
     def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
         target = self.path_for(rendered, idempotency_key)
@@ -73,6 +79,18 @@ class OutboxChannel(Channel):
         except OSError as exc:
             raise RetryableError(f"cannot write to outbox {self.folder}: {exc.strerror}") from exc
         return self._receipt(target)
+
+    def check(self) -> dict[str, Any]:
+        """Can bantin write here? Creates the folder if needed and writes a probe file."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=".probe-", dir=self.folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            return {"ok": False, "folder": str(self.folder), "error": exc.strerror or str(exc)}
+        free = shutil.disk_usage(self.folder).free
+        return {"ok": True, "folder": str(self.folder), "writable": True, "free_mb": free >> 20}
 
     def reconcile(self, rendered: Rendered, idempotency_key: str) -> Receipt | None:
         target = self.path_for(rendered, idempotency_key)

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from bantin.cli import campaigns, channels, plan, records, runtime  # noqa: F401  (register)
+from bantin.cli import (  # noqa: F401  (register)
+    alerts,
+    campaigns,
+    channels,
+    content,
+    feeds,
+    plan,
+    receipts,
+    records,
+    reports,
+    runtime,
+    secrets,
+    web,
+)
 from bantin.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from jinja2 import TemplateError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bantin.campaigns import approval, service
 from bantin.campaigns.rendering import campaign_spec, render_input
@@ -23,8 +26,12 @@ from bantin.cli.app import (
     pass_app,
     resolve_actor,
 )
+from bantin.cli.content import show_preview
+from bantin.content.audio import VOICES, AudioUnavailable, audio_dir, synthesize
+from bantin.content.limits import LimitExceeded, check_limits
+from bantin.content.render import Rendered
 from bantin.content.render import render as render_content
-from bantin.models import Channel, Unit
+from bantin.models import Channel, Publication, Unit
 
 FILES = click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path)
@@ -220,16 +227,37 @@ def campaign_cancel(
 @click.option("--at", "at", required=True, metavar="ISO", help="Due time to render for.")
 @click.option("--unit", default=None, help="Unit code (default: the first target).")
 @click.option("--channel", "channel_name", default=None, help="Channel (default: the first).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (same as --format json).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "json"]),
+    default="text",
+    help="text (radio scripts with their read-aloud form and read time), html (a page), json.",
+)
+@click.option("--audio", is_flag=True, help="Also speak a radio script into an audio file.")
+@click.option("--voice", type=click.Choice(VOICES), default="vi", help="espeak-ng voice.")
 @pass_app
 def render_cmd(
-    app: App, campaign_id: str, at: str, unit: str | None, channel_name: str | None, as_json: bool
+    app: App,
+    campaign_id: str,
+    at: str,
+    unit: str | None,
+    channel_name: str | None,
+    as_json: bool,
+    fmt: str,
+    audio: bool,
+    voice: str,
 ) -> None:
-    """Preview what a campaign publishes at a given time.
+    """Preview what a campaign publishes at a given time. A radio script is shown with its
+    read-aloud form and estimated read time against its slot; `--audio` also writes it as
+    speech to $BANTIN_HOME/audio/ and prints the measured length beside the estimate.
 
     \b
     Example:
       bantin render loa-cds --at 2026-12-01T05:30 --unit 29641
+      bantin render loa-cds --at 2026-12-01T05:30 --unit 29641 --audio
+      bantin render chuyen-muc-cds --at 2026-12-03T07:00 --format html > bai.html
     """
     from bantin.campaigns.materialise import target_units
 
@@ -246,12 +274,51 @@ def render_cmd(
         code = unit or units[0]
         if code is not None and s.get(Unit, code) is None:
             raise click.ClickException(f"unknown unit {code!r}")
-        rendered = render_content(render_input(s, spec, campaign.templates, row, kind, code, due))
-    if as_json:
-        click.echo(json.dumps(rendered.as_dict(), ensure_ascii=False, indent=2, default=str))
-        return
-    click.echo(f"# {rendered.title}\n")
-    click.echo(rendered.body)
+        inp = render_input(s, spec, campaign.templates, row, kind, code, due)
+        try:  # show the text even when it breaks a limit or misses its slot: say so below
+            rendered = render_content(inp, limits=False, slot=False)
+        except TemplateError as exc:
+            raise click.ClickException(f"{type(exc).__name__}: {exc.message}") from exc
+        key = preview_key(s, rendered, name)
+    try:
+        check_limits(rendered, kind, template=inp.template_name)
+    except LimitExceeded as exc:
+        click.echo(f"warning: {exc.message}", err=True)
+    audio_line, problem = None, None
+    if audio and rendered.kind == "radio_script":
+        try:
+            result = synthesize(
+                str(rendered.meta["read_aloud"]),
+                audio_dir(app.settings.home),
+                key,
+                voice=voice,
+                rate=float(rendered.meta["read_rate_spm"]),
+                spoken=True,
+            )
+            audio_line = f"Âm thanh: {result.describe()}"
+        except AudioUnavailable as exc:
+            problem = str(exc)
+    elif audio:
+        problem = "--audio is for radio scripts"
+    show_preview(rendered, "json" if as_json else fmt, spec.slot_minutes, audio_line)
+    if problem:
+        raise click.ClickException(problem)
+
+
+def preview_key(session: Session, rendered: Rendered, channel: str) -> str:
+    """The publication's idempotency key when it exists (its audio is then where the
+    loudspeaker feed looks), else a key derived from the text."""
+    key = session.scalar(
+        select(Publication.idempotency_key).where(
+            Publication.campaign_id == rendered.campaign_id,
+            Publication.channel_name == channel,
+            Publication.unit_code.is_(None)
+            if rendered.unit_code is None
+            else Publication.unit_code == rendered.unit_code,
+            Publication.due_at == rendered.due_at,
+        )
+    )
+    return key or f"preview-{rendered.content_hash[:24]}"
 
 
 @cli.command("approve")

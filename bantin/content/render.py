@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bantin.content import vietnamese
+from bantin.content import timing, vietnamese
+from bantin.content.feedview import FeedEntries, feed_global
+from bantin.content.limits import check_limits
 from bantin.content.sandbox import compile_template, render_module
 
 UNIT_KIND_NAMES = {"xa": "xã", "phuong": "phường", "thi_tran": "thị trấn", "dac_khu": "đặc khu"}
@@ -66,6 +68,10 @@ class RenderInput:
     plan: dict[str, Any]
     due_at: datetime
     timezone: ZoneInfo
+    #: Entries of the feeds the templates name, prepared by `render_input` (see feedview).
+    feeds: FeedEntries = field(default_factory=dict)
+    #: Syllables a minute for radio timing (`BANTIN_READ_RATE_SPM`).
+    read_rate_spm: float = vietnamese.NEWSREADING_RATE_SPM
 
 
 def build_context(inp: RenderInput) -> dict[str, Any]:
@@ -88,6 +94,7 @@ def build_context(inp: RenderInput) -> dict[str, Any]:
         "due_date": vietnamese.format_date(local.date()),
         "due_weekday_date": vietnamese.format_date(local.date(), weekday=True),
         "due_time": vietnamese.format_time(local.time()),
+        "feed": feed_global(inp.feeds, local),
     }
 
 
@@ -100,17 +107,30 @@ def _tidy(text: str) -> str:
     return unicodedata.normalize("NFC", "\n".join(out))
 
 
-def render(inp: RenderInput) -> Rendered:
-    """Render; raises jinja2 errors (UndefinedError, TemplateError) for the caller to report."""
+def render(inp: RenderInput, *, limits: bool = True, slot: bool = True) -> Rendered:
+    """Render; raises jinja2 errors (UndefinedError, TemplateError) for the caller to report.
+
+    The channel's length limits (`limits`) and the radio slot (`slot`) are checked here, so
+    dispatch fails a publication that breaks them with the reason (a `TemplateError`);
+    previews turn the checks off to show the text anyway.
+    """
     kind = inp.campaign["kind"]
     template = compile_template(inp.templates, inp.template_name, html=kind == "article")
     text, exported = render_module(template, build_context(inp))
     title = _tidy(str(exported.get("title") or inp.campaign["title"]))
     meta = {k: v for k, v in exported.items() if k != "title" and isinstance(v, str | int | float)}
-    return Rendered(
+    # The broadcast slot travels with the text, so a channel (webhook, loudspeaker feed) can
+    # tell the receiver how long it has; a template may still set its own.
+    if inp.campaign.get("slot_minutes") is not None:
+        meta.setdefault("slot_minutes", inp.campaign["slot_minutes"])
+    body = _tidy(text)
+    radio = timing.script_meta(body, inp.read_rate_spm) if kind == "radio_script" else {}
+    for key, value in radio.items():  # read_aloud, estimated_seconds: for previews and feeds
+        meta.setdefault(key, value)
+    rendered = Rendered(
         kind=kind,
         title=title,
-        body=_tidy(text),
+        body=body,
         campaign_id=inp.campaign["id"],
         channel=inp.channel["name"],
         due_at=inp.due_at,
@@ -122,3 +142,10 @@ def render(inp: RenderInput) -> Rendered:
         timezone=inp.timezone.key,
         meta=meta,
     )
+    if limits:
+        check_limits(rendered, inp.channel["kind"], template=inp.template_name)
+    if slot and radio:
+        where = f"template {inp.template_name} on channel {rendered.channel}"
+        slot_minutes = inp.campaign.get("slot_minutes")
+        timing.check_slot(str(radio["read_aloud"]), slot_minutes, inp.read_rate_spm, where=where)
+    return rendered

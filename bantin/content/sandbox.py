@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import DictLoader, StrictUndefined, Template, TemplateSyntaxError, meta
+from jinja2 import DictLoader, StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from bantin.content import vietnamese
@@ -40,6 +40,36 @@ def referenced(source: str) -> list[str]:
     except TemplateSyntaxError:
         return []
     return [name for name in meta.find_referenced_templates(ast) if name]
+
+
+def feed_names(sources: Mapping[str, str]) -> frozenset[str]:
+    """Names passed as a literal to `feed(…)` in any of the sources.
+
+    Renders run in threads without a database session, so the entries a template may ask
+    for are fetched beforehand (`campaigns.rendering.render_input`); this says which.
+    """
+    if not any("feed" in text for text in sources.values()):
+        return frozenset()  # the common case, without parsing
+    return _feed_names(sources_key(sources), tuple(sorted(sources.items())))
+
+
+@lru_cache(maxsize=256)
+def _feed_names(key: str, items: tuple[tuple[str, str], ...]) -> frozenset[str]:
+    env = SandboxedEnvironment()
+    found: set[str] = set()
+    for _name, text in items:
+        try:
+            ast = env.parse(text)
+        except TemplateSyntaxError:
+            continue
+        for call in ast.find_all(nodes.Call):
+            if not (isinstance(call.node, nodes.Name) and call.node.name == "feed"):
+                continue
+            first = call.args[0] if call.args else None
+            first = first or next((k.value for k in call.kwargs if k.key == "name"), None)
+            if isinstance(first, nodes.Const) and isinstance(first.value, str):
+                found.add(first.value)
+    return frozenset(found)
 
 
 def sources_key(sources: Mapping[str, str]) -> str:

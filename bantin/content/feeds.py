@@ -1,0 +1,391 @@
+"""Feeds in: news of the national digital-transformation programme, from outside RSS/Atom.
+
+Templates quote it (`feed('tin-cds')`, see `feedview`). The outside world is hostile by
+default, so every fetch is bounded: a timeout, at most 5 redirects (a loop is an error,
+not a hang), a 5 MB body read in chunks with a hard cap, a feed content type. Requests
+are conditional (ETag, Last-Modified kept on the `Feed` row), so an unchanged feed costs
+a 304. Entries are parsed by feedparser from the bytes, de-duplicated by guid or link,
+their HTML sanitised with nh3 and every text made NFC.
+
+A failure is recorded on its feed (`last_status`, `last_error`) and never raised out of
+`ingest`: one broken feed must not stop the others, or the scheduler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import feedparser
+import nh3
+import requests
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bantin import __version__
+from bantin.channels.base import ConfigError
+from bantin.clock import Clock
+from bantin.content.feedview import MAX_DAYS, MAX_ENTRIES, entry_view
+from bantin.content.limits import plain_text
+from bantin.db import Database
+from bantin.models import Agency, Feed, FeedEntry
+from bantin.records import audit
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
+TIMEOUT = (5.0, 20.0)  # connect, read (seconds)
+MAX_NEW_PER_FETCH = 200
+MAX_SUMMARY = 20_000
+USER_AGENT = f"bantin/{__version__} (feed reader)"
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+FEED_TYPES = ("xml", "rss", "atom", "rdf", "json")
+"""A content type containing one of these is a feed; anything else (an HTML login page,
+a PDF) is refused with its type named. A missing type is sniffed by the parser."""
+ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "a", "blockquote"}
+
+
+class FeedError(Exception):
+    """A fetch or parse that produced nothing usable; `status` is its kind."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Fetched:
+    status: str  # ok | not-modified
+    body: bytes = b""
+    content_type: str = ""
+    url: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    guid: str
+    link: str | None
+    title: str
+    summary_html: str | None
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    name: str
+    status: str
+    new: int = 0
+    error: str | None = None
+
+
+def http_session() -> requests.Session:
+    s = requests.Session()
+    s.max_redirects = MAX_REDIRECTS
+    s.headers["User-Agent"] = USER_AGENT
+    s.headers["Accept"] = "application/rss+xml, application/atom+xml, application/xml;q=0.9"
+    return s
+
+
+def fetch(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    session: requests.Session | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> Fetched:
+    """GET a feed, conditionally, within the bounds above; raise FeedError with a reason."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    http = session or http_session()
+    try:
+        with http.get(url, headers=headers, timeout=TIMEOUT, stream=True) as resp:
+            if resp.status_code == 304:
+                return Fetched("not-modified", url=resp.url, etag=etag, last_modified=last_modified)
+            if resp.status_code >= 300:
+                raise FeedError(
+                    "http-error", f"HTTP {resp.status_code} {resp.reason or ''}".strip()
+                )
+            ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if ctype and not any(t in ctype for t in FEED_TYPES):
+                raise FeedError(
+                    "wrong-type", f"content type {ctype} is not a feed (expected RSS or Atom XML)"
+                )
+            declared = resp.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise FeedError("too-large", f"body of {declared} bytes exceeds {max_bytes}")
+            body = bytearray()
+            for chunk in resp.iter_content(chunk_size=65536):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise FeedError("too-large", f"body exceeds {max_bytes} bytes; stopped reading")
+            return Fetched(
+                "ok",
+                bytes(body),
+                resp.headers.get("Content-Type", ""),
+                resp.url,
+                resp.headers.get("ETag"),
+                resp.headers.get("Last-Modified"),
+            )
+    except requests.TooManyRedirects:
+        raise FeedError(
+            "too-many-redirects", f"more than {MAX_REDIRECTS} redirects (a redirect loop?)"
+        ) from None
+    except requests.Timeout:
+        raise FeedError("network-error", "timed out") from None
+    except requests.RequestException as exc:
+        raise FeedError("network-error", f"{type(exc).__name__}: {exc}"[:300]) from None
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _plain(text: str) -> str:
+    return _nfc(" ".join(html.unescape(nh3.clean(text, tags=set())).split()))
+
+
+def sanitise(markup: str) -> str:
+    """HTML from outside, reduced to a few text tags; links get rel=noopener."""
+    clean = nh3.clean(
+        markup,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return _nfc(clean.strip())[:MAX_SUMMARY]
+
+
+def _when(entry: Any) -> datetime | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    try:
+        year, month, day, hour, minute, second = parsed[:6]
+        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _entry(entry: Any) -> ParsedEntry:
+    link = entry.get("link") or None
+    title = _plain(entry.get("title") or "") or (link or "(không có tiêu đề)")
+    content = entry.get("content") or []
+    raw = content[0].get("value") if content else entry.get("summary")
+    published = _when(entry)
+    guid = entry.get("id") or link
+    if not guid:
+        seed = f"{title}\0{published.isoformat() if published else ''}"
+        guid = "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
+    return ParsedEntry(_nfc(str(guid)), link, title, sanitise(raw) if raw else None, published)
+
+
+def parse(
+    body: bytes, content_type: str = "", url: str = ""
+) -> tuple[list[ParsedEntry], str | None]:
+    """Entries of a feed document, and a warning when it was read despite being malformed.
+
+    feedparser reads RSS 0.9x/1.0/2.0 and Atom; a document that is not well-formed is
+    "bozo". If nothing usable comes out of it, that is an error; if entries do, they are
+    kept and the problem is reported.
+    """
+    headers = {"content-type": content_type} if content_type else {}
+    if url:
+        headers["content-location"] = url
+    doc = feedparser.parse(body, response_headers=headers)
+    problem = doc.get("bozo_exception") if doc.get("bozo") else None
+    if isinstance(problem, feedparser.CharacterEncodingOverride):
+        problem = None  # "text/xml" without a charset: harmless and common
+    entries = [_entry(e) for e in doc.entries]
+    if not entries and (problem is not None or not doc.get("version")):
+        why = f": {problem}" if problem is not None else ""
+        raise FeedError("malformed", f"not a readable RSS or Atom feed{why}"[:300])
+    warning = None
+    if problem is not None:
+        warning = f"not well-formed ({problem}); {len(entries)} entries read anyway"[:300]
+    return entries, warning
+
+
+def store(session: Session, feed_name: str, entries: Iterable[ParsedEntry], now: datetime) -> int:
+    """Insert entries not seen before (same guid, or same link); returns how many."""
+    batch = list(entries)[:MAX_NEW_PER_FETCH]
+    guids = {e.guid for e in batch}
+    links = {e.link for e in batch if e.link}
+    seen_guids: set[str] = set()
+    seen_links: set[str] = set()
+    if batch:
+        rows = session.execute(
+            select(FeedEntry.guid, FeedEntry.link).where(
+                FeedEntry.feed_name == feed_name,
+                or_(FeedEntry.guid.in_(guids), FeedEntry.link.in_(links)),
+            )
+        ).all()
+        seen_guids = {g for g, _ in rows}
+        seen_links = {link for _, link in rows if link}
+    new = 0
+    for e in batch:
+        if e.guid in seen_guids or (e.link and e.link in seen_links):
+            continue
+        seen_guids.add(e.guid)
+        if e.link:
+            seen_links.add(e.link)
+        session.add(
+            FeedEntry(
+                feed_name=feed_name,
+                guid=e.guid,
+                link=e.link,
+                title=e.title,
+                summary_html=e.summary_html,
+                published_at=e.published_at,
+                fetched_at=now,
+            )
+        )
+        new += 1
+    return new
+
+
+def ingest_feed(
+    session: Session, feed: Feed, now: datetime, http: requests.Session | None = None
+) -> IngestResult:
+    """Fetch, parse and store one feed, recording the outcome on its row. Never raises for
+    what the outside world does; the caller commits."""
+    feed.last_fetched_at = now
+    try:
+        got = fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified, session=http)
+        if got.status == "not-modified":
+            feed.last_status, feed.last_error = "not-modified", None
+            return IngestResult(feed.name, "not-modified")
+        entries, warning = parse(got.body, got.content_type, got.url)
+        new = store(session, feed.name, entries, now)
+        feed.etag, feed.last_modified = got.etag, got.last_modified
+        feed.last_status, feed.last_error = ("bozo" if warning else "ok"), warning
+        return IngestResult(feed.name, feed.last_status, new, warning)
+    except FeedError as exc:
+        feed.last_status, feed.last_error = exc.status, exc.reason
+    except Exception as exc:  # a parser bug on odd input must not stop the other feeds
+        log.exception("feed %s: unexpected error", feed.name)
+        feed.last_status, feed.last_error = "error", f"{type(exc).__name__}: {exc}"[:300]
+    log.warning("feed %s: %s (%s)", feed.name, feed.last_status, feed.last_error)
+    return IngestResult(feed.name, feed.last_status or "error", 0, feed.last_error)
+
+
+def ingest(session: Session, now: datetime, name: str | None = None) -> list[IngestResult]:
+    """Ingest every feed (or one by name), in this session."""
+    query = select(Feed).order_by(Feed.name)
+    if name is not None:
+        if session.get(Feed, name) is None:
+            raise ConfigError(f"no feed named {name!r} (see `bantin feeds list`)")
+        query = query.where(Feed.name == name)
+    http = http_session()
+    try:
+        return [ingest_feed(session, f, now, http) for f in session.execute(query).scalars()]
+    finally:
+        http.close()
+
+
+def ingest_all(db: Database, clock: Clock) -> None:
+    """The scheduler job: every feed in its own session and transaction; never raises."""
+    try:
+        with db.session() as s:
+            names = list(s.execute(select(Feed.name).order_by(Feed.name)).scalars())
+        for name in names:
+            with db.session() as s:
+                feed = s.get(Feed, name)
+                if feed is not None:
+                    ingest_feed(s, feed, clock.now())
+    except Exception:
+        log.exception("feed ingestion failed; the next run will try again")
+
+
+def add_feed(
+    session: Session, name: str, url: str, agency: str | None, now: datetime, actor: str
+) -> tuple[Feed, str]:
+    """Register (or change) a feed; returns the row and "added", "updated" or "unchanged"."""
+    if not NAME.match(name):
+        raise ConfigError(f"invalid feed name {name!r}: lower-case letters, digits and -")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"a feed URL must be http(s)://…, not {url!r}")
+    if agency is not None and session.get(Agency, agency) is None:
+        raise ConfigError(f"unknown agency {agency!r} (see `bantin agencies list`)")
+    feed = session.get(Feed, name)
+    if feed is not None and feed.url == url and feed.agency_code == agency:
+        return feed, "unchanged"
+    action = "updated" if feed is not None else "added"
+    if feed is None:
+        feed = Feed(name=name, url=url, agency_code=agency, created_at=now)
+        session.add(feed)
+    else:  # a new address starts afresh: its validators belong to the old one
+        feed.url, feed.agency_code, feed.etag, feed.last_modified = url, agency, None, None
+    audit.append(session, now, actor, f"feed.{action}", "feed", name, {"url": url})
+    return feed, action
+
+
+def list_feeds(session: Session) -> list[dict[str, Any]]:
+    counts = dict(
+        session.execute(
+            select(FeedEntry.feed_name, func.count()).group_by(FeedEntry.feed_name)
+        ).all()
+    )
+    return [
+        {
+            "name": f.name,
+            "url": f.url,
+            "agency": f.agency_code,
+            "entries": counts.get(f.name, 0),
+            "last_fetched_at": f.last_fetched_at.isoformat() if f.last_fetched_at else None,
+            "last_status": f.last_status,
+            "last_error": f.last_error,
+        }
+        for f in session.execute(select(Feed).order_by(Feed.name)).scalars()
+    ]
+
+
+def entries_for(
+    session: Session, names: Iterable[str], due_at: datetime, tz: ZoneInfo
+) -> dict[str, list[dict[str, Any]]]:
+    """What `feed()` may return at `due_at`, for each registered feed among `names`."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    when = func.coalesce(FeedEntry.published_at, FeedEntry.fetched_at)
+    for name in sorted(names):
+        if session.get(Feed, name) is None:
+            continue  # feed() then says the name is unknown
+        rows = session.execute(
+            select(FeedEntry)
+            .where(
+                FeedEntry.feed_name == name,
+                when <= due_at,
+                when > due_at - timedelta(days=MAX_DAYS),
+            )
+            .order_by(when.desc(), FeedEntry.id.desc())
+            .limit(MAX_ENTRIES)
+        ).scalars()
+        out[name] = [
+            entry_view(
+                feed=name,
+                title=e.title,
+                link=e.link,
+                summary_html=e.summary_html,
+                summary=plain_text(e.summary_html or ""),
+                published=(e.published_at or e.fetched_at).astimezone(tz),
+            )
+            for e in rows
+        ]
+    return out

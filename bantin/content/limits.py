@@ -1,0 +1,119 @@
+"""Length limits of each channel kind, in one place, checked when a template is validated
+and again whenever a publication is rendered.
+
+A post that is too long is refused by the platform at 08:00 with nobody at the desk, so
+the limit is checked at review (`bantin campaign validate`, `bantin template check`) and
+at render, where a failure fails the publication with the reason instead of sending a
+truncated text. Lengths are counted in characters (Unicode code points, NFC), as the
+platforms count them.
+
+Errors derive from jinja2's `TemplateError` on purpose: every caller of `render` already
+treats a template error as "this content cannot go out" — validation reports it with the
+file and line, dispatch records the publication `failed` with the message.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from jinja2 import TemplateError
+
+if TYPE_CHECKING:
+    from bantin.content.render import Rendered
+
+CHANNEL_KINDS = ("facebook", "zalo", "wordpress", "outbox", "webhook")
+"""Every channel kind a template can be written for (`template:` mapping keys)."""
+
+FACEBOOK_RESERVE = 40
+"""Characters the Facebook channel adds after the text (blank line and reference line)."""
+
+LIMITS: dict[str, dict[str, int]] = {
+    # The whole message (first line, blank line, body): Facebook refuses longer posts. The
+    # first line is what a reader sees in the feed before "Xem thêm": our house rule keeps
+    # it to one strong sentence.
+    "facebook": {"post": 63_206 - FACEBOOK_RESERVE, "first_line": 150},
+    # Zalo OA articles: the API refuses longer titles and descriptions.
+    "zalo": {"title": 150, "description": 300},
+    # WordPress stores a title of any length; a portal headline of more than two lines is
+    # not read, so keep it to what a reader scans.
+    "wordpress": {"title": 200},
+    # Files and webhooks carry any length; radio scripts are limited by time instead.
+    "outbox": {},
+    "webhook": {},
+}
+"""Maximum characters per measured part, per channel kind."""
+
+LIMIT_NAMES = {
+    "post": "the post (first line, blank line and text)",
+    "first_line": "the first line",
+    "title": "the title",
+    "description": "the description",
+}
+
+
+class ContentRuleError(TemplateError):
+    """Rendered content breaks a rule of its channel or slot (length, read time)."""
+
+
+class LimitExceeded(ContentRuleError):
+    """A part of the rendered text is longer than its channel allows."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    part: str
+    length: int
+    limit: int
+
+    @property
+    def ok(self) -> bool:
+        return self.length <= self.limit
+
+
+_BLOCK_END = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|tr)>|<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(markup: str) -> str:
+    """HTML as the text a reader sees (block ends as line breaks), for measuring it."""
+    text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", markup)))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _parts(rendered: Rendered, kind: str) -> dict[str, str]:
+    title = " ".join(rendered.title.split())
+    if kind == "facebook":
+        body = rendered.body
+        if rendered.kind == "article":  # the channel posts articles as plain text
+            body = plain_text(body)
+        return {"post": f"{title}\n\n{body.strip()}", "first_line": title}
+    parts = {"title": title}
+    description = rendered.meta.get("description")
+    if isinstance(description, str):
+        parts["description"] = " ".join(description.split())
+    return parts
+
+
+def measure(rendered: Rendered, channel_kind: str) -> list[Measure]:
+    """Every limited part of `rendered` on a channel of `channel_kind`, with its length."""
+    limits = LIMITS.get(channel_kind, {})
+    parts = _parts(rendered, channel_kind)
+    return [Measure(p, len(parts[p]), n) for p, n in limits.items() if p in parts]
+
+
+def check_limits(rendered: Rendered, channel_kind: str, *, template: str) -> None:
+    """Raise LimitExceeded naming the template, the channel and the length."""
+    over = [m for m in measure(rendered, channel_kind) if not m.ok]
+    if not over:
+        return
+    what = "; ".join(
+        f"{LIMIT_NAMES.get(m.part, m.part)} is {m.length} characters, the limit is {m.limit}"
+        for m in over
+    )
+    raise LimitExceeded(
+        f"template {template} on channel {rendered.channel} ({channel_kind}): {what}"
+    )

@@ -1,0 +1,185 @@
+"""Radio timing: how long a script takes to read aloud, and whether it fits its slot.
+
+A commune loudspeaker programme has a fixed slot in the day (5:30 to 5:35, say). A script
+that runs long is cut off by the next programme or the announcer rushes it; one far too
+short leaves dead air. So the read time is estimated from what the announcer actually
+says — the syllables of the read-aloud form (Vietnamese writes one syllable per word) —
+at a configurable newsreading rate (`BANTIN_READ_RATE_SPM`, default 233 syllables a
+minute), and checked against the campaign's `slot_minutes`.
+
+The rule ("items of a programme"): a programme is one rendered radio script — what one
+campaign airs in one slot for one unit; its items are the parts of that script (greeting,
+topic, steps, closing), all read in that slot. The script's estimated read time must be
+within ±3% of the slot, and never more than 30 s off (which only tightens slots of
+17 minutes or more). Campaigns without `slot_minutes` are timed but not checked.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bantin.content.limits import ContentRuleError
+from bantin.content.vietnamese import NEWSREADING_RATE_SPM, read_aloud
+
+__all__ = [
+    "NEWSREADING_RATE_SPM",
+    "SLOT_TOLERANCE",
+    "SlotFit",
+    "SlotMismatch",
+    "check_slot",
+    "configured_rate",
+    "duration_text",
+    "estimate_seconds",
+    "script_meta",
+    "slot_fit",
+    "spoken",
+    "spoken_syllables",
+]
+
+SLOT_TOLERANCE = 0.03
+"""A programme fits when its read time is within 3% of its slot…"""
+SLOT_TOLERANCE_CAP_SECONDS = 30.0
+"""…and within 30 s, whichever is tighter (the design's rule for long programmes)."""
+
+
+class SlotMismatch(ContentRuleError):
+    """The script does not fit its broadcast slot; it must be rewritten or the slot changed."""
+
+    def __init__(self, message: str, fit: SlotFit | None = None) -> None:
+        super().__init__(message)
+        self.fit = fit
+
+
+@lru_cache(maxsize=8192)
+def _spoken_line(line: str) -> str:
+    return read_aloud(line)
+
+
+def spoken(text: str) -> str:
+    """`read_aloud(text)`, line by line with a cache.
+
+    `read_aloud` works per line, and the 124 communes' scripts of one bulletin share
+    almost every line (only the greeting names the commune), so caching lines makes
+    rendering a morning burst cheap.
+    """
+    return "\n".join(_spoken_line(line) for line in text.split("\n"))
+
+
+def spoken_syllables(spoken_text: str) -> int:
+    """Syllables in text that is already in read-aloud form (as `count_syllables` counts)."""
+    tokens = spoken_text.replace("-", " ").split()
+    return sum(1 for token in tokens if any(ch.isalpha() for ch in token))
+
+
+def estimate_seconds(syllables: int, rate_spm: float) -> float:
+    """Seconds to read `syllables` at `rate_spm` syllables a minute."""
+    if rate_spm <= 0:
+        raise ValueError(f"the read rate must be positive, not {rate_spm}")
+    return syllables * 60.0 / rate_spm
+
+
+@lru_cache(maxsize=16)
+def _rate_from_settings(_home: str | None, _cwd: str) -> float:
+    from bantin.config import load_settings
+
+    return load_settings().read_rate_spm
+
+
+def configured_rate() -> float:
+    """The newsreading rate of this instance (Settings.read_rate_spm).
+
+    Renders run in worker threads without the CLI's settings at hand; this reads the same
+    environment and bantin.toml, cached per BANTIN_HOME and working folder.
+    """
+    env = os.environ.get("BANTIN_READ_RATE_SPM")
+    home = os.environ.get("BANTIN_HOME")
+    rate = float(env) if env else _rate_from_settings(home, os.getcwd())
+    if rate <= 0:
+        raise ValueError(f"BANTIN_READ_RATE_SPM must be positive, not {rate}")
+    return rate
+
+
+def duration_text(seconds: float) -> str:
+    """94 -> "1 phút 34 giây", as a broadcast schedule writes read times."""
+    total = max(0, round(seconds))
+    minutes, rest = divmod(total, 60)
+    if not minutes:
+        return f"{rest} giây"
+    return f"{minutes} phút {rest} giây" if rest else f"{minutes} phút"
+
+
+def script_meta(body: str, rate_spm: float) -> dict[str, str | int | float]:
+    """What a radio script carries in `Rendered.meta`: its read-aloud form and read time."""
+    text = spoken(body)
+    syllables = spoken_syllables(text)
+    return {
+        "read_aloud": text,
+        "syllables": syllables,
+        "estimated_seconds": math.ceil(estimate_seconds(syllables, rate_spm)),
+        "read_rate_spm": rate_spm,
+    }
+
+
+@dataclass(frozen=True)
+class SlotFit:
+    """A script's read time against its slot."""
+
+    syllables: int
+    seconds: float
+    slot_seconds: float
+    rate_spm: float
+
+    @property
+    def tolerance(self) -> float:
+        return min(self.slot_seconds * SLOT_TOLERANCE, SLOT_TOLERANCE_CAP_SECONDS)
+
+    @property
+    def delta(self) -> float:
+        """Seconds over (positive) or under (negative) the slot."""
+        return self.seconds - self.slot_seconds
+
+    @property
+    def fits(self) -> bool:
+        return abs(self.delta) <= self.tolerance
+
+    @property
+    def target_syllables(self) -> int:
+        return round(self.slot_seconds * self.rate_spm / 60)
+
+    def describe(self) -> str:
+        """One sentence for an error, a preview or a log."""
+        slot = f"{self.slot_seconds / 60:g}".replace(".", ",")
+        if self.fits:
+            state = f"fits ({self.delta:+.1f} s"
+        else:
+            state = f"too {'long' if self.delta > 0 else 'short'} by {abs(self.delta):.1f} s ("
+        return (
+            f"the script takes {duration_text(self.seconds)} to read ({self.syllables} syllables "
+            f"at {self.rate_spm:g}/min) for a {slot}-minute slot: {state}"
+            f"{', ' if self.fits else ''}allowed ±{self.tolerance:.1f} s, about "
+            f"{self.target_syllables} syllables)"
+        )
+
+
+def slot_fit(
+    body_or_spoken: str, slot_minutes: float, rate_spm: float, *, is_spoken: bool = False
+) -> SlotFit:
+    """Measure a script (written, or already in read-aloud form) against a slot."""
+    text = body_or_spoken if is_spoken else spoken(body_or_spoken)
+    syllables = spoken_syllables(text)
+    return SlotFit(syllables, estimate_seconds(syllables, rate_spm), slot_minutes * 60, rate_spm)
+
+
+def check_slot(
+    spoken_text: str, slot_minutes: float | None, rate_spm: float, *, where: str
+) -> SlotFit | None:
+    """Raise SlotMismatch when a script does not fit; None when there is no slot to fit."""
+    if slot_minutes is None:
+        return None
+    fit = slot_fit(spoken_text, slot_minutes, rate_spm, is_spoken=True)
+    if not fit.fits:
+        raise SlotMismatch(f"{where}: {fit.describe()}", fit)
+    return fit
