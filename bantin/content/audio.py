@@ -203,14 +203,7 @@ def attach_audio(
     except AudioUnavailable as exc:
         log.warning("no audio for %s: %s", key, exc)
         return rendered
-    meta = {
-        **rendered.meta,
-        "audio_file": result.path.name,
-        "audio_seconds": round(result.seconds, 1),
-    }
-    if base_url:
-        meta["audio_url"] = f"{base_url.rstrip('/')}/{result.path.name}"
-    return replace(rendered, meta=meta)
+    return _with_audio(rendered, result, base_url)
 
 
 def attach_existing_audio(
@@ -230,11 +223,15 @@ def attach_existing_audio(
     cached = _cached(out_dir / f"{key}.json", _fingerprint(said, voice, rate), out_dir)
     if cached is None:
         return rendered
+    return _with_audio(rendered, cached, base_url)
+
+
+def _with_audio(rendered: Rendered, result: AudioResult, base_url: str | None) -> Rendered:
     meta = {
         **rendered.meta,
-        "audio_file": cached.path.name,
-        "audio_seconds": round(cached.seconds, 1),
+        "audio_file": result.path.name,
+        "audio_seconds": round(result.seconds, 1),
     }
     if base_url:
-        meta["audio_url"] = f"{base_url.rstrip('/')}/{cached.path.name}"
+        meta["audio_url"] = f"{base_url.rstrip('/')}/{result.path.name}"
     return replace(rendered, meta=meta)
