@@ -65,7 +65,7 @@ def list_publications(
     )
     q = filters.apply(
         select(Publication, Unit.name, receipts).outerjoin(Unit, Unit.code == Publication.unit_code)
-    ).order_by(Publication.due_at, Publication.id)
+    ).order_by(Publication.due_at, Unit.sort_key, Publication.id)
     if limit:
         q = q.limit(limit)
     out = []
