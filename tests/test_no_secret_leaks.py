@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -29,6 +30,7 @@ from bantin.channels import secrets as refs
 from bantin.channels.base import ChannelError, ConfigError
 from bantin.content.render import Rendered
 from bantin.db import Base, Database
+from tests.channels.graph_server import GraphServer
 from tests.conftest import Cli
 from tests.helpers import write_campaign
 from tests.smtp_server import SMTPServer
@@ -37,7 +39,8 @@ ENV_VALUE = "ENV-CANARY-7f3a9c-hook500"
 STORE_VALUE = "STORE-CANARY-b81e44-hook401"
 SMTP_VALUE = "SMTP-CANARY-55aa-mail"
 OPS_VALUE = "OPS-CANARY-c0ffee-alerts"
-SECRETS = (ENV_VALUE, STORE_VALUE, SMTP_VALUE, OPS_VALUE)
+FB_VALUE = "FB-CANARY-EAAB-9d2e-page"
+SECRETS = (ENV_VALUE, STORE_VALUE, SMTP_VALUE, OPS_VALUE, FB_VALUE)
 
 CAMPAIGN = """
 id: ro-ri
@@ -48,9 +51,23 @@ kind: post
 period: {start: 2026-11-28, end: 2026-11-30}
 schedule:
   - at: 2026-11-28T09:00
-channels: [hook401, hook500, out]
+channels: [hook401, hook500, out, fb]
 template: t.j2
 """
+
+
+class EchoingGraph(GraphServer):
+    """A Graph API that quotes the access token back in every error, as careless proxies do."""
+
+    def _error(self, code: int, message: str, **kw: Any) -> Response:
+        return super()._error(code, f"{message} (token {self.page_token})", **kw)
+
+
+@pytest.fixture
+def graph() -> Iterator[GraphServer]:
+    with EchoingGraph(page_token=FB_VALUE) as server:
+        server.revoke_token()  # every call answers 190, quoting the token
+        yield server
 
 
 def echo(status: int, secret: str) -> Callable[[Request], Response]:
@@ -82,7 +99,9 @@ def env(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     refs.install_store(previous)
 
 
-def run_scenario(run_cli: Cli, home: Path, tmp_path: Path, server: HTTPServer) -> list[Result]:
+def run_scenario(
+    run_cli: Cli, home: Path, tmp_path: Path, server: HTTPServer, graph: GraphServer
+) -> list[Result]:
     results: list[Result] = []
 
     def cli(*args: str, input: str | None = None) -> Result:
@@ -92,6 +111,9 @@ def run_scenario(run_cli: Cli, home: Path, tmp_path: Path, server: HTTPServer) -
 
     assert cli("secret", "set", "HOOK401", input=STORE_VALUE + "\n").exit_code == 0
     assert cli("secret", "set", "SMTP", input=SMTP_VALUE).exit_code == 0
+    assert cli("secret", "set", "FB", input=FB_VALUE).exit_code == 0
+    fb = f"facebook://{graph.page_id}?token=secret:FB&base={graph.url}&timeout=2"
+    cli("channel", "add", "fb", fb, "--agency", "BAOVL")
     base = "webhook+" + server.url_for("")
     cli("channel", "add", "hook401", f"{base}r401?secret=secret:HOOK401", "--agency", "BAOVL")
     cli("channel", "add", "hook500", f"{base}r500?secret=env:HOOK500_SECRET", "--agency", "BAOVL")
@@ -100,12 +122,13 @@ def run_scenario(run_cli: Cli, home: Path, tmp_path: Path, server: HTTPServer) -
     campaign = write_campaign(tmp_path / "c", "ro-ri.yaml", CAMPAIGN)
     assert cli("campaign", "apply", str(campaign), "--now", "2026-11-28T08:00").exit_code == 0
     dispatched = cli("-v", "dispatch", "--once", "--now", "2026-11-28T09:00:05")
-    assert "1 published" in dispatched.stdout and "2 failed" in dispatched.stdout
+    assert "1 published" in dispatched.stdout and "3 failed" in dispatched.stdout
     for args in (
         ("channel", "list", "--json"),
         ("channel", "list"),
         ("channel", "test", "hook401"),
         ("channel", "test", "hook500", "--json"),
+        ("channel", "test", "fb", "--json"),
         ("records", "--json"),
         ("secret", "list", "--json"),
         ("audit", "verify"),
@@ -173,10 +196,11 @@ def test_no_secret_value_appears_anywhere(
     tmp_path: Path,
     servers: HTTPServer,
     env: None,
+    graph: GraphServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    results = run_scenario(run_cli, home, tmp_path, servers)
+    results = run_scenario(run_cli, home, tmp_path, servers, graph)
     errors = error_messages(db, servers)
     assert len(errors) == 4
     # Last, as rotating with BANTIN_SECRET_KEY leaves this process with the old key only.
@@ -199,6 +223,7 @@ def test_no_secret_value_appears_anywhere(
     assert "channel_broken" in captured["database rows"]
     assert "535" in captured["database rows"] or "receiver error 500" in captured["database rows"]
     assert any(p.startswith("outbox") for p in captured)
+    assert graph.count("POST", "feed") >= 1  # the token really went to the Graph server
 
     leaks = [(where, s) for where, text in captured.items() for s in SECRETS if s in text]
     assert leaks == []
