@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from bantin.channels import ratelimit
@@ -142,6 +142,11 @@ class Channel(ABC):
     @abstractmethod
     def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
         """Deliver once; raise a ChannelError subclass on failure."""
+
+    def check(self) -> dict[str, Any]:
+        """A harmless authenticated call: is the channel reachable, what may it do?
+        Never publishes. Channels that can ask their provider override this."""
+        return {"ok": True, "note": f"{self.kind} channels have no check; the URL is valid"}
 
     def reconcile(self, rendered: Rendered, idempotency_key: str) -> Receipt | None:
         """After a crash: did this publication already go out? None when unknown."""

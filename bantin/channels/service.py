@@ -104,17 +104,10 @@ def check_channel(name: str, url: str, home: Path | None = None) -> dict[str, An
     credentials can do. Never publishes; every secret value is masked in the answer."""
     channel = open_channel(name, url, home)
     try:
-        check = getattr(channel, "check", None)
-        if not callable(check):
-            result: dict[str, Any] = {
-                "ok": True,
-                "note": f"{channel.kind} channels have no check; the URL is valid",
-            }
-        else:
-            try:
-                result = dict(check())
-            except (ChannelError, ConfigError) as exc:
-                result = {"ok": False, "error": str(exc)}
+        try:
+            result: dict[str, Any] = dict(channel.check())
+        except (ChannelError, ConfigError) as exc:
+            result = {"ok": False, "error": str(exc)}
     finally:
         channel.close()
     return _masked({"kind": channel.kind, "url": channel.url(privacy=True), **result})
