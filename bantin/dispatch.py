@@ -244,7 +244,8 @@ class Dispatcher:
         if deferred is not None:
             return deferred
         with self.db.session() as s:
-            pub = s.get_one(Publication, pub_id)
+            # Locked, so a recovery sweep elsewhere cannot release it under us (PostgreSQL).
+            pub = s.get_one(Publication, pub_id, with_for_update=True)
             if pub.status != "claimed" or pub.claimed_by != self.runner_id:
                 return "skipped"
             now = self.clock.now()
@@ -498,7 +499,7 @@ class Dispatcher:
                 ),
                 s.scalar(
                     select(func.min(Publication.next_attempt_at)).where(
-                        Publication.status == "retry_wait"
+                        Publication.status == "retry_wait", Publication.campaign_id.in_(active)
                     )
                 ),
                 s.scalar(

@@ -11,20 +11,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.campaigns.rendering import render_publication
-from bantin.channels.base import Channel, ChannelError, ConfigError
+from bantin.channels.base import Channel, ChannelError, ConfigError, RetryableError
 from bantin.db import Database
 from bantin.models import Channel as ChannelRow
 from bantin.models import DeliveryAttempt, Publication
 from bantin.records import states
 
 log = logging.getLogger(__name__)
+
+RECONCILE_RETRY = timedelta(minutes=5)
 
 
 def released_status(pub: Publication) -> str:
@@ -52,12 +54,17 @@ class Recovery:
         """Release expired claims and reconcile interrupted sends; returns both counts."""
         released = recovered = 0
         with self.db.session() as s:
+            # Locked and re-checked: a live runner that renews a lease (claimed -> sending)
+            # is never overwritten by another runner's sweep (PostgreSQL; SQLite has one
+            # writer at a time anyway).
             stale = (
                 s.execute(
-                    select(Publication).where(
+                    select(Publication)
+                    .where(
                         Publication.status.in_(("claimed", "sending")),
                         Publication.lease_until < now,
                     )
+                    .with_for_update(skip_locked=True)
                 )
                 .scalars()
                 .all()
@@ -84,12 +91,19 @@ class Recovery:
                 # Without a working channel or template nobody can tell what happened:
                 # a person must look. Never resend blind.
                 self._mark_unknown(pub_id, now, f"send interrupted; cannot reconcile: {exc}")
+            except Exception as exc:  # one bad row must never stop every later pass
+                log.exception("reconciling publication %s failed", pub_id)
+                self._mark_unknown(
+                    pub_id, now, f"send interrupted; reconcile failed: {type(exc).__name__}: {exc}"
+                )
             recovered += 1
         return released, recovered
 
     def _reconcile(self, pub_id: int, now: datetime) -> None:
         with self.db.session() as s:
-            pub = s.get_one(Publication, pub_id)
+            pub = s.get_one(Publication, pub_id, with_for_update=True)
+            if pub.status != "sending" or pub.lease_until is None or pub.lease_until >= now:
+                return  # another runner got there first
             row = s.get_one(ChannelRow, pub.channel_name)
             self._close_interrupted_attempt(s, pub, now)
             channel = self.channel(row.name, row.url)
@@ -98,6 +112,14 @@ class Recovery:
                 rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
             try:
                 receipt = channel.reconcile(rendered, pub.idempotency_key)
+            except RetryableError as exc:
+                if not channel.dedupes and now - pub.due_at < channel.budget:
+                    # The provider could not answer *now*; ask again on a later sweep
+                    # rather than give up on a question only it can answer.
+                    pub.lease_until = now + RECONCILE_RETRY
+                    log.warning("reconcile of %s will be retried: %s", pub_id, exc)
+                    return
+                receipt = None
             except ChannelError as exc:
                 log.warning("reconcile of %s failed: %s", pub_id, exc)
                 receipt = None

@@ -165,6 +165,11 @@ class Runner:
         self.wake.set()
         self.scheduler.shutdown(wait=False)
         self._thread.join(timeout=60)
+        if self._thread.is_alive():
+            # A send is taking longer than a minute; its lease will bring the row back
+            # to another pass. Closing channels under it would only add noise.
+            log.warning("a dispatch pass is still running; leaving it to its lease")
+            return
         self.dispatcher.close()
         log.info("stopped")
 

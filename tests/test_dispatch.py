@@ -61,14 +61,23 @@ class DedupingChannel(ScriptedChannel):
     dedupes = True
 
 
+class FlakyReconcileChannel(ScriptedChannel):
+    """Its provider cannot be asked right now (a stale NFS handle, an odd library error)."""
+
+    schemes = ("flaky",)
+
+    def reconcile(self, rendered: Rendered, idempotency_key: str) -> Receipt | None:
+        raise OSError(116, "Stale file handle")
+
+
 @pytest.fixture(autouse=True)
 def scripted() -> Iterator[None]:
     ScriptedChannel.script, ScriptedChannel.sent, ScriptedChannel.delivered = [], [], set()
-    for cls in (ScriptedChannel, DedupingChannel):
+    for cls in (ScriptedChannel, DedupingChannel, FlakyReconcileChannel):
         for scheme in cls.schemes:
             channel_registry.CHANNEL_TYPES[scheme] = cls
     yield
-    for scheme in ("scripted", "dedup"):
+    for scheme in ("scripted", "dedup", "flaky"):
         channel_registry.CHANNEL_TYPES.pop(scheme, None)
 
 
@@ -442,3 +451,30 @@ def test_publications_on_a_broken_channel_fail_without_a_send(
     pub = only_pub(db)
     assert (pub.status, pub.status_reason) == ("failed", "channel ch is broken: token revoked")
     assert ScriptedChannel.sent == []
+
+
+def test_a_row_that_cannot_be_reconciled_does_not_stop_dispatch(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
+    pub = crash_mid_send(db, settings, home, tmp_path, "flaky://x")
+    setup_campaign(db, home, tmp_path, name="khac", url="flaky://x")
+    later = FixedClock(pub.lease_until + timedelta(seconds=1))  # type: ignore[operator]
+    stats = dispatcher(db, settings, later).run_pass()
+    with db.session() as s:
+        by_campaign = dict(s.execute(select(Publication.campaign_id, Publication.status)).all())
+    assert by_campaign == {"c": "unknown", "khac": "published"}
+    assert stats.recovered == 1
+
+
+def test_a_paused_campaigns_retries_do_not_wake_the_dispatcher(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
+    from bantin.campaigns.service import set_status
+
+    setup_campaign(db, home, tmp_path)
+    ScriptedChannel.script = [RetryableError("500")]
+    dispatcher(db, settings, FixedClock(DUE)).run_pass()
+    with db.session() as s:
+        set_status(s, "c", "paused", DUE, "test")
+    later = DUE + timedelta(hours=2)
+    assert dispatcher(db, settings, FixedClock(later)).next_wakeup(later) is None

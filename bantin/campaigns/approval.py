@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bantin.campaigns.rendering import render_publication
 from bantin.channels import channel_class
+from bantin.channels.base import ConfigError
 from bantin.models import Campaign, Channel, Publication
 from bantin.records import states
 
@@ -42,7 +43,7 @@ def prepare_reviews(session: Session, now: datetime, lead: timedelta, actor: str
     for pub, campaign_hash, url in rows:
         try:
             rendered = render_publication(session, pub, channel_class(url).kind)
-        except TemplateError as exc:
+        except (TemplateError, ConfigError) as exc:  # dispatch records it when it is due
             log.error("publication %s cannot be rendered for review: %s", pub.id, exc)
             continue
         states.move(
@@ -101,4 +102,6 @@ def reject(
         now,
         actor,
         f"rejected by {actor}: {reason}",
+        approved_by=None,
+        approved_at=None,
     )

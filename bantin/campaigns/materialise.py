@@ -25,6 +25,7 @@ from bantin.models import Campaign, Publication, Unit, UnitGroupMember
 from bantin.records import audit, states
 
 CHUNK = 5000
+SCHEDULE_CANCEL = "no longer in the campaign's schedule"
 
 
 def idempotency_key(campaign_id: str, channel: str, unit_code: str | None, due_at: datetime) -> str:
@@ -224,11 +225,18 @@ def materialise(
             Publication.due_at,
             Publication.status,
             Publication.content_hash,
+            Publication.status_reason,
         ).where(Publication.campaign_id == campaign.id, Publication.due_at >= now)
     ).all()
     have = {(r.channel_name, r.unit_code, r.due_at): r for r in existing}
     stale = [r.id for k, r in have.items() if k not in desired and r.status in states.UNSENT]
-    revive = [r.id for k, r in have.items() if k in desired and r.status == "cancelled"]
+    # Only rows this very mechanism cancelled come back; a reviewer's rejection or a
+    # cancelled campaign is a person's decision and stays.
+    revive = [
+        r.id
+        for k, r in have.items()
+        if k in desired and r.status == "cancelled" and r.status_reason == SCHEDULE_CANCEL
+    ]
     rerender = [
         r.id
         for k, r in have.items()
@@ -244,7 +252,7 @@ def materialise(
         "cancelled",
         now,
         actor,
-        "no longer in the campaign's schedule",
+        SCHEDULE_CANCEL,
     )
     revived = states.move_many(
         session, revive, ("cancelled",), "planned", now, actor, "back in the campaign's schedule"

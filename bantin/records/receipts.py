@@ -26,6 +26,10 @@ from bantin.records import audit
 ENTRY_ID_PREFIX = "urn:bantin:pub:"
 #: How far ahead of our clock a reported airing time may be (a phone's clock drifts).
 CLOCK_TOLERANCE = timedelta(minutes=10)
+# A bulletin is confirmed for the slot it was scheduled in: culture staff may air it a
+# little early from the printed sheet, or report a day late, but not days apart.
+EARLY_AIRING = timedelta(hours=1)
+LATE_AIRING = timedelta(days=1)
 SOURCES = ("cli", "web", "api")
 
 
@@ -111,8 +115,11 @@ def _check(session: Session, pub: Publication, inp: ReceiptInput, now: datetime)
             f"publication {pub.id} is a {kind}, not a radio script: only radio scripts are "
             "aired on loudspeakers",
         )
-    if pub.status == "cancelled":
-        raise ReceiptError(f"Bản tin {pub.id} đã bị hủy", f"publication {pub.id} was cancelled")
+    if pub.status in ("cancelled", "failed"):
+        raise ReceiptError(
+            f"Bản tin {pub.id} đã bị hủy hoặc không gửi được ({pub.status})",
+            f"publication {pub.id} is {pub.status}: it cannot have been aired",
+        )
     unit = session.get(Unit, inp.unit_code)
     if unit is None:
         raise ReceiptError(
@@ -132,6 +139,14 @@ def _check(session: Session, pub: Publication, inp: ReceiptInput, now: datetime)
         raise ReceiptError(
             "Thời điểm phát ở tương lai: chỉ xác nhận sau khi đã phát",
             "aired_at is in the future: confirm a broadcast after it is aired",
+        )
+    aired = inp.aired_at or now
+    if not pub.due_at - EARLY_AIRING <= aired <= pub.due_at + LATE_AIRING:
+        raise ReceiptError(
+            "Thời điểm phát không khớp lịch của bản tin (sớm nhất 1 giờ trước, muộn nhất "
+            "1 ngày sau giờ phát)",
+            f"aired_at is outside the publication's slot (from 1 h before to 1 day after "
+            f"{pub.due_at.isoformat()})",
         )
     if inp.source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {inp.source!r}")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bantin.models import Publication
@@ -90,15 +90,22 @@ def move_many(
     records: list[audit.AuditRecord] = []
     for chunk_start in range(0, len(ids), 500):
         chunk = list(ids[chunk_start : chunk_start + 500])
+        before = dict(
+            session.execute(
+                select(Publication.id, Publication.status).where(
+                    Publication.id.in_(chunk), Publication.status.in_(frm)
+                )
+            ).all()
+        )
         rows = session.execute(
             update(Publication)
             .where(Publication.id.in_(chunk), Publication.status.in_(frm))
             .values(status=to, status_reason=reason, updated_at=now, **fields)
-            .returning(Publication.id, Publication.status)
+            .returning(Publication.id)
         ).all()
-        for pub_id, _ in rows:
+        for (pub_id,) in rows:
             moved.append(pub_id)
-            data: dict[str, Any] = {"to": to}
+            data: dict[str, Any] = {"from": before.get(pub_id), "to": to}
             if reason:
                 data["reason"] = reason
             records.append(

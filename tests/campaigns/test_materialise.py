@@ -125,3 +125,18 @@ def test_content_change_sends_rendered_rows_back_for_review(
         rows = s.execute(select(Publication).where(Publication.id.in_(ids))).scalars().all()
         assert {r.status for r in rows} == {"planned"}
         assert all(r.approved_by is None and r.body is None for r in rows)
+
+
+def test_a_rejected_publication_is_not_brought_back(db: Database, folder: Path, home: Path) -> None:
+    from bantin.campaigns.approval import reject
+
+    path = write_campaign(folder, "b.yaml", CAMPAIGN % "none")
+    apply(db, [path], T0, home, days=3)
+    with db.session() as s:
+        first = s.execute(select(Publication.id).order_by(Publication.id)).scalars().first()
+        assert first is not None
+        reject(s, [first], "sai nội dung", T0, "lanhdao")
+    apply(db, [path], T0 + timedelta(hours=1), home, days=3)  # e.g. the daily extension
+    with db.session() as s:
+        pub = s.get_one(Publication, first)
+    assert pub.status == "cancelled" and (pub.status_reason or "").startswith("rejected by")

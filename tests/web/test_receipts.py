@@ -223,3 +223,30 @@ def test_serve_warns_when_listening_beyond_loopback(
     monkeypatch.setattr("werkzeug.serving.run_simple", lambda *a, **kw: None)
     result = run_cli("serve", "--host", "0.0.0.0", "--port", "8081")
     assert "without authentication" in result.output
+
+
+def test_a_bulletin_due_days_later_cannot_be_confirmed_yet(
+    client: FlaskClient, db: Database
+) -> None:
+    with db.session() as s:
+        later = s.execute(
+            select(Publication)
+            .where(
+                Publication.campaign_id == "loa-cds",
+                Publication.unit_code == "29641",
+                Publication.due_at > datetime.fromisoformat("2026-12-03T12:00:00+07:00"),
+            )
+            .order_by(Publication.due_at.desc())
+            .limit(1)
+        ).scalar_one()
+    assert later.due_at > datetime.fromisoformat("2026-12-04T06:31:00+07:00")
+    status, doc = confirm(client, publication=later.id, aired_at="2026-12-03T05:31")
+    assert status == 400 and "outside the publication's slot" in json.dumps(doc)
+
+
+def test_a_failed_bulletin_cannot_be_confirmed(client: FlaskClient, db: Database) -> None:
+    pub = morning_bulletin(db)
+    with db.session() as s:
+        s.get_one(Publication, pub.id).status = "failed"
+    status, doc = confirm(client, publication=pub.id, aired_at="2026-12-03T05:31")
+    assert status == 400 and "cannot have been aired" in json.dumps(doc)
