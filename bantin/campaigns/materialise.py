@@ -28,9 +28,12 @@ CHUNK = 5000
 SCHEDULE_CANCEL = "no longer in the campaign's schedule"
 
 
-def idempotency_key(campaign_id: str, channel: str, unit_code: str | None, due_at: datetime) -> str:
-    """Stable across re-applies and restarts: the same output always has the same key."""
-    raw = f"{campaign_id}|{channel}|{unit_code or ''}|{due_at.isoformat()}"
+def idempotency_key(
+    campaign_id: str, channel: str, unit_code: str | None, due_at: datetime, due_iso: str = ""
+) -> str:
+    """Stable across re-applies and restarts: the same output always has the same key.
+    (`due_iso` lets the bulk insert format each of a few hundred due times once.)"""
+    raw = f"{campaign_id}|{channel}|{unit_code or ''}|{due_iso or due_at.isoformat()}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -147,46 +150,71 @@ def _bulk_insert(
     """
     if not keys:
         return
-    rows = [
-        {
-            "campaign_id": campaign.id,
-            "channel_name": ch,
-            "unit_code": u,
-            "agency_code": campaign.agency_code,
-            "task_code": campaign.task_code,
-            "due_at": t,
-            "priority": campaign.priority,
-            "status": "planned",
-            "idempotency_key": idempotency_key(campaign.id, ch, u, t),
-            "needs_approval": needs_approval,
-            "attempts": 0,
-            "updated_at": now,
-        }
-        for (ch, u, t) in keys
-    ]
     bind = session.connection()
+    iso = {t: t.isoformat() for t in {k[2] for k in keys}}  # a few hundred distinct times
+    cid, agency, task, priority = (
+        campaign.id,
+        campaign.agency_code,
+        campaign.task_code,
+        campaign.priority,
+    )
+
+    def key_of(ch: str, u: str | None, t: datetime) -> str:
+        return idempotency_key(cid, ch, u, t, iso[t])
+
     if bind.dialect.name != "sqlite":
+        rows = [
+            dict(
+                zip(
+                    INSERT_COLUMNS,
+                    (
+                        cid,
+                        ch,
+                        u,
+                        agency,
+                        task,
+                        t,
+                        priority,
+                        "planned",
+                        key_of(ch, u, t),
+                        needs_approval,
+                        0,
+                        now,
+                    ),
+                    strict=True,
+                )
+            )
+            for (ch, u, t) in keys
+        ]
         for i in range(0, len(rows), CHUNK):
             session.execute(_insert(session), rows[i : i + CHUNK])
         return
     table = cast(Table, Publication.__table__)
     dialect = bind.dialect
-    procs = {
-        c: table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in INSERT_COLUMNS
-    }
-    cache: dict[tuple[str, Any], Any] = {}
 
-    def value(col: str, v: Any) -> Any:
-        proc = procs[col]
-        if proc is None or v is None:
-            return v
-        key = (col, v)
-        if key not in cache:
-            cache[key] = proc(v)
-        return cache[key]
+    def bound(col: str, value: Any) -> Any:
+        proc = table.c[col].type.dialect_impl(dialect).bind_processor(dialect)
+        return proc(value) if proc is not None and value is not None else value
 
-    convert = ("due_at", "updated_at", "needs_approval")
-    tuples = [tuple(value(c, r[c]) if c in convert else r[c] for c in INSERT_COLUMNS) for r in rows]
+    due = {t: bound("due_at", t) for t in iso}
+    updated, approval = bound("updated_at", now), bound("needs_approval", needs_approval)
+    tuples = [
+        (
+            cid,
+            ch,
+            u,
+            agency,
+            task,
+            due[t],
+            priority,
+            "planned",
+            key_of(ch, u, t),
+            approval,
+            0,
+            updated,
+        )
+        for (ch, u, t) in keys
+    ]
     sql = (
         f"INSERT OR IGNORE INTO publication ({', '.join(INSERT_COLUMNS)}) "
         f"VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"
