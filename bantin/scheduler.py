@@ -53,6 +53,7 @@ class Runner:
         self.scheduler = BackgroundScheduler(timezone=settings.timezone, job_defaults=JOB_DEFAULTS)
         self._thread = threading.Thread(target=self._loop, name="dispatch-loop", daemon=True)
         self._armed: datetime | None = None
+        self._idle_said = False
 
     # -- jobs (module-level behaviour, tiny bodies) --------------------------------------
     def kick(self) -> None:
@@ -94,7 +95,9 @@ class Runner:
         now = self.clock.now()
         nxt = self.dispatcher.next_wakeup(now)
         if nxt is None:
-            log.info("nothing due; waiting for the safety check or new campaigns")
+            if self._armed is not None or not self._idle_said:
+                log.info("nothing due; waiting for the safety check or new campaigns")
+                self._armed, self._idle_said = None, True
             return
         run_at = max(nxt, now + timedelta(milliseconds=50))
         self.scheduler.add_job(
