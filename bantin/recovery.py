@@ -86,7 +86,8 @@ class Recovery:
             sending = [(p.id, p.channel_name) for p in stale if p.status == "sending"]
         for pub_id, _ in sending:
             try:
-                self._reconcile(pub_id, now)
+                if not self._reconcile(pub_id, now):
+                    continue  # another runner got there first
             except (ConfigError, TemplateError) as exc:
                 # Without a working channel or template nobody can tell what happened:
                 # a person must look. Never resend blind.
@@ -99,11 +100,12 @@ class Recovery:
             recovered += 1
         return released, recovered
 
-    def _reconcile(self, pub_id: int, now: datetime) -> None:
+    def _reconcile(self, pub_id: int, now: datetime) -> bool:
+        """Settle one interrupted send; False when it was no longer ours to settle."""
         with self.db.session() as s:
             pub = s.get_one(Publication, pub_id, with_for_update=True)
             if pub.status != "sending" or pub.lease_until is None or pub.lease_until >= now:
-                return  # another runner got there first
+                return False  # another runner got there first
             row = s.get_one(ChannelRow, pub.channel_name)
             self._close_interrupted_attempt(s, pub, now)
             channel = self.channel(row.name, row.url)
@@ -118,7 +120,7 @@ class Recovery:
                     # rather than give up on a question only it can answer.
                     pub.lease_until = now + RECONCILE_RETRY
                     log.warning("reconcile of %s will be retried: %s", pub_id, exc)
-                    return
+                    return True
                 receipt = None
             except ChannelError as exc:
                 log.warning("reconcile of %s failed: %s", pub_id, exc)
@@ -160,6 +162,7 @@ class Recovery:
                     "check the channel and resolve by hand",
                     lease_until=None,
                 )
+        return True
 
     def _mark_unknown(self, pub_id: int, now: datetime, reason: str) -> None:
         with self.db.session() as s:
