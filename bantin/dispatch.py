@@ -277,18 +277,7 @@ class Dispatcher:
                 channel = self.channel(row.name, row.url)
             except ConfigError as exc:
                 why = f"channel misconfigured: {exc}"
-                states.move(s, pub, "missed", now, actor, why)
-                alerts.raise_alert(
-                    s,
-                    now,
-                    pub.agency_code,
-                    "channel_misconfigured",
-                    why,
-                    channel_name=row.name,
-                    publication_id=pub.id,
-                    actor=actor,
-                )
-                return "missed"
+                return self._stop_with_alert(s, pub, "missed", why, "channel_misconfigured", now)
             late = now - pub.due_at
             budget = self._budget(channel, campaign.kind)
             if late > budget:
@@ -306,18 +295,7 @@ class Dispatcher:
                 rendered = render_publication(s, pub, channel.kind)
             except TemplateError as exc:
                 why = f"render failed: {exc}"
-                states.move(s, pub, "failed", now, actor, why)
-                alerts.raise_alert(
-                    s,
-                    now,
-                    pub.agency_code,
-                    "publication_failed",
-                    why,
-                    channel_name=row.name,
-                    publication_id=pub.id,
-                    actor=actor,
-                )
-                return "failed"
+                return self._stop_with_alert(s, pub, "failed", why, "publication_failed", now)
             if pub.body is not None and pub.approved_by:
                 rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
             rendered = audio.attach_existing_audio(
@@ -365,6 +343,23 @@ class Dispatcher:
                 pub_id, number, RetryableError(f"{type(exc).__name__}: {exc}")
             )
         return self._record_success(pub_id, number, receipt, rendered)
+
+    def _stop_with_alert(
+        self, s: Session, pub: Publication, to: str, why: str, kind: str, now: datetime
+    ) -> str:
+        """End a publication that cannot go out, and tell its agency in the same transaction."""
+        states.move(s, pub, to, now, self.runner_id, why)
+        alerts.raise_alert(
+            s,
+            now,
+            pub.agency_code,
+            kind,
+            why,
+            channel_name=pub.channel_name,
+            publication_id=pub.id,
+            actor=self.runner_id,
+        )
+        return to
 
     def _attempt(self, s: Session, pub_id: int, number: int) -> DeliveryAttempt:
         return s.execute(
