@@ -42,6 +42,7 @@ from bantin.models import Campaign, DeliveryAttempt, Publication
 from bantin.models import Channel as ChannelRow
 from bantin.records import alerts, audit, states
 from bantin.recovery import Recovery, released_status
+from bantin.scrub import scrub
 
 log = logging.getLogger(__name__)
 
@@ -376,6 +377,12 @@ class Dispatcher:
             pub = s.get_one(Publication, pub_id)
             att = self._attempt(s, pub_id, number)
             att.ended_at, att.outcome, att.http_status = now, "published", receipt.http_status
+            # What a provider answers is remote text too: an id or URL may quote a token.
+            receipt = Receipt(
+                external_id=scrub(receipt.external_id) if receipt.external_id else None,
+                url=scrub(receipt.url) if receipt.url else None,
+                http_status=receipt.http_status,
+            )
             att.external_id, att.external_url = receipt.external_id, receipt.url
             lateness = max(0.0, (now - pub.due_at).total_seconds())
             states.move(
@@ -399,7 +406,7 @@ class Dispatcher:
             now = self.clock.now()
             pub = s.get_one(Publication, pub_id)
             att = self._attempt(s, pub_id, number)
-            att.ended_at, att.http_status, att.error = now, exc.http_status, str(exc)[:2000]
+            att.ended_at, att.http_status, att.error = now, exc.http_status, scrub(str(exc))[:2000]
             if isinstance(exc, AuthError):
                 att.outcome = "failed"
                 row = s.get_one(ChannelRow, pub.channel_name)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
+from bantin import scrub as scrubbing
 from bantin.channels import ratelimit
 from bantin.content.render import Rendered
 
@@ -28,10 +29,13 @@ class Receipt:
 
 
 class ChannelError(Exception):
-    """Base of every delivery error; `http_status` is kept for the attempt record."""
+    """Base of every delivery error; `http_status` is kept for the attempt record.
+
+    The message is scrubbed here, once for every channel: it often quotes a server's
+    answer, and servers echo credentials (see `bantin.scrub`)."""
 
     def __init__(self, message: str, *, http_status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(scrubbing.scrub(message))
         self.http_status = http_status
 
 
@@ -59,6 +63,9 @@ class AuthError(PermanentError):
 
 class ConfigError(ValueError):
     """A channel URL that cannot work; raised when the channel is added, not at send time."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(scrubbing.scrub(message))
 
 
 SENSITIVE_PARAMS = frozenset({"token", "secret", "password", "app_password", "key", "access_token"})

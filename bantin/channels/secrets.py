@@ -21,14 +21,12 @@ import os
 import threading
 from collections.abc import Callable
 
+from bantin import scrub as scrubbing
 from bantin.channels.base import ConfigError
 
 #: Reads the value of `secret:NAME` given NAME; raises ConfigError naming only NAME.
 Lookup = Callable[[str], str]
-MASK = "***"
-#: Shorter values are not scrubbed: masking every "1" or "ab" in a text would garble it
-#: while hiding nothing worth hiding.
-MIN_SCRUB_LENGTH = 4
+MASK = scrubbing.MASK
 
 
 class SecretResolver:
@@ -36,7 +34,6 @@ class SecretResolver:
 
     def __init__(self) -> None:
         self._store: Lookup | None = None
-        self._seen: set[str] = set()
         self._lock = threading.Lock()
 
     def install(self, lookup: Lookup | None) -> Lookup | None:
@@ -62,20 +59,13 @@ class SecretResolver:
             value = fn(name)
         else:
             raise ConfigError("not a secret reference (use env:VAR or secret:NAME)")
-        if len(value) >= MIN_SCRUB_LENGTH:
-            with self._lock:
-                self._seen.add(value)
+        scrubbing.register(value)
         return value
 
     def scrub(self, text: str, *values: str) -> str:
-        """`text` with every value this process resolved (and `values`) masked."""
-        with self._lock:
-            known = [*self._seen, *values]
-        # Longest first, so a secret that contains another is masked whole.
-        for value in sorted(known, key=len, reverse=True):
-            if len(value) >= MIN_SCRUB_LENGTH and value in text:
-                text = text.replace(value, MASK)
-        return text
+        """`text` with every value this process resolved (and `values`) masked, in every
+        form (see `bantin.scrub`)."""
+        return scrubbing.scrub(text, *values)
 
 
 resolver = SecretResolver()

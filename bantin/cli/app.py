@@ -29,6 +29,7 @@ from bantin.db import Database
 from bantin.records.audit import current_actor
 from bantin.records.states import IllegalTransition
 from bantin.runlock import AlreadyRunning
+from bantin.scrub import install_logging_scrubber
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,6 +114,7 @@ def cli(ctx: click.Context, db_url: str | None, verbose: bool) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    install_logging_scrubber()
     ctx.obj = App(db_url, verbose)
 
 

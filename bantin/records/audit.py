@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.models import AuditEvent, AuditHead
+from bantin.scrub import scrub_data
 
 GENESIS = "0" * 64
 
@@ -90,7 +91,8 @@ def append_many(session: Session, records: Iterable[AuditRecord]) -> list[AuditE
     for rec in records:
         seq = head.seq + 1
         # Round-trip through JSON so the hash covers exactly what the database stores.
-        data = json.loads(json.dumps(rec.data, ensure_ascii=False, default=str))
+        # Scrubbed first: nothing can be removed from the chain once it is hashed.
+        data = scrub_data(json.loads(json.dumps(rec.data, ensure_ascii=False, default=str)))
         at = rec.at.astimezone(UTC)
         digest = event_hash(
             seq, at, rec.actor, rec.action, rec.entity, rec.entity_id, data, head.hash

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bantin.models import Publication
+from bantin.scrub import scrub
 from bantin.records import audit
 
 CLAIMABLE = ("planned", "pending_approval", "approved", "retry_wait")
@@ -59,6 +60,7 @@ def move(
     frm = pub.status
     if to not in ALLOWED[frm]:
         raise IllegalTransition(pub.id, frm, to)
+    reason = scrub(reason) if reason else reason  # reasons quote servers; servers echo secrets
     pub.status = to
     pub.status_reason = reason
     pub.updated_at = now
@@ -86,6 +88,7 @@ def move_many(
     for f in frm:
         if to not in ALLOWED[f]:
             raise IllegalTransition(-1, f, to)
+    reason = scrub(reason) if reason else reason
     moved: list[int] = []
     records: list[audit.AuditRecord] = []
     for chunk_start in range(0, len(ids), 500):
