@@ -54,9 +54,7 @@ _PATTERNS = (
         r"(?!\*\*\*)(?!env:)(?!secret:)[^\s&'\",;}<>]{4,}"
     ),
 )
-_TOKEN_CHARS = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-%"
-)
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-%")
 
 
 def _b64_cores(value: bytes) -> set[str]:

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bantin.models import Publication
-from bantin.scrub import scrub
 from bantin.records import audit
+from bantin.scrub import scrub
 
 CLAIMABLE = ("planned", "pending_approval", "approved", "retry_wait")
 UNSENT = ("planned", "pending_approval", "approved")
