@@ -1,9 +1,14 @@
 """The one place that owns the engine, the session factory and the declarative base.
 
 SQLite is the embedded default: WAL so readers never block the dispatcher, foreign keys
-on, and every transaction started with BEGIN IMMEDIATE so two writers never deadlock on
-a lock upgrade (pysqlite's deferred BEGIN would make the audit chain's read-then-write
-fail with "database is locked" instead of waiting).
+on, and every write transaction started with BEGIN IMMEDIATE so two writers never
+deadlock on a lock upgrade (pysqlite's deferred BEGIN would make the audit chain's
+read-then-write fail with "database is locked" instead of waiting).
+
+SQLite has one writer at a time, so a write transaction must never wait on anything slow
+(a render, a network call, a subprocess): `Database.read()` gives a session that only
+reads (a plain deferred BEGIN, which in WAL mode never blocks and is never blocked by the
+writer), and slow work happens between a read and a short `Database.session()`.
 """
 
 from __future__ import annotations
@@ -83,16 +88,37 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "bantin_read_only"
+"""Execution option of `Database.read()` sessions: SQLite begins them deferred."""
+
+
+class ReadOnlySession(Session):
+    """A session that refuses to flush: a read that writes would take SQLite's write lock
+    in the middle of whatever slow work the caller does next."""
+
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise RuntimeError("a Database.read() session must not write; use session()")
+        super().flush(objects)
 
 
 class Database:
-    """An engine plus its session factory; passed around instead of globals."""
+    """An engine plus its session factories; passed around instead of globals."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}),
+            class_=ReadOnlySession,
+            expire_on_commit=False,
+            autoflush=False,
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,6 +128,16 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A session in a transaction: committed on success, rolled back on error."""
         with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only: never holds SQLite's write lock, never writes.
+
+        Objects stay usable after the block: ending a transaction that wrote nothing
+        expires nothing (`expire_on_commit=False`).
+        """
+        with self.read_sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

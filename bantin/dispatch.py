@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bantin.campaigns.approval import prepare_reviews
-from bantin.campaigns.rendering import render_publication
+from bantin.campaigns.rendering import publication_input
 from bantin.channels import open_channel
 from bantin.channels.base import (
     AuthError,
@@ -36,8 +36,9 @@ from bantin.channels.ratelimit import RateLimits
 from bantin.clock import Clock, SystemClock
 from bantin.config import Settings
 from bantin.content import audio
-from bantin.content.render import Rendered
+from bantin.content.render import Rendered, render
 from bantin.db import Database
+from bantin.gates import Verdict, gate, minutes_text
 from bantin.models import Campaign, DeliveryAttempt, Publication
 from bantin.models import Channel as ChannelRow
 from bantin.records import alerts, audit, states
@@ -146,9 +147,8 @@ class Dispatcher:
         stats = PassStats()
         now = self.clock.now()
         self.recover_expired(now, stats)
-        with self.db.session() as s:
-            lead = timedelta(hours=self.settings.approval_lead_hours)
-            stats.reviews = prepare_reviews(s, now, lead, self.runner_id)
+        lead = timedelta(hours=self.settings.approval_lead_hours)
+        stats.reviews = prepare_reviews(self.db, now, lead, self.runner_id)
         while not self.stop.is_set():
             ids = self.claim(self.clock.now())
             if not ids:
@@ -192,6 +192,7 @@ class Dispatcher:
             return [i for i in ids if i in moved]  # keep priority order, not RETURNING's
 
     def _budget(self, channel: Channel, kind: str) -> timedelta:
+        """The channel's lateness budget, at most an hour for a radio script."""
         return min(channel.budget, RADIO_BUDGET) if kind == "radio_script" else channel.budget
 
     def deliver(self, pub_id: int) -> str:
@@ -202,27 +203,19 @@ class Dispatcher:
             log.exception("unexpected error delivering publication %s", pub_id)
             return "error"
 
-    def _take_turn(self, pub_id: int) -> str | None:
+    def _take_turn(self, pub_id: int, channel: Channel) -> str | None:
         """Wait for the channel's rate limit outside any transaction; None means go on.
 
         A wait must never hold the database (SQLite has one writer) nor a `sending` row (a
         crash would leave it in doubt). When the channel stays closed longer than
         TURN_WAIT, the publication goes back to `retry_wait` until it opens.
         """
-        with self.db.session() as s:
-            pub = s.get_one(Publication, pub_id)
-            row = s.get_one(ChannelRow, pub.channel_name)
-            name, url = row.name, row.url
-        try:
-            channel = self.channel(name, url)
-        except ConfigError:
-            return None  # `_deliver` records why
         wait_max = min(self.turn_wait, self.settings.lease_seconds / 4)
         wait = channel.acquire(max_wait=wait_max, stop=self.stop)
         if wait <= 0.0:
             return None
         with self.db.session() as s:
-            pub = s.get_one(Publication, pub_id)
+            pub = s.get_one(Publication, pub_id, with_for_update=True)
             if pub.status != "claimed" or pub.claimed_by != self.runner_id:
                 return "skipped"
             now = self.clock.now()
@@ -232,7 +225,7 @@ class Dispatcher:
                 "retry_wait",
                 now,
                 self.runner_id,
-                f"channel {name} is rate-limited for {wait:.0f} s more",
+                f"channel {channel.name} is rate-limited for {wait:.0f} s more",
                 next_attempt_at=now + timedelta(seconds=wait),
                 claimed_by=None,
                 lease_until=None,
@@ -240,93 +233,111 @@ class Dispatcher:
         return "deferred"
 
     def _deliver(self, pub_id: int) -> str:
-        actor = self.runner_id
-        deferred = self._take_turn(pub_id)
-        if deferred is not None:
-            return deferred
+        """Read, decide, render, then write: slow work never runs inside a transaction.
+
+        SQLite has one writer: a render that takes seconds, or a rate-limit wait, inside a
+        write transaction would make every other publication, command and alert wait (and
+        fail with "database is locked"). So facts are read in a read-only session, the
+        decision is a pure function (`gate`), the render runs with no session open, and the
+        state moves are short write transactions that re-check the row is still ours.
+        """
+        with self.db.read() as s:
+            pub = s.get_one(Publication, pub_id)
+            if pub.status != "claimed" or pub.claimed_by != self.runner_id:
+                return "skipped"
+            row = s.get_one(ChannelRow, pub.channel_name)
+            campaign_kind = s.get_one(Campaign, pub.campaign_id).kind
+        channel: Channel | None = None
+        config_error: str | None = None
+        try:
+            channel = self.channel(row.name, row.url)
+        except ConfigError as exc:
+            config_error = str(exc)
+        if channel is not None and row.status != "broken":
+            deferred = self._take_turn(pub_id, channel)
+            if deferred is not None:
+                return deferred
+        if self.stop.is_set():
+            return self._release(pub_id, "runner stopping")
+        now = self.clock.now()
+        verdict = gate(
+            approved=not pub.needs_approval or bool(pub.approved_by),
+            channel_name=row.name,
+            channel_broken=row.status_reason if row.status == "broken" else None,
+            channel_error=config_error,
+            late=now - pub.due_at,
+            budget=self._budget(channel, campaign_kind) if channel else None,
+            channel_kind=channel.kind if channel else "",
+            campaign_kind=campaign_kind,
+        )
+        if verdict is not None:
+            return self._end(pub_id, verdict)
+        assert channel is not None  # gate stops a publication without a working channel
+        rendered = self._render(pub_id, channel)
+        if isinstance(rendered, Verdict):
+            return self._end(pub_id, rendered)
+        started = self._start_sending(pub_id, rendered)
+        if started is None:
+            return "skipped"
+        number, key = started
+        # The state and the attempt are committed: a crash from here on is visible.
+        return self._send(pub_id, number, key, channel, rendered)
+
+    def _render(self, pub_id: int, channel: Channel) -> Rendered | Verdict:
+        """Render with no transaction open; any failure becomes a `failed` verdict with the
+        real reason (a template bug, a limit, OverflowError, RecursionError, MemoryError)."""
+        try:
+            with self.db.read() as s:
+                pub = s.get_one(Publication, pub_id)
+                inp = publication_input(s, pub, channel.kind)
+                approved_text = (pub.title, pub.body) if pub.body and pub.approved_by else None
+            rendered = render(inp)
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, TemplateError) and str(exc) else ""
+            why = f"render failed: {reason or f'{type(exc).__name__}: {exc}'}"
+            return Verdict("failed", why[:2000], "publication_failed")
+        if approved_text is not None:
+            title, body = approved_text
+            rendered = replace(rendered, title=title or rendered.title, body=body)
+        return audio.attach_existing_audio(
+            rendered, pub.idempotency_key, self.settings.home, base_url=self._audio_base
+        )
+
+    def _start_sending(self, pub_id: int, rendered: Rendered) -> tuple[int, str] | None:
+        """Commit `sending` and its attempt row; None when the row is no longer ours."""
         with self.db.session() as s:
             # Locked, so a recovery sweep elsewhere cannot release it under us (PostgreSQL).
             pub = s.get_one(Publication, pub_id, with_for_update=True)
             if pub.status != "claimed" or pub.claimed_by != self.runner_id:
-                return "skipped"
+                return None
             now = self.clock.now()
-            if self.stop.is_set():
-                states.move(
-                    s,
-                    pub,
-                    released_status(pub),
-                    now,
-                    actor,
-                    "runner stopping",
-                    claimed_by=None,
-                    lease_until=None,
-                    next_attempt_at=now,
-                )
-                return "released"
-            row = s.get_one(ChannelRow, pub.channel_name)
-            campaign = s.get_one(Campaign, pub.campaign_id)
-            if pub.needs_approval and not pub.approved_by:
-                states.move(s, pub, "missed", now, actor, "not approved by its due time")
-                return "missed"
-            if row.status == "broken":
-                # The channel's agency was alerted when it broke; each output it cannot
-                # carry is recorded, not silently held back.
-                why = f"channel {row.name} is broken: {row.status_reason}"
-                states.move(s, pub, "failed", now, actor, why)
-                return "failed"
-            try:
-                channel = self.channel(row.name, row.url)
-            except ConfigError as exc:
-                why = f"channel misconfigured: {exc}"
-                return self._stop_with_alert(s, pub, "missed", why, "channel_misconfigured", now)
-            late = now - pub.due_at
-            budget = self._budget(channel, campaign.kind)
-            if late > budget:
-                states.move(
-                    s,
-                    pub,
-                    "missed",
-                    now,
-                    actor,
-                    f"{_minutes(late)} late, beyond the {_minutes(budget)} budget of "
-                    f"{channel.kind} for {campaign.kind}",
-                )
-                return "missed"
-            try:
-                rendered = render_publication(s, pub, channel.kind)
-            except TemplateError as exc:
-                why = f"render failed: {exc}"
-                return self._stop_with_alert(s, pub, "failed", why, "publication_failed", now)
-            if pub.body is not None and pub.approved_by:
-                rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
-            rendered = audio.attach_existing_audio(
-                rendered, pub.idempotency_key, self.settings.home, base_url=self._audio_base
-            )
             number = pub.attempts + 1
             s.add(
                 DeliveryAttempt(
                     publication_id=pub.id,
                     number=number,
-                    runner=actor,
+                    runner=self.runner_id,
                     started_at=now,
                     outcome="sending",
                 )
             )
-            lease = now + timedelta(seconds=self.settings.lease_seconds)
             states.move(
                 s,
                 pub,
                 "sending",
                 now,
-                actor,
+                self.runner_id,
                 None,
                 attempts=number,
-                lease_until=lease,
+                lease_until=now + timedelta(seconds=self.settings.lease_seconds),
                 title=rendered.title,
                 body=rendered.body,
             )
-            key = pub.idempotency_key
-        # The state and the attempt are committed: a crash from here on is visible.
+            return number, pub.idempotency_key
+
+    def _send(
+        self, pub_id: int, number: int, key: str, channel: Channel, rendered: Rendered
+    ) -> str:
         try:
             receipt = channel.publish(rendered, key)
         except ConfigError as exc:  # e.g. a secret that is not set: the channel is broken
@@ -345,22 +356,45 @@ class Dispatcher:
             )
         return self._record_success(pub_id, number, receipt, rendered)
 
-    def _stop_with_alert(
-        self, s: Session, pub: Publication, to: str, why: str, kind: str, now: datetime
-    ) -> str:
-        """End a publication that cannot go out, and tell its agency in the same transaction."""
-        states.move(s, pub, to, now, self.runner_id, why)
-        alerts.raise_alert(
-            s,
-            now,
-            pub.agency_code,
-            kind,
-            why,
-            channel_name=pub.channel_name,
-            publication_id=pub.id,
-            actor=self.runner_id,
-        )
-        return to
+    def _release(self, pub_id: int, why: str) -> str:
+        with self.db.session() as s:
+            pub = s.get_one(Publication, pub_id, with_for_update=True)
+            if pub.status != "claimed" or pub.claimed_by != self.runner_id:
+                return "skipped"
+            now = self.clock.now()
+            states.move(
+                s,
+                pub,
+                released_status(pub),
+                now,
+                self.runner_id,
+                why,
+                claimed_by=None,
+                lease_until=None,
+                next_attempt_at=now,
+            )
+        return "released"
+
+    def _end(self, pub_id: int, verdict: Verdict) -> str:
+        """End a claimed publication that cannot go out, with an alert when a person must act."""
+        with self.db.session() as s:
+            pub = s.get_one(Publication, pub_id, with_for_update=True)
+            if pub.status != "claimed" or pub.claimed_by != self.runner_id:
+                return "skipped"
+            now = self.clock.now()
+            states.move(s, pub, verdict.to, now, self.runner_id, verdict.why)
+            if verdict.alert:
+                alerts.raise_alert(
+                    s,
+                    now,
+                    pub.agency_code,
+                    verdict.alert,
+                    verdict.why,
+                    channel_name=pub.channel_name,
+                    publication_id=pub.id,
+                    actor=self.runner_id,
+                )
+        return verdict.to
 
     def _attempt(self, s: Session, pub_id: int, number: int) -> DeliveryAttempt:
         return s.execute(
@@ -391,7 +425,7 @@ class Dispatcher:
                 "published",
                 now,
                 self.runner_id,
-                f"{_minutes(timedelta(seconds=lateness))} late" if lateness >= 60 else None,
+                f"{minutes_text(timedelta(seconds=lateness))} late" if lateness >= 60 else None,
                 published_at=now,
                 lateness_seconds=lateness,
                 external_id=receipt.external_id,
@@ -522,10 +556,3 @@ class Dispatcher:
             candidates.append(review - lead)
         found = [c for c in candidates if c is not None]
         return min(found) if found else None
-
-
-def _minutes(delta: timedelta) -> str:
-    total = int(delta.total_seconds())
-    if total < 3600:
-        return f"{total // 60} min"
-    return f"{total // 3600} h {total % 3600 // 60:02d} min"

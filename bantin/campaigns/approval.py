@@ -15,49 +15,71 @@ from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns.rendering import render_publication
+from bantin.campaigns.rendering import publication_input
 from bantin.channels import channel_class
 from bantin.channels.base import ConfigError
+from bantin.content.render import render
+from bantin.db import Database
 from bantin.models import Campaign, Channel, Publication
 from bantin.records import states
 
 log = logging.getLogger(__name__)
 
 
-def prepare_reviews(session: Session, now: datetime, lead: timedelta, actor: str = "bantin") -> int:
-    """Render the publications due within `lead` that need approval; returns how many."""
-    rows = session.execute(
-        select(Publication, Campaign.content_hash, Channel.url)
-        .join(Campaign, Campaign.id == Publication.campaign_id)
-        .join(Channel, Channel.name == Publication.channel_name)
-        .where(
-            Publication.status == "planned",
-            Publication.needs_approval.is_(True),
-            Publication.due_at > now,
-            Publication.due_at <= now + lead,
-            Campaign.status == "active",
-        )
-        .order_by(Publication.due_at)
-    ).all()
-    done = 0
-    for pub, campaign_hash, url in rows:
+def prepare_reviews(db: Database, now: datetime, lead: timedelta, actor: str = "bantin") -> int:
+    """Render the publications due within `lead` that need approval; returns how many.
+
+    Read, render with no transaction open, then one short write: a slow template must not
+    hold SQLite's write lock while the dispatcher and the desk wait.
+    """
+    with db.read() as s:
+        rows = s.execute(
+            select(Publication, Campaign.content_hash, Channel.url)
+            .join(Campaign, Campaign.id == Publication.campaign_id)
+            .join(Channel, Channel.name == Publication.channel_name)
+            .where(
+                Publication.status == "planned",
+                Publication.needs_approval.is_(True),
+                Publication.due_at > now,
+                Publication.due_at <= now + lead,
+                Campaign.status == "active",
+            )
+            .order_by(Publication.due_at)
+        ).all()
+        inputs = []
+        for pub, campaign_hash, url in rows:
+            try:
+                inputs.append(
+                    (pub.id, campaign_hash, publication_input(s, pub, channel_class(url).kind))
+                )
+            except (ConfigError, TemplateError) as exc:  # dispatch records it when due
+                log.error("publication %s cannot be rendered for review: %s", pub.id, exc)
+    ready = []
+    for pub_id, campaign_hash, inp in inputs:
         try:
-            rendered = render_publication(session, pub, channel_class(url).kind)
-        except (TemplateError, ConfigError) as exc:  # dispatch records it when it is due
-            log.error("publication %s cannot be rendered for review: %s", pub.id, exc)
-            continue
-        states.move(
-            session,
-            pub,
-            "pending_approval",
-            now,
-            actor,
-            "rendered for review",
-            title=rendered.title,
-            body=rendered.body,
-            content_hash=campaign_hash,
-        )
-        done += 1
+            ready.append((pub_id, campaign_hash, render(inp)))
+        except Exception as exc:  # dispatch records the failure when the publication is due
+            log.error("publication %s cannot be rendered for review: %s", pub_id, exc)
+    if not ready:
+        return 0
+    done = 0
+    with db.session() as s:
+        for pub_id, campaign_hash, rendered in ready:
+            pub = s.get_one(Publication, pub_id)
+            if pub.status != "planned":
+                continue  # changed while we rendered (cancelled, claimed, re-planned)
+            states.move(
+                s,
+                pub,
+                "pending_approval",
+                now,
+                actor,
+                "rendered for review",
+                title=rendered.title,
+                body=rendered.body,
+                content_hash=campaign_hash,
+            )
+            done += 1
     return done
 
 

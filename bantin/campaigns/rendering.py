@@ -91,12 +91,17 @@ def campaign_spec(campaign: Campaign) -> CampaignSpec:
     return _spec(campaign.id, campaign.content_hash, json.dumps(campaign.spec))
 
 
-def render_publication(session: Session, pub: Publication, channel_kind: str) -> Rendered:
-    """Render a stored publication exactly as dispatch will send it."""
+def publication_input(session: Session, pub: Publication, channel_kind: str) -> RenderInput:
+    """What rendering a stored publication needs, read in the caller's (read) session so
+    the render itself can run after the session is closed."""
     campaign = session.get_one(Campaign, pub.campaign_id)
     channel = session.get_one(Channel, pub.channel_name)
     spec = campaign_spec(campaign)
-    inp = render_input(
+    return render_input(
         session, spec, campaign.templates, channel, channel_kind, pub.unit_code, pub.due_at
     )
-    return render(inp)
+
+
+def render_publication(session: Session, pub: Publication, channel_kind: str) -> Rendered:
+    """Render a stored publication exactly as dispatch will send it (previews, sheets)."""
+    return render(publication_input(session, pub, channel_kind))

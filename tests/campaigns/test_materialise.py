@@ -110,8 +110,8 @@ def test_content_change_sends_rendered_rows_back_for_review(
 ) -> None:
     path = write_campaign(folder, "b.yaml", CAMPAIGN % "required")
     apply(db, [path], T0, home, days=5)
+    prepared = prepare_reviews(db, T0, timedelta(hours=24), "test")
     with db.session() as s:
-        prepared = prepare_reviews(s, T0, timedelta(hours=24), "test")
         ids = list(
             s.execute(
                 select(Publication.id).where(Publication.status == "pending_approval")
