@@ -517,7 +517,12 @@ class Dispatcher:
     # -- crash recovery ---------------------------------------------------------------
     def recover_expired(self, now: datetime, stats: PassStats) -> None:
         """Bring back rows whose runner died (see bantin.recovery)."""
-        released, recovered = Recovery(self.db, self.runner_id, self.channel).run(now)
+        released, recovered = Recovery(
+            self.db,
+            self.runner_id,
+            self.channel,
+            hold=timedelta(seconds=self.settings.lease_seconds),
+        ).run(now)
         stats.released += released
         stats.recovered += recovered
 

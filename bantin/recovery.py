@@ -17,8 +17,9 @@ from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns.rendering import render_publication
-from bantin.channels.base import Channel, ChannelError, ConfigError, RetryableError
+from bantin.campaigns.rendering import publication_input
+from bantin.channels.base import Channel, ChannelError, ConfigError, Receipt, RetryableError
+from bantin.content.render import render
 from bantin.db import Database
 from bantin.models import Channel as ChannelRow
 from bantin.models import DeliveryAttempt, Publication
@@ -44,11 +45,17 @@ class Recovery:
     """One recovery sweep, run at the start of every dispatch pass."""
 
     def __init__(
-        self, db: Database, runner_id: str, channel: Callable[[str, str], Channel]
+        self,
+        db: Database,
+        runner_id: str,
+        channel: Callable[[str, str], Channel],
+        hold: timedelta = timedelta(seconds=120),
     ) -> None:
         self.db = db
         self.runner_id = runner_id
         self.channel = channel
+        #: How long this runner holds a row while it asks the provider about it.
+        self.hold = hold
 
     def run(self, now: datetime) -> tuple[int, int]:
         """Release expired claims and reconcile interrupted sends; returns both counts."""
@@ -101,68 +108,94 @@ class Recovery:
         return released, recovered
 
     def _reconcile(self, pub_id: int, now: datetime) -> bool:
-        """Settle one interrupted send; False when it was no longer ours to settle."""
+        """Settle one interrupted send; False when it was no longer ours to settle.
+
+        Three steps so the provider is asked with no transaction open: take the row over
+        (a fresh lease under this runner, so no other sweep asks at the same time), ask the
+        channel, then record the answer if the row is still ours.
+        """
         with self.db.session() as s:
             pub = s.get_one(Publication, pub_id, with_for_update=True)
             if pub.status != "sending" or pub.lease_until is None or pub.lease_until >= now:
                 return False  # another runner got there first
-            row = s.get_one(ChannelRow, pub.channel_name)
             self._close_interrupted_attempt(s, pub, now)
+            pub.claimed_by, pub.lease_until = self.runner_id, now + self.hold
+        with self.db.read() as s:
+            pub = s.get_one(Publication, pub_id)
+            row = s.get_one(ChannelRow, pub.channel_name)
             channel = self.channel(row.name, row.url)
-            rendered = render_publication(s, pub, channel.kind)
-            if pub.body is not None:
-                rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
-            try:
-                receipt = channel.reconcile(rendered, pub.idempotency_key)
-            except RetryableError as exc:
-                if not channel.dedupes and now - pub.due_at < channel.budget:
-                    # The provider could not answer *now*; ask again on a later sweep
-                    # rather than give up on a question only it can answer.
-                    pub.lease_until = now + RECONCILE_RETRY
-                    log.warning("reconcile of %s will be retried: %s", pub_id, exc)
-                    return True
-                receipt = None
-            except ChannelError as exc:
-                log.warning("reconcile of %s failed: %s", pub_id, exc)
-                receipt = None
-            if receipt is not None:
-                states.move(
-                    s,
-                    pub,
-                    "published",
-                    now,
-                    self.runner_id,
-                    "found already delivered after an interrupted send",
-                    published_at=now,
-                    lateness_seconds=max(0.0, (now - pub.due_at).total_seconds()),
-                    external_id=receipt.external_id,
-                    external_url=receipt.url,
-                    lease_until=None,
-                )
-            elif channel.dedupes:
-                states.move(
-                    s,
-                    pub,
-                    "retry_wait",
-                    now,
-                    self.runner_id,
-                    "send interrupted; resending with the same idempotency key",
-                    next_attempt_at=now,
-                    lease_until=None,
-                    claimed_by=None,
-                )
-            else:
-                states.move(
-                    s,
-                    pub,
-                    "unknown",
-                    now,
-                    self.runner_id,
-                    "send interrupted and the channel cannot tell whether it went out: "
-                    "check the channel and resolve by hand",
-                    lease_until=None,
-                )
+            inp = publication_input(s, pub, channel.kind)
+        rendered = render(inp)
+        if pub.body is not None:
+            rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
+        retry_later = False
+        try:
+            receipt = channel.reconcile(rendered, pub.idempotency_key)
+        except RetryableError as exc:
+            # The provider could not answer *now*; ask again on a later sweep rather than
+            # give up on a question only it can answer.
+            retry_later = not channel.dedupes and now - pub.due_at < channel.budget
+            log.warning("reconcile of %s failed for now: %s", pub_id, exc)
+            receipt = None
+        except ChannelError as exc:
+            log.warning("reconcile of %s failed: %s", pub_id, exc)
+            receipt = None
+        with self.db.session() as s:
+            pub = s.get_one(Publication, pub_id, with_for_update=True)
+            if pub.status != "sending" or pub.claimed_by != self.runner_id:
+                return False
+            self._settle(s, pub, now, receipt, channel.dedupes, retry_later)
         return True
+
+    def _settle(
+        self,
+        s: Session,
+        pub: Publication,
+        now: datetime,
+        receipt: Receipt | None,
+        dedupes: bool,
+        retry_later: bool,
+    ) -> None:
+        """Record what the provider said about an interrupted send."""
+        if retry_later:
+            pub.lease_until = now + RECONCILE_RETRY
+        elif receipt is not None:
+            states.move(
+                s,
+                pub,
+                "published",
+                now,
+                self.runner_id,
+                "found already delivered after an interrupted send",
+                published_at=now,
+                lateness_seconds=max(0.0, (now - pub.due_at).total_seconds()),
+                external_id=receipt.external_id,
+                external_url=receipt.url,
+                lease_until=None,
+            )
+        elif dedupes:
+            states.move(
+                s,
+                pub,
+                "retry_wait",
+                now,
+                self.runner_id,
+                "send interrupted; resending with the same idempotency key",
+                next_attempt_at=now,
+                lease_until=None,
+                claimed_by=None,
+            )
+        else:
+            states.move(
+                s,
+                pub,
+                "unknown",
+                now,
+                self.runner_id,
+                "send interrupted and the channel cannot tell whether it went out: "
+                "check the channel and resolve by hand",
+                lease_until=None,
+            )
 
     def _mark_unknown(self, pub_id: int, now: datetime, reason: str) -> None:
         with self.db.session() as s:

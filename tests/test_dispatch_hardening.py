@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bantin import channels as channel_registry
 from bantin import dispatch as dispatch_module
+from bantin.channels.base import Receipt
 from bantin.clock import FixedClock
 from bantin.config import Settings
 from bantin.content.render import Rendered, RenderInput
@@ -22,6 +24,7 @@ from bantin.models import Alert, Campaign, Publication
 from tests.test_dispatch import (  # noqa: F401 (scripted is a fixture)
     DUE,
     ScriptedChannel,
+    crash_mid_send,
     dispatcher,
     only_pub,
     scripted,
@@ -165,3 +168,42 @@ def test_published_row_is_untouched_by_a_late_second_pass(
     d.run_pass()
     with db.session() as s:
         assert s.execute(select(Publication.status, Publication.updated_at)).one() == before
+
+
+class SlowReconcileChannel(ScriptedChannel):
+    """A provider that takes its time to say whether an interrupted send went out."""
+
+    schemes = ("slowcheck",)
+    asking = threading.Event()
+    answer = threading.Event()
+
+    def reconcile(self, rendered: Rendered, idempotency_key: str) -> Receipt | None:
+        self.asking.set()
+        assert self.answer.wait(10), "the other writer never got through"
+        return Receipt(external_id="found-late")
+
+
+def test_asking_a_provider_after_a_crash_does_not_hold_the_write_lock(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
+    channel_registry.CHANNEL_TYPES["slowcheck"] = SlowReconcileChannel
+    SlowReconcileChannel.asking.clear()
+    SlowReconcileChannel.answer.clear()
+    try:
+        pub = crash_mid_send(db, settings, home, tmp_path, "slowcheck://x")
+        later = FixedClock(pub.lease_until + timedelta(seconds=1))  # type: ignore[operator]
+        worker = threading.Thread(target=dispatcher(db, settings, later).run_pass)
+        worker.start()
+        try:
+            assert SlowReconcileChannel.asking.wait(10)
+            conn = sqlite3.connect(home / "bantin.db", timeout=0.5)
+            conn.execute("UPDATE agency SET note = 'ghi chú' WHERE code = 'BAOVL'")
+            conn.commit()
+            conn.close()
+        finally:
+            SlowReconcileChannel.answer.set()
+            worker.join(30)
+    finally:
+        channel_registry.CHANNEL_TYPES.pop("slowcheck", None)
+    assert only_pub(db).status == "published"
+    assert only_pub(db).external_id == "found-late"
