@@ -29,7 +29,7 @@ from bantin.db import Database
 from bantin.records.audit import current_actor
 from bantin.records.states import IllegalTransition
 from bantin.runlock import AlreadyRunning
-from bantin.scrub import install_logging_scrubber
+from bantin.scrub import install_logging_scrubber, scrub_data
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -151,7 +151,11 @@ def emit(
     as_csv: bool = False,
     title: str | None = None,
 ) -> None:
-    """Print rows as a table, JSON or CSV (the same data in every form)."""
+    """Print rows as a table, JSON or CSV (the same data in every form).
+
+    The last guard before a terminal or a pipe: every string is scrubbed again, so a value
+    that reached a row some other way still never prints (see `bantin.scrub`)."""
+    rows = [scrub_data(dict(row)) for row in rows]
     if as_json:
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
         return
