@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bantin.core import states
 from bantin.db import Base, UTCDateTime
 
 
@@ -150,20 +152,7 @@ class Campaign(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-PUBLICATION_STATES = (
-    "planned",
-    "pending_approval",
-    "approved",
-    "claimed",
-    "sending",
-    "published",
-    "retry_wait",
-    "failed",
-    "unknown",
-    "missed",
-    "cancelled",
-)
-FINAL_STATES = ("published", "failed", "unknown", "missed", "cancelled")
+PUBLICATION_STATES: tuple[str, ...] = tuple(s.value for s in states.ALL)
 
 
 class Publication(Base):
@@ -174,6 +163,7 @@ class Publication(Base):
 
     __tablename__ = "publication"
     __table_args__ = (
+        CheckConstraint(states.check_sql(), name="status_valid"),
         Index("ix_publication_status_due", "status", "due_at"),
         Index("ix_publication_agency_due", "agency_code", "due_at"),
         # Only rows waiting to retry need this; a partial index keeps bulk inserts cheap.

@@ -9,37 +9,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bantin.core import states as core_states
 from bantin.models import Publication
 from bantin.records import audit
 from bantin.scrub import scrub
 
-CLAIMABLE = ("planned", "pending_approval", "approved", "retry_wait")
-UNSENT = ("planned", "pending_approval", "approved")
-
-ALLOWED: dict[str, frozenset[str]] = {
-    "planned": frozenset({"pending_approval", "claimed", "cancelled", "missed"}),
-    "pending_approval": frozenset({"approved", "planned", "claimed", "cancelled", "missed"}),
-    "approved": frozenset({"planned", "claimed", "cancelled", "missed"}),
-    "claimed": frozenset(
-        {
-            "sending",
-            "missed",
-            "failed",
-            "planned",
-            "pending_approval",
-            "approved",
-            "retry_wait",
-            "cancelled",
-        }
-    ),
-    "sending": frozenset({"published", "retry_wait", "failed", "unknown", "missed"}),
-    "retry_wait": frozenset({"claimed", "cancelled", "missed"}),
-    "unknown": frozenset({"published", "failed"}),
-    "cancelled": frozenset({"planned"}),
-    "published": frozenset(),
-    "failed": frozenset(),
-    "missed": frozenset(),
-}
+CLAIMABLE = core_states.CLAIMABLE
+UNSENT = core_states.UNSENT
+ALLOWED = core_states.ALLOWED
 
 
 class IllegalTransition(ValueError):
@@ -58,7 +35,7 @@ def move(
 ) -> None:
     """Change one publication's state in the caller's transaction, with its audit event."""
     frm = pub.status
-    if to not in ALLOWED[frm]:
+    if to not in ALLOWED[core_states.PublicationState(frm)]:
         raise IllegalTransition(pub.id, frm, to)
     reason = scrub(reason) if reason else reason  # reasons quote servers; servers echo secrets
     pub.status = to
@@ -86,7 +63,7 @@ def move_many(
     if not ids:
         return []
     for f in frm:
-        if to not in ALLOWED[f]:
+        if to not in ALLOWED[core_states.PublicationState(f)]:
             raise IllegalTransition(-1, f, to)
     reason = scrub(reason) if reason else reason
     moved: list[int] = []

@@ -430,3 +430,19 @@ def test_interrupted_sends_are_reconciled_once_when_two_runners_sweep_together(
     assert len(loa_files(home)) == UNITS  # no second file for any bulletin
     result = verify_audit(pg)
     assert result.ok, result
+
+
+def test_migrations_produce_the_models_schema_on_postgresql(pg: Database) -> None:
+    from tests.test_migrations import schema_differences
+
+    assert schema_differences(pg) == []
+
+
+def test_postgresql_refuses_a_status_outside_the_vocabulary(pg: Database) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    examples(pg, Path(pg.url.split("?")[0]).parent)
+    with pytest.raises(IntegrityError), pg.session() as s:
+        first = "(SELECT min(id) FROM publication)"
+        s.execute(text(f"UPDATE publication SET status = 'publised' WHERE id IN {first}"))

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from bantin.core.states import OUTCOMES
 from bantin.models import BroadcastReceipt, Feed, FeedEntry, Publication
 from bantin.records.agencies import Agencies
 from bantin.records.reports.periods import Period, local_month
@@ -22,7 +23,7 @@ from bantin.records.reports.periods import Period, local_month
 # minute is the dispatcher's normal pick-up delay, not lateness a person should see.
 LATE_SECONDS = 60
 COUNTS = ("planned", "published", "late", "missed", "failed", "unknown", "pending")
-FINAL = ("published", "missed", "failed", "unknown")
+FINAL = OUTCOMES
 ACTIVITY_KEYS = ("planned", "published", "approved", "attempts", "receipts", "feed_entries")
 
 
