@@ -10,11 +10,11 @@ from typing import Any
 import click
 
 from bantin.cli.app import App, cli, emit, now_option, output_options, parse_when, pass_app
+from bantin.core.states import ALL as STATES
 from bantin.records import audit
 from bantin.records.audit_export import export as export_chain
 from bantin.records.audit_export import verify_lines
 from bantin.records.query import GROUP_COLUMNS, Filters, list_publications, summary
-from bantin.records.states import ALLOWED
 
 RECORD_COLUMNS = [
     "id",
@@ -40,7 +40,7 @@ def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--status",
                 multiple=True,
-                type=click.Choice(sorted(ALLOWED)),
+                type=click.Choice(sorted(s.value for s in STATES)),
                 help="State (repeatable).",
             ),
             click.option(
