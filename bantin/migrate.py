@@ -39,7 +39,7 @@ def upgrade(db: Database) -> None:
                 cfg.attributes["connection"] = conn
                 with warnings.catch_warnings():
                     # Batch copies reflect expression indexes SQLite cannot describe; the
-                    # migration restores them itself (0007).
+                    # migration restores them itself (0005).
                     warnings.filterwarnings("ignore", "Skipped unsupported reflection")
                     command.upgrade(cfg, "head")
                 if db.is_sqlite:

@@ -225,7 +225,11 @@ class DeliveryAttempt(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained: each `hash` covers the event and the previous hash."""
+    """Append-only, hash-chained: each `hash` covers the event and the previous hash.
+
+    `mac` is HMAC-SHA256 of the hash under the audit key (bantin.records.audit_key), which
+    the database never holds; NULL on events written before anchoring or without a key.
+    """
 
     __tablename__ = "audit_event"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -237,6 +241,7 @@ class AuditEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
 
 
 class AuditHead(Base):

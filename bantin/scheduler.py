@@ -28,7 +28,7 @@ from bantin.config import Settings
 from bantin.content.feeds import ingest_all
 from bantin.db import Database
 from bantin.dispatch import Dispatcher
-from bantin.records import alerts, deadlines
+from bantin.records import alerts, audit_anchor, deadlines
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,12 @@ class Runner:
         s = self.settings
         with self.db.session() as session:
             deadlines.check_deadlines(session, self.clock.now(), s.timezone, s.home, self.id)
+
+    def sign_audit_head(self) -> None:
+        """Append tonight's signed audit head for the operator to ship off the machine."""
+        s = self.settings
+        with self.db.session() as session:
+            audit_anchor.daily_head(session, s.home, self.clock.now(), s.timezone)
 
     def _rearm(self) -> None:
         now = self.clock.now()
@@ -154,6 +160,11 @@ class Runner:
             self.check_report_deadlines,
             CronTrigger(hour=7, timezone=self.settings.timezone),  # local, not the host's zone
             id="deadlines",
+        )
+        self.scheduler.add_job(
+            self.sign_audit_head,
+            CronTrigger(hour=0, minute=15, timezone=self.settings.timezone),
+            id="audit-head",
         )
         self.scheduler.start()
         self._thread.start()

@@ -63,8 +63,8 @@ def test_the_status_check_keeps_attempts_and_expression_indexes(tmp_path: Path) 
     cfg = alembic_config(db)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
-    with db.session() as s:  # the plan's tables have not changed since 0003
+        command.upgrade(cfg, "0004")  # the revision before the status check
+    with db.session() as s:
         load_plan(s, T0, actor="test")
     db.dispose()
     with sqlite3.connect(path) as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bantin.cli import (  # noqa: F401  (register)
     alerts,
+    audit,
     campaigns,
     channels,
     content,

@@ -1,19 +1,14 @@
-"""`bantin records`, `bantin records summary`, `bantin schedule`, `bantin audit verify|export`."""
+"""`bantin records`, `bantin records summary`, `bantin schedule`."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
-from bantin.cli.app import App, cli, emit, now_option, output_options, parse_when, pass_app
+from bantin.cli.app import App, cli, emit, output_options, parse_when, pass_app
 from bantin.core.states import ALL as STATES
-from bantin.records import audit
-from bantin.records.audit_export import export as export_chain
-from bantin.records.audit_export import verify_lines
 from bantin.records.query import GROUP_COLUMNS, Filters, list_publications, summary
 
 RECORD_COLUMNS = [
@@ -153,73 +148,3 @@ def schedule_cmd(app: App, limit: int, as_json: bool, as_csv: bool, **kw: Any) -
         as_json=as_json,
         as_csv=as_csv,
     )
-
-
-@cli.group("audit")
-def audit_group() -> None:
-    """The tamper-evident audit trail."""
-
-
-@audit_group.command("verify")
-@click.option(
-    "--file",
-    "path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="Check an export (bantin audit export) instead, offline: no database is opened.",
-)
-@pass_app
-def audit_verify(app: App, path: Path | None) -> None:
-    """Check the hash chain; name the first bad sequence number. Exit 1 if broken.
-
-    \b
-    Example:
-      bantin audit verify
-      bantin audit verify --file audit-2026-12-05.jsonl
-    """
-    if path is not None:
-        with path.open(encoding="utf-8") as fh:
-            result = verify_lines(fh)
-    else:
-        with app.session() as s:
-            result = audit.verify(s)
-    what = f"audit export {path}" if path is not None else "audit chain"
-    if result.ok:
-        click.echo(f"{what} intact: {result.checked} events")
-        return
-    click.echo(
-        f"{what} broken at sequence {result.first_bad_seq}: {result.reason} "
-        f"({result.checked} events verified before it)",
-        err=True,
-    )
-    raise SystemExit(1)
-
-
-@audit_group.command("export")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file (default: standard output).",
-)
-@now_option
-@pass_app
-def audit_export(app: App, output: Path | None, now: str | None) -> None:
-    """Write the whole audit chain as JSON Lines for an external archive: every field of
-    every event (hashes included), then a line with the head's sequence and hash.
-
-    \b
-    Example:
-      bantin audit export -o audit-2026-12-05.jsonl
-      bantin audit verify --file audit-2026-12-05.jsonl
-    """
-    at = app.clock(now).now()
-    with app.session() as s:
-        if output is None:
-            export_chain(s, sys.stdout, at)
-            return
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with output.open("w", encoding="utf-8", newline="\n") as fh:
-            count, seq, digest = export_chain(s, fh, at)
-    click.echo(f"wrote {count} events to {output}; head {seq} {digest}", err=True)

@@ -12,6 +12,7 @@ from bantin import secretstore
 from bantin.cli.app import App, actor_option, cli, now_option, pass_app, resolve_actor
 from bantin.migrate import upgrade
 from bantin.plan.loader import DATA, load_plan
+from bantin.records import audit, audit_anchor, audit_key
 from bantin.runlock import RunLock
 from bantin.scheduler import Runner, runner_id
 
@@ -33,8 +34,16 @@ def init_cmd(app: App, actor: str | None) -> None:
     app.settings.home.mkdir(parents=True, exist_ok=True)
     upgrade(app.db)
     key_file = secretstore.ensure_key_file(app.settings.home)
+    audit_file = audit_key.ensure_key_file(app.settings.home)
+    now, who = SystemClock().now(), resolve_actor(actor)
     with app.session() as s:
-        result = load_plan(s, SystemClock().now(), actor=resolve_actor(actor))
+        result = load_plan(s, now, actor=who)
+        if audit_file:  # the first MAC covers every event before it
+            audit.append(s, now, who, "audit.anchored", "audit", "key", {})
+    if audit_file:
+        click.echo(f"audit key created: {audit_file} (mode 0600; keep a copy off the machine)")
+        with app.session() as s:
+            audit_anchor.daily_head(s, app.settings.home, now, app.settings.timezone)
     what = "loaded" if result.changed else "already current"
     click.echo(f"database ready: {app.db.engine.url.render_as_string()}")
     if key_file:

@@ -1,9 +1,12 @@
-"""The tamper-evident audit trail: an append-only hash chain.
+"""The tamper-evident audit trail: an append-only hash chain, anchored by a keyed MAC.
 
 Each event's hash covers its own fields and the previous event's hash, so editing,
 deleting or inserting any row breaks every hash after it; `verify` names the first bad
-sequence number. Appenders lock the single `audit_head` row, which keeps the chain linear
-even with several runners on PostgreSQL.
+sequence number. Hashes alone can be recomputed by anyone who can write the database, so
+each event also carries HMAC-SHA256 of its hash under the audit key, which lives outside
+the database (`bantin.records.audit_key`). Deleting the newest events is found against a
+signed head kept elsewhere (`bantin.records.audit_anchor`). Appenders lock the single
+`audit_head` row, which keeps the chain linear even with several runners on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.models import AuditEvent, AuditHead
+from bantin.records import audit_key
+from bantin.records.audit_chain import GENESIS, ChainCheck, VerifyResult
 from bantin.scrub import scrub_data
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "VerifyResult", "append", "append_many", "event_hash", "verify"]
 
 
 def current_actor() -> str:
@@ -80,7 +85,11 @@ def append(
 
 
 def append_many(session: Session, records: Iterable[AuditRecord]) -> list[AuditEvent]:
-    """Append events in order, locking the chain head once for the whole batch."""
+    """Append events in order, locking the chain head once for the whole batch.
+
+    The key is looked up once per batch; each event then costs one HMAC.
+    """
+    key = audit_key.signing_key()
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one_or_none()
@@ -107,6 +116,7 @@ def append_many(session: Session, records: Iterable[AuditRecord]) -> list[AuditE
             data=data,
             prev_hash=head.hash,
             hash=digest,
+            mac=audit_key.mac(key, audit_key.event_message(digest)) if key else None,
         )
         session.add(event)
         events.append(event)
@@ -115,38 +125,34 @@ def append_many(session: Session, records: Iterable[AuditRecord]) -> list[AuditE
     return events
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    reason: str | None = None
-
-
-def _events(session: Session) -> Iterator[AuditEvent]:
+def _events(session: Session, after_seq: int = 0) -> Iterator[AuditEvent]:
     yield from session.execute(
-        select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=5000)
+        select(AuditEvent)
+        .where(AuditEvent.seq > after_seq)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=5000)
     ).scalars()
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk the chain; report the first sequence number whose row does not fit."""
-    prev_hash, expected_seq, checked = GENESIS, 1, 0
-    for ev in _events(session):
-        if ev.seq != expected_seq:
-            bad = min(ev.seq, expected_seq)
-            return VerifyResult(
-                False, checked, bad, f"sequence jumps from {expected_seq - 1} to {ev.seq}"
-            )
-        if ev.prev_hash != prev_hash:
-            return VerifyResult(False, checked, ev.seq, "previous-hash link broken")
+def verify(
+    session: Session,
+    keys: list[bytes] | None = None,
+    after: tuple[int, str, int | None] | None = None,
+) -> VerifyResult:
+    """Walk the chain; report the first sequence number whose row does not fit.
+
+    With `keys` (`audit_key.load_keys()`), every MAC is checked too; without, the result
+    says MACs went unchecked (`macs_unchecked`), never that the chain is authentic.
+    `after` (seq, hash, anchored_from) starts from a head already verified, so the daily
+    signed head reads only the events since the previous one.
+    """
+    check = ChainCheck(keys, after)
+    for ev in _events(session, after[0] if after else 0):
         digest = event_hash(
             ev.seq, ev.at, ev.actor, ev.action, ev.entity, ev.entity_id, ev.data, ev.prev_hash
         )
-        if digest != ev.hash:
-            return VerifyResult(False, checked, ev.seq, "contents do not match their hash")
-        prev_hash, expected_seq, checked = ev.hash, expected_seq + 1, checked + 1
+        bad = check.step(ev.seq, ev.prev_hash, digest, ev.hash, ev.mac)
+        if bad is not None:
+            return bad
     head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != checked or head.hash != prev_hash):
-        return VerifyResult(False, checked, checked + 1, "chain ends before its recorded head")
-    return VerifyResult(True, checked)
+    return check.finish((head.seq, head.hash) if head is not None else None)

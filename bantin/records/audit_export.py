@@ -1,12 +1,14 @@
 """The audit chain out of the database and back: JSON Lines for an external archive, and
 an offline check of such a file.
 
-One line per event with every stored field (hashes included), in sequence order, then
-one closing line naming the head (`{"head": {"seq": …, "hash": …}, …}`). The check
+One line per event with every stored field (hashes and MAC included), in sequence order,
+then one closing line naming the head (`{"head": {"seq": …, "hash": …}, …}`). The check
 recomputes every hash from the line's own fields with the same function that sealed
 them (`audit.event_hash`), so it needs neither the database nor bantin's state: an
 edited, dropped, inserted or reordered line, or a file cut short, is found and the first
-bad sequence number named.
+bad sequence number named. Given the audit key it checks every MAC as well; without it,
+the result says the MACs went unchecked (a file rewritten by someone who recomputed the
+hashes would pass that weaker check). Exports of format 1 (no `mac`) read as unanchored.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.models import AuditEvent, AuditHead
-from bantin.records.audit import GENESIS, VerifyResult, event_hash
+from bantin.records.audit import GENESIS, event_hash
+from bantin.records.audit_chain import ChainCheck, VerifyResult
 
-FORMAT = "bantin-audit/1"
+FORMAT = "bantin-audit/2"
 
 
 def event_line(ev: AuditEvent) -> dict[str, Any]:
@@ -36,6 +39,7 @@ def event_line(ev: AuditEvent) -> dict[str, Any]:
         "data": ev.data,
         "prev_hash": ev.prev_hash,
         "hash": ev.hash,
+        "mac": ev.mac,
     }
 
 
@@ -63,48 +67,45 @@ def export(session: Session, out: IO[str], now: datetime) -> tuple[int, int, str
     return count, seq, digest
 
 
-def verify_lines(lines: Iterable[str]) -> VerifyResult:
+def verify_lines(lines: Iterable[str], keys: list[bytes] | None = None) -> VerifyResult:
     """Verify an export; the same verdicts as `audit.verify` on the database."""
-    prev_hash, expected, checked = GENESIS, 1, 0
+    check = ChainCheck(keys)
     head: dict[str, Any] | None = None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        where = f"line {number}"
         if head is not None:
-            return VerifyResult(False, checked, expected, f"line {number}: text after the head")
+            return check.fail(check.expected, f"{where}: text after the head")
         try:
             doc = json.loads(line)
         except json.JSONDecodeError as exc:
-            return VerifyResult(False, checked, expected, f"line {number}: not JSON ({exc.msg})")
-        if "head" in doc:
-            head = doc["head"]
+            return check.fail(check.expected, f"{where}: not JSON ({exc.msg})")
+        if isinstance(doc, dict) and "head" in doc:
+            head = doc["head"] if isinstance(doc["head"], dict) else {}
             continue
         try:
-            seq = int(doc["seq"])
-            if seq != expected:
-                bad = min(seq, expected)
-                return VerifyResult(
-                    False, checked, bad, f"sequence jumps from {expected - 1} to {seq}"
-                )
-            if doc["prev_hash"] != prev_hash:
-                return VerifyResult(False, checked, seq, "previous-hash link broken")
-            digest = event_hash(
-                seq,
-                datetime.fromisoformat(doc["at"]),
-                doc["actor"],
-                doc["action"],
-                doc["entity"],
-                doc["entity_id"],
-                doc["data"],
-                doc["prev_hash"],
+            bad = check.step(
+                int(doc["seq"]), doc["prev_hash"], line_hash(doc), doc["hash"], doc.get("mac")
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            return VerifyResult(False, checked, expected, f"line {number}: malformed ({exc})")
-        if digest != doc["hash"]:
-            return VerifyResult(False, checked, seq, "contents do not match their hash")
-        prev_hash, expected, checked = doc["hash"], expected + 1, checked + 1
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return check.fail(check.expected, f"{where}: malformed ({exc})")
+        if bad is not None:
+            return bad
     if head is None:
-        return VerifyResult(False, checked, expected, "no head line: the export is cut short")
-    if head.get("seq") != checked or head.get("hash") != prev_hash:
-        return VerifyResult(False, checked, checked + 1, "chain ends before its recorded head")
-    return VerifyResult(True, checked)
+        return check.fail(check.expected, "no head line: the export is cut short")
+    return check.finish((head.get("seq"), head.get("hash")))
+
+
+def line_hash(doc: dict[str, Any]) -> str:
+    """The hash an exported event's own fields give."""
+    return event_hash(
+        int(doc["seq"]),
+        datetime.fromisoformat(doc["at"]),
+        doc["actor"],
+        doc["action"],
+        doc["entity"],
+        doc["entity_id"],
+        doc["data"],
+        doc["prev_hash"],
+    )

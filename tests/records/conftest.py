@@ -59,3 +59,13 @@ def xlsx_sheet(data: bytes, name: str) -> list[dict[str, Any]]:
 def xlsx_cover(data: bytes) -> list[str]:
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
     return [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+
+
+@pytest.fixture
+def audit_keys(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """An audit key in the environment (newest first), as a host that injects secrets has."""
+    from bantin.records import audit_key
+
+    key = audit_key.new_key()
+    monkeypatch.setenv(audit_key.KEY_ENV, key.decode())
+    return audit_key.parse_keys([key.decode()], "test")

@@ -115,6 +115,12 @@ def test_cli_reports_the_first_bad_sequence_number(chain: Database, run_cli: Cli
     assert f"broken at sequence {bad}" in result.stderr
 
 
-def test_cli_says_intact(chain: Database, run_cli: Cli) -> None:
+def test_cli_says_intact(audit_keys: list[bytes], chain: Database, run_cli: Cli) -> None:
     result = run_cli("audit", "verify")
     assert result.exit_code == 0 and "audit chain intact" in result.output
+
+
+def test_cli_without_a_key_never_says_intact(chain: Database, run_cli: Cli) -> None:
+    result = run_cli("audit", "verify")
+    assert result.exit_code == 0 and "intact" not in result.output
+    assert "hashes consistent" in result.output and "NOT anchored" in result.output

@@ -45,6 +45,7 @@ def test_every_field_is_exported_and_the_head_closes_the_file(chain: Database) -
         "data",
         "prev_hash",
         "hash",
+        "mac",
     }
     assert first["seq"] == 1 and first["prev_hash"] == audit.GENESIS
     assert last["head"] == {"seq": len(lines) - 1, "hash": json.loads(lines[-2])["hash"]}
@@ -78,7 +79,9 @@ def test_a_file_cut_short_is_found(chain: Database) -> None:
     assert not result.ok and "cut short" in (result.reason or "")
 
 
-def test_cli_exports_and_verifies_a_file(chain: Database, run_cli: Cli, tmp_path: Path) -> None:
+def test_cli_exports_and_verifies_a_file(
+    audit_keys: list[bytes], chain: Database, run_cli: Cli, tmp_path: Path
+) -> None:
     path = tmp_path / "audit.jsonl"
     assert run_cli("audit", "export", "-o", str(path)).exit_code == 0
     result = run_cli("audit", "verify", "--file", str(path))

@@ -13,8 +13,8 @@ On PostgreSQL this revision also adds `agency.successor_code`'s foreign key: 000
 it with `use_alter`, which `create_table` leaves to a later ALTER that never ran there
 (SQLite made it inline). Found by comparing the migrated schema with the models.
 
-Revision ID: 0007
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-29 22:10:00
 """
 
@@ -23,8 +23,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
