@@ -74,8 +74,6 @@ def _check_filter(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
         budget.check_length(len(s) + (s.count("\n") + 1) * len(args["width"]))
     elif name == "tojson" and isinstance(args.get("indent"), str):
         budget.check_length(len(args["indent"]) * 64)
-    elif name == "format":
-        budget.check_printf(args.get("value"))
     elif name == "replace":
         budget.check_replace(args.get("s"), args.get("old"), args.get("new"), args.get("count"))
     elif name == "wordwrap" and isinstance(args.get("wrapstring"), str):
@@ -97,11 +95,35 @@ def _check_filter(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
+_CHECKED_FILTERS = frozenset(
+    {"center", "indent", "tojson", "batch", "slice", "replace", "wordwrap", "join", "sum"}
+)
+"""Filters whose arguments can make their result large (checked before they run)."""
+
+
 def guarded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    """`func` with its arguments checked before and its result checked after."""
+    """`func` with its arguments checked before (for `_CHECKED_FILTERS` and `format`) and
+    its result checked after."""
+    if name == "format":
+
+        @functools.wraps(func)
+        def formatted(value: Any, *args: Any, **kwargs: Any) -> Any:
+            budget.tick()
+            budget.check_printf(value)
+            return budget.check_size(func(value, *args, **kwargs))
+
+        return formatted
+    if name not in _CHECKED_FILTERS:
+
+        @functools.wraps(func)  # keeps jinja's pass_context / pass_eval_context marks
+        def plain(*args: Any, **kwargs: Any) -> Any:
+            budget.tick()
+            return budget.check_size(func(*args, **kwargs))
+
+        return plain
     signature = inspect.signature(func)
 
-    @functools.wraps(func)  # keeps jinja's pass_context / pass_eval_context marks
+    @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         budget.tick()
         try:
@@ -279,7 +301,7 @@ def render_module(
         chunks: list[str] = []
         size = 0
         for chunk in template.root_render_func(ctx):
-            size += len(chunk.encode("utf-8", "surrogatepass"))
+            size += len(chunk) if chunk.isascii() else len(chunk.encode("utf-8", "surrogatepass"))
             if size > running.max_bytes:
                 raise running.over_size()
             running.tick()
