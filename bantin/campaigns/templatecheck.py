@@ -30,6 +30,7 @@ from bantin.campaigns.validate import BUNDLED_TEMPLATES, spec_and_templates
 from bantin.channels.base import ConfigError
 from bantin.content import timing
 from bantin.content.limits import CHANNEL_KINDS, LIMITS
+from bantin.content.render import RenderFailed
 from bantin.content.timing import SlotMismatch
 from bantin.models import Unit
 from bantin.plan.loader import DATA
@@ -140,6 +141,14 @@ def variants(spec: CampaignSpec) -> list[tuple[str, str]]:
     return out
 
 
+def _describe(error: Exception) -> str:
+    """One line for a failed render: the cause and, when known, the template line."""
+    if isinstance(error, RenderFailed):
+        return f"{error.reason}{error.where}"
+    message = getattr(error, "message", None) or str(error)
+    return f"{type(error).__name__}: {message}"
+
+
 def check_campaign(
     session: Session, spec: CampaignSpec, templates: dict[str, str], source: str, report: Report
 ) -> None:
@@ -163,8 +172,7 @@ def check_campaign(
                 continue
             due = s.due.astimezone(spec.tz)
             if s.error is not None:
-                message = getattr(s.error, "message", None) or str(s.error)
-                error = f"{type(s.error).__name__}: {message}"
+                error = _describe(s.error)
                 if (template, kind, error) not in seen:  # the same fault in every unit: once
                     seen.add((template, kind, error))
                     report.problems.append(Problem(source, template, kind, s.unit_code, due, error))

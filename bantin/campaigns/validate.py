@@ -29,8 +29,9 @@ from bantin.campaigns.spec import CampaignSpec
 from bantin.campaigns.yamlsource import LocatedYAML, YAMLSyntax, load_located
 from bantin.channels import open_channel
 from bantin.channels.base import ConfigError
-from bantin.content.render import render
-from bantin.content.sandbox import referenced
+from bantin.content.limits import MAX_TEMPLATE_BYTES, size_text
+from bantin.content.render import RenderFailed, render
+from bantin.content.sandbox import make_environment, referenced
 from bantin.models import Agency, Channel, Task, Unit, UnitGroup, UnitGroupMember
 from bantin.plan.loader import DATA
 
@@ -67,12 +68,56 @@ class _Collector:
         self.issues.append(CampaignIssue(self.display, line, field_path(loc) or None, message))
 
 
-def _resolve_template(name: str, campaign_dir: Path) -> Path | None:
+class TemplatePathError(Exception):
+    """A template name that cannot be used; the message is the whole sentence."""
+
+
+def resolve_template(name: str, campaign_dir: Path) -> Path | None:
+    """The file a template name means: inside the campaign file's folder or the bundle.
+
+    Names are resolved (symbolic links followed) and must stay inside the folder they
+    were found in: an absolute name, `../`, or a link pointing elsewhere would let a
+    campaign file publish any file the service can read (its secret key, say). Returns
+    None when no such template exists; raises TemplatePathError for a name that leaves
+    both folders.
+    """
+    outside = f"template {name!r} is outside the campaign folder and the bundle"
+    if not name or "\0" in name or Path(name).is_absolute() or name.startswith("~"):
+        raise TemplatePathError(outside)
+    escaped = False
     for base in (campaign_dir, BUNDLED_TEMPLATES):
-        candidate = (base / name).resolve()
-        if candidate.is_file():
+        root = base.resolve()
+        try:
+            candidate = (root / name).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            escaped = True
+            continue
+        if not candidate.is_relative_to(root):
+            escaped = True
+        elif candidate.is_file():
             return candidate
+    if escaped:
+        raise TemplatePathError(outside)
     return None
+
+
+def _read_template(name: str, campaign_dir: Path) -> str:
+    """The text of template `name`; TemplatePathError says why it cannot be used."""
+    path = resolve_template(name, campaign_dir)
+    if path is None:
+        raise TemplatePathError(
+            f"template {name!r} not found next to the campaign file or in the bundle"
+        )
+    try:
+        if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise TemplatePathError(
+                f"template {name!r} is over {size_text(MAX_TEMPLATE_BYTES)}: "
+                "is it really a template?"
+            )
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else exc.strerror
+        raise TemplatePathError(f"template {name!r} cannot be read: {reason}") from exc
 
 
 def _load_templates(
@@ -80,20 +125,20 @@ def _load_templates(
 ) -> dict[str, str]:
     """Read each named template and everything it includes, keyed by the name used."""
     sources: dict[str, str] = {}
+    refused: set[str] = set()
     pending = [(loc, n) for loc, n in names.items()]
     while pending:
         loc, name = pending.pop()
-        if name in sources:
+        if name in sources or name in refused:
             continue
-        path = _resolve_template(name, campaign_dir)
-        if path is None:
-            c.add(loc, f"template {name!r} not found next to the campaign file or in the bundle")
+        try:
+            text = _read_template(name, campaign_dir)
+        except TemplatePathError as exc:
+            refused.add(name)
+            c.add(loc, str(exc))
             continue
-        text = path.read_text(encoding="utf-8")
         sources[name] = text
         try:
-            from bantin.content.sandbox import make_environment
-
             make_environment({name: text}).parse(text)
         except TemplateSyntaxError as exc:
             c.add(loc, f"{name}:{exc.lineno}: template syntax error: {exc.message}")
@@ -172,6 +217,25 @@ def content_hash(spec: CampaignSpec, templates: dict[str, str]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def _template_loc(spec: CampaignSpec, channel: str, kind: str) -> tuple[str, ...]:
+    """Where the template a channel uses is named: `template`, or its mapping key."""
+    if isinstance(spec.template, str):
+        return ("template",)
+    key = next((k for k in (channel, kind, "default") if k in spec.template), None)
+    return ("template", key) if key else ("template",)
+
+
+def _render_problem(exc: TemplateError, channel: str, unit_kind: str | None) -> str:
+    """One sentence for a failed sample render: cause, template line, which sample."""
+    sample = f"sample render for channel {channel}" + (
+        f", unit kind {unit_kind}" if unit_kind else ""
+    )
+    if isinstance(exc, RenderFailed):
+        where = f"{exc.template} line {exc.lineno}; " if exc.template and exc.lineno else ""
+        return f"{exc.reason} ({where}{sample})"
+    return f"{type(exc).__name__}: {exc.message} ({sample})"
+
+
 def _sample_renders(
     session: Session, v: ValidatedCampaign, c: _Collector, home: Path | None
 ) -> None:
@@ -197,10 +261,8 @@ def _sample_renders(
             try:
                 render(inp, slot=False)  # the slot is checked on a wider sample below
             except TemplateError as exc:
-                where = f"channel {ch_name}" + (f", unit kind {kind}" if kind else "")
                 c.add(
-                    ("template",),
-                    f"{type(exc).__name__}: {exc.message} (sample render for {where})",
+                    _template_loc(spec, ch_name, channel.kind), _render_problem(exc, ch_name, kind)
                 )
 
 

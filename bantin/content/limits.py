@@ -117,3 +117,56 @@ def check_limits(rendered: Rendered, channel_kind: str, *, template: str) -> Non
     raise LimitExceeded(
         f"template {template} on channel {rendered.channel} ({channel_kind}): {what}"
     )
+
+
+# -- render budgets ---------------------------------------------------------------------
+# A template is code run at 05:30 with nobody watching, in a worker thread beside the
+# dispatcher. Whatever it does, a render must end quickly with bounded memory: these are
+# the bounds (see `bantin.content.budget`, which enforces them, and docs/content.md).
+
+OUTPUT_BYTES: dict[str, int] = {
+    # A portal article with tables and a feed digest is rarely over 200 KB of HTML.
+    "article": 4 * 1024 * 1024,
+    # A Facebook post is at most 63,206 characters (under 256 KB of UTF-8): twice that.
+    "post": 512 * 1024,
+    # A ten-minute radio script is about 10 KB; a script over 512 KB cannot be read aloud.
+    "radio_script": 512 * 1024,
+}
+"""Bytes (UTF-8) of text a render may produce, per content kind. Output and everything the
+template builds on the way (strings, macro output, set blocks) count, so memory stays
+within a small multiple of this."""
+
+DEFAULT_OUTPUT_BYTES = max(OUTPUT_BYTES.values())
+"""The cap for a kind not listed (and for renders outside `render`)."""
+
+RENDER_SECONDS = 2.0
+"""Wall time of one render. Real templates render in milliseconds; a render that is still
+running after two seconds is looping, and dispatch must go on to the next publication."""
+
+RENDER_STEPS = 2_000_000
+"""Steps of one render: loop iterations, items a `range()` or list repetition creates,
+attribute look-ups, calls and operators. Counted, not timed, so a nested empty loop stops
+at the same point on any machine (real templates take a few thousand)."""
+
+MAX_INT_BITS = 4096
+"""Largest integer (in bits, about 1,230 digits) a power or product may produce: Python
+would spend minutes and gigabytes on `10 ** (10 ** 9)`; no bulletin needs more digits."""
+
+MAX_COUNT_ARGUMENT = 100_000
+"""Largest count or width a filter or string method takes (`center`, `ljust`, `batch`,
+`indent`, ...): the same bound as jinja's `range`; a larger width only pads with spaces."""
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+"""Largest template file read at validation: templates are text written by people."""
+
+
+def output_cap(kind: str) -> int:
+    """Bytes a render of content `kind` may produce."""
+    return OUTPUT_BYTES.get(kind, DEFAULT_OUTPUT_BYTES)
+
+
+def size_text(n: int) -> str:
+    """`512 KB`, `4 MB`: how a cap is named in a message."""
+    if n >= 1024 * 1024 and n % (1024 * 1024) == 0:
+        return f"{n // (1024 * 1024)} MB"
+    return f"{n // 1024} KB"

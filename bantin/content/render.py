@@ -7,19 +7,79 @@ approves is exactly what goes out.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from datetime import time as time_of_day
+from decimal import Decimal
+from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jinja2 import TemplateError
+
 from bantin.content import timing, vietnamese
+from bantin.content.budget import Budget, BudgetExceeded
 from bantin.content.feedview import FeedEntries, feed_global
 from bantin.content.limits import check_limits
 from bantin.content.sandbox import compile_template, render_module
 
 UNIT_KIND_NAMES = {"xa": "xã", "phuong": "phường", "thi_tran": "thị trấn", "dac_khu": "đặc khu"}
+
+
+class RenderFailed(TemplateError):
+    """Anything that went wrong while a template ran: a template error, a Python error
+    (OverflowError, RecursionError, ZeroDivisionError, TypeError, …) or a broken render
+    limit. One type, so every caller handles every failure the same way (validation
+    reports it, dispatch fails the publication with an alert); a `TemplateError`, so the
+    callers that already catch template errors need no change.
+
+    `reason` is the cause in one line ("OverflowError: …", "render exceeded 2 s");
+    `template` and `lineno` say where, when known.
+    """
+
+    def __init__(self, reason: str, template: str | None = None, lineno: int | None = None):
+        self.reason = reason
+        self.template = template
+        self.lineno = lineno
+        super().__init__(f"render failed: {reason}{self.where}")
+
+    @property
+    def where(self) -> str:
+        if self.template is None:
+            return ""
+        line = f" line {self.lineno}" if self.lineno else ""
+        return f" ({self.template}{line})"
+
+
+def _template_position(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template frame of `exc`'s traceback: its name and source line."""
+    name = getattr(exc, "name", None) if isinstance(exc, TemplateError) else None
+    lineno = getattr(exc, "lineno", None) if name else None
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            name, lineno = template.name, template.get_corresponding_lineno(tb.tb_lineno)
+        tb = tb.tb_next
+    return name, lineno
+
+
+def _failed(exc: BaseException, template: str) -> RenderFailed:
+    if isinstance(exc, BudgetExceeded):
+        reason = str(exc)
+    elif isinstance(exc, TemplateError):
+        reason = f"{type(exc).__name__}: {exc.message}"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, RecursionError):
+        reason = "RecursionError: a macro or include calls itself without end"
+    name, lineno = _template_position(exc)
+    return RenderFailed(reason[:500], name or template, lineno)
 
 
 @dataclass(frozen=True)
@@ -74,7 +134,24 @@ class RenderInput:
     read_rate_spm: float = vietnamese.NEWSREADING_RATE_SPM
 
 
+_IMMUTABLE = (str, int, float, bool, type(None), datetime, date, time_of_day, Decimal)
+
+
+def _own_copy(value: Any) -> Any:
+    """A deep copy of plain data (dicts, lists, scalars), faster than `copy.deepcopy`,
+    which it falls back to for anything else. Renders run thousands of times a pass."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, dict):
+        return {k: _own_copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_own_copy(v) for v in value]
+    return copy.deepcopy(value)
+
+
 def build_context(inp: RenderInput) -> dict[str, Any]:
+    """The names a template sees. Every value is this render's own deep copy, so nothing a
+    template does (the sandbox refuses mutation anyway) reaches the next render."""
     local = inp.due_at.astimezone(inp.timezone)
     unit = None
     if inp.unit is not None:
@@ -82,14 +159,19 @@ def build_context(inp: RenderInput) -> dict[str, Any]:
         name = inp.unit["name"]
         short = name[len(kind_name) + 1 :] if name.lower().startswith(kind_name + " ") else name
         unit = {**inp.unit, "kind_name": kind_name, "short_name": short}
+    data: dict[str, Any] = _own_copy(
+        {
+            "campaign": inp.campaign,
+            "unit": unit,
+            "agency": inp.agency,
+            "task": inp.task,
+            "plan": inp.plan,
+            "channel": inp.channel,
+        }
+    )
     return {
-        "campaign": inp.campaign,
-        "vars": inp.campaign.get("vars", {}),
-        "unit": unit,
-        "agency": inp.agency,
-        "task": inp.task,
-        "plan": inp.plan,
-        "channel": inp.channel,
+        **data,
+        "vars": data["campaign"].get("vars", {}),
         "due": local,
         "due_date": vietnamese.format_date(local.date()),
         "due_weekday_date": vietnamese.format_date(local.date(), weekday=True),
@@ -107,17 +189,42 @@ def _tidy(text: str) -> str:
     return unicodedata.normalize("NFC", "\n".join(out))
 
 
-def render(inp: RenderInput, *, limits: bool = True, slot: bool = True) -> Rendered:
-    """Render; raises jinja2 errors (UndefinedError, TemplateError) for the caller to report.
+def _run(inp: RenderInput, clock: Callable[[], float]) -> tuple[str, str, dict[str, Any]]:
+    """Run the template within its budget: (body text, title, exported names)."""
+    kind = inp.campaign["kind"]
+    limits = Budget(kind=kind, clock=clock)
+    try:
+        template = compile_template(inp.templates, inp.template_name, html=kind == "article")
+        text, exported = render_module(template, build_context(inp), limits)
+        title = str(exported.get("title") or inp.campaign["title"])
+        if len(title) + sum(len(v) for v in exported.values() if isinstance(v, str)) > (
+            limits.max_bytes
+        ):
+            raise limits.over_size()
+        return text, title, exported
+    except RenderFailed:
+        raise
+    except (Exception, RecursionError, MemoryError) as exc:  # any failure: one error type
+        raise _failed(exc, inp.template_name) from exc
+
+
+def render(
+    inp: RenderInput,
+    *,
+    limits: bool = True,
+    slot: bool = True,
+    clock: Callable[[], float] = time.monotonic,
+) -> Rendered:
+    """Render; raises `RenderFailed` for anything that goes wrong inside the template.
 
     The channel's length limits (`limits`) and the radio slot (`slot`) are checked here, so
     dispatch fails a publication that breaks them with the reason (a `TemplateError`);
-    previews turn the checks off to show the text anyway.
+    previews turn the checks off to show the text anyway. `clock` times the render
+    (a monotonic source in seconds; tests inject one).
     """
     kind = inp.campaign["kind"]
-    template = compile_template(inp.templates, inp.template_name, html=kind == "article")
-    text, exported = render_module(template, build_context(inp))
-    title = _tidy(str(exported.get("title") or inp.campaign["title"]))
+    text, title_text, exported = _run(inp, clock)
+    title = _tidy(title_text)
     meta = {k: v for k, v in exported.items() if k != "title" and isinstance(v, str | int | float)}
     # The broadcast slot travels with the text, so a channel (webhook, loudspeaker feed) can
     # tell the receiver how long it has; a template may still set its own.

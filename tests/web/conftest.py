@@ -61,8 +61,10 @@ def loa_home(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Pat
     settings = load_settings(f"sqlite:///{folder / 'bantin.db'}", home=folder)
     db = Database(settings.db_url)
     add_channels(db, APPLIED_AT, OUTBOX_CHANNELS, folder)
-    emergency = EMERGENCY.replace("{template}", str(DATA / "thong-bao-khan.txt.j2"))
+    # Templates come from the campaign's folder (or the bundle): put it next to the file.
+    emergency = EMERGENCY.replace("{template}", "thong-bao-khan.txt.j2")
     extra = write_campaign(folder / "campaigns", "canh-bao-mua-lon.yaml", emergency)
+    shutil.copy(DATA / "thong-bao-khan.txt.j2", folder / "campaigns")
     apply(db, [*sorted(EXAMPLES.glob("*.yaml")), extra], APPLIED_AT, folder, days=4)
     dispatcher = Dispatcher(db, settings, FixedClock(MORNING_SENT), "test")
     assert dispatcher.run_pass().published == 124

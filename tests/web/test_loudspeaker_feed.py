@@ -108,7 +108,7 @@ def noon_bulletin(db: Database, home: Path, folder: Path, template: str) -> None
         schedule: [{{at: 2026-12-03T12:00}}]
         targets: ["29641"]
         channels: [loa-xa]
-        template: {path}
+        template: {path.name}
         """,
     )
     apply(db, [campaign], NOW, home, days=1)
