@@ -292,9 +292,10 @@ class Dispatcher:
                 inp = publication_input(s, pub, channel.kind)
                 approved_text = (pub.title, pub.body) if pub.body and pub.approved_by else None
             rendered = render(inp)
-        except Exception as exc:
+        except Exception as exc:  # RenderFailed names the cause; anything else is a bug
             reason = str(exc) if isinstance(exc, TemplateError) and str(exc) else ""
-            why = f"render failed: {reason or f'{type(exc).__name__}: {exc}'}"
+            reason = reason or f"{type(exc).__name__}: {exc}"
+            why = reason if reason.startswith("render failed") else f"render failed: {reason}"
             return Verdict("failed", why[:2000], "publication_failed")
         if approved_text is not None:
             title, body = approved_text
