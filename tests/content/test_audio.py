@@ -66,7 +66,7 @@ def test_the_southern_voice_and_the_wav_fallback(
     monkeypatch.setattr(audio, "_program", no_encoder)
     result = audio.synthesize("Kính thưa bà con.", tmp_path, "nam-bo", voice="vi-vn-x-south")
     assert result.path.suffix == ".wav" and audio.wav_seconds(result.path) == result.seconds
-    assert result.voice == "vi-vn-x-south" and result.seconds > 0.5
+    assert result.voice == "espeak-ng:vi-vn-x-south" and result.seconds > 0.5
 
 
 @needs_espeak

@@ -15,7 +15,7 @@ import pytest
 from bantin.content.vietnamese import read_aloud
 
 GOLD = Path(__file__).with_name("read_aloud_gold.tsv")
-MIN_CASES = 220
+MIN_CASES = 480
 
 
 def _cases() -> list[tuple[int, str, str]]:
