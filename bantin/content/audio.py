@@ -186,9 +186,24 @@ def _voice_of(rendered: Rendered, voice: str | None) -> str:
     return voice or str(rendered.meta.get("voice") or DEFAULT_VOICE)
 
 
-def _jingle_of(rendered: Rendered) -> Path | None:
-    value = rendered.meta.get("jingle_path")
-    return Path(str(value)) if value else None
+BUNDLE = Path(__file__).resolve().parent.parent / "data"
+
+
+def resolve_jingle(name: str | None, home: Path) -> Path | None:
+    """A campaign's `jingle:` (a relative path): in $BANTIN_HOME first, then in the bundle
+    (`bantin/data/`); raises AudioUnavailable when it is in neither."""
+    if not name:
+        return None
+    for base in (home, BUNDLE):
+        path = (base / name).resolve()
+        if path.is_relative_to(base.resolve()) and path.is_file():
+            return path
+    raise AudioUnavailable(f"the jingle {name} is neither in {home} nor in the bundle")
+
+
+def _jingle_of(rendered: Rendered, home: Path) -> Path | None:
+    value = rendered.meta.get("jingle")
+    return resolve_jingle(str(value), home) if value else None
 
 
 def attach_audio(
@@ -209,6 +224,7 @@ def attach_audio(
         return rendered
     spoken = rendered.meta.get("read_aloud")
     try:
+        jingle = _jingle_of(rendered, home)
         result = synthesize(
             str(spoken) if spoken else rendered.body,
             audio_dir(home),
@@ -216,7 +232,7 @@ def attach_audio(
             voice=_voice_of(rendered, voice),
             rate=float(rendered.meta.get("read_rate_spm") or timing.configured_rate()),
             spoken=bool(spoken),
-            jingle=_jingle_of(rendered),
+            jingle=jingle,
         )
     except AudioUnavailable as exc:
         log.warning("no audio for %s: %s", key, exc)
@@ -245,7 +261,7 @@ def attach_existing_audio(
     out_dir = audio_dir(home)
     try:
         spec = str(parse_voice(_voice_of(rendered, voice)))
-        jingle = _jingle_of(rendered)
+        jingle = _jingle_of(rendered, home)
         fingerprint = _fingerprint(said, spec, rate, BroadcastFormat.from_env(), jingle)
     except (VoiceError, OSError):
         return rendered
