@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bantin.channels.secrets import scrub
 from bantin.content.voices.base import Synthesis, VoiceError
 from bantin.content.voices.http import Limits, send
 from bantin.content.voices.measure import duration_seconds
@@ -67,7 +68,7 @@ class FptEngine:
         except ValueError:
             doc = {}
         if response.status_code >= 400 or not isinstance(doc, dict) or doc.get("error") != 0:
-            said = str(doc.get("message", "")) if isinstance(doc, dict) else ""
+            said = scrub(str(doc.get("message", ""))[:200], key) if isinstance(doc, dict) else ""
             raise VoiceError(
                 f"{SERVICE} could not speak the text (HTTP {response.status_code}"
                 f"{', error ' + str(doc.get('error')) if isinstance(doc, dict) else ''}): {said}"

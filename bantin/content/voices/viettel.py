@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+from bantin.channels.secrets import scrub
 from bantin.content.voices.base import Synthesis, VoiceError
 from bantin.content.voices.http import Limits, send
 from bantin.content.voices.measure import duration_seconds
@@ -73,7 +74,7 @@ class ViettelEngine:
         kind = response.headers.get("Content-Type", "")
         if response.status_code != 200 or not kind.startswith("audio/") or not response.content:
             try:
-                said = error_text(response.json())
+                said = scrub(error_text(response.json()), key)
             except ValueError:
                 said = ""
             raise VoiceError(

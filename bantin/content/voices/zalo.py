@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from bantin.channels.secrets import scrub
 from bantin.content.voices.base import Synthesis, VoiceError
 from bantin.content.voices.http import Limits, send
 from bantin.content.voices.measure import duration_seconds
@@ -60,7 +61,7 @@ class ZaloEngine:
             doc = None
         if not isinstance(doc, dict) or response.status_code != 200 or doc.get("error_code") != 0:
             code = doc.get("error_code") if isinstance(doc, dict) else None
-            said = str(doc.get("error_message", ""))[:200] if isinstance(doc, dict) else ""
+            said = scrub(str(doc.get("error_message", ""))[:200], key) if isinstance(doc, dict) else ""
             raise VoiceError(
                 f"{SERVICE} could not speak the text (HTTP {response.status_code}, "
                 f"error_code {code}): {said}"
