@@ -119,7 +119,8 @@ def timing_lines(rendered: Rendered, slot_minutes: float | None) -> list[str]:
     basis = f"{syllables} âm tiết, {timing.rate_source(rate)}"
     if measured:
         estimate = timing.duration_text(float(rendered.meta["estimated_seconds"]))
-        line = f"Thời lượng đo từ bản ghi: {timing.duration_text(seconds)} (ước tính {estimate}; {basis})"
+        shown = timing.duration_text(seconds)
+        line = f"Thời lượng đo từ bản ghi: {shown} (ước tính {estimate}; {basis})"
     else:
         line = f"Thời lượng ước tính: {timing.duration_text(seconds)} ({basis})"
     lines = [line]
@@ -134,9 +135,7 @@ def timing_lines(rendered: Rendered, slot_minutes: float | None) -> list[str]:
 
 def unread_line(tokens: str) -> str:
     """Tokens left as written: a person must decide how they are read."""
-    return (
-        f"Chưa đọc được, để nguyên (sửa câu hoặc thêm vào abbreviations.yaml): {tokens}"
-    )
+    return f"Chưa đọc được, để nguyên (sửa câu hoặc thêm vào abbreviations.yaml): {tokens}"
 
 
 def show_preview(

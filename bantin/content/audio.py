@@ -107,11 +107,11 @@ def _plain_encode(speech: Path, stem: Path) -> Path:
     return target
 
 
-def _fingerprint(text: str, voice: str, rate: float, fmt: BroadcastFormat, jingle: Path | None) -> str:
+def _fingerprint(
+    text: str, voice: str, rate: float, fmt: BroadcastFormat, jingle: Path | None
+) -> str:
     jingle_hash = hashlib.sha256(jingle.read_bytes()).hexdigest() if jingle else ""
-    return hashlib.sha256(
-        f"{voice}\0{rate:g}\0{fmt}\0{jingle_hash}\0{text}".encode()
-    ).hexdigest()
+    return hashlib.sha256(f"{voice}\0{rate:g}\0{fmt}\0{jingle_hash}\0{text}".encode()).hexdigest()
 
 
 def _check_key(key: str) -> None:

@@ -124,7 +124,10 @@ def rate_source(rate_spm: float) -> str:
     `calibrated_rate`), the rate is the published Vietnamese newsreading figure.
     """
     if rate_spm == NEWSREADING_RATE_SPM:
-        return f"{NEWSREADING_RATE_SPM:g} âm tiết/phút, tốc độ đọc tin chuẩn (chưa hiệu chỉnh theo bản ghi)"
+        return (
+            f"{NEWSREADING_RATE_SPM:g} âm tiết/phút, tốc độ đọc tin chuẩn "
+            "(chưa hiệu chỉnh theo bản ghi)"
+        )
     return f"{rate_spm:g} âm tiết/phút, tốc độ cấu hình (BANTIN_READ_RATE_SPM)"
 
 

@@ -61,11 +61,18 @@ def test_every_topic_of_the_bundled_campaign_is_broadcast_ready_and_fits_its_slo
         loudness = integrated_loudness(result.path)
         fit = timing.SlotFit(int(script.meta["syllables"]), result.seconds, 90, 233)
         with capsys.disabled():
-            print(f"\nloa-cds topic {i}: {result.seconds:.1f} s measured, "
-                  f"{script.meta['estimated_seconds']} s estimated, {loudness:.1f} LUFS")  # fmt: skip
+            estimated = script.meta["estimated_seconds"]
+            print(
+                f"\nloa-cds topic {i}: {result.seconds:.1f} s measured, "
+                f"{estimated} s estimated, {loudness:.1f} LUFS"
+            )
         assert result.voice == "espeak-ng:vi-vn-x-south"
         assert abs(loudness - -23.0) <= 1.0
-        assert _stream(result.path) == {"codec_name": "mp3", "sample_rate": "44100", "channels": "1"}
+        assert _stream(result.path) == {
+            "codec_name": "mp3",
+            "sample_rate": "44100",
+            "channels": "1",
+        }
         assert fit.fits, fit.describe()
 
 
@@ -87,7 +94,9 @@ def test_a_jingle_is_played_before_and_after_at_22050_hz(tmp_path: Path) -> None
     )
 
 
-def test_the_loudness_target_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_loudness_target_is_configurable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BANTIN_AUDIO_LUFS", "-16")
     result = audio.synthesize("Kính thưa bà con nhân dân trong xã.", tmp_path, "k")
     assert abs(integrated_loudness(result.path) - -16.0) <= 1.0
@@ -95,11 +104,13 @@ def test_the_loudness_target_is_configurable(tmp_path: Path, monkeypatch: pytest
 
 def test_a_changed_format_makes_a_new_file_but_reuses_the_speech(tmp_path: Path) -> None:
     first = audio.synthesize("Kính thưa bà con.", tmp_path, "k", fmt=BroadcastFormat())
-    again = audio.synthesize("Kính thưa bà con.", tmp_path, "k", fmt=BroadcastFormat(sample_rate=22050))
+    again = audio.synthesize(
+        "Kính thưa bà con.", tmp_path, "k", fmt=BroadcastFormat(sample_rate=22050)
+    )
     assert first.path == again.path and _stream(again.path)["sample_rate"] == "22050"
     assert len(list((tmp_path / "cache").glob("*.wav"))) == 1  # spoken once
 
 
 def test_a_missing_jingle_is_one_sentence(tmp_path: Path) -> None:
-    with pytest.raises(audio.AudioUnavailable, match="^the jingle .*nhac.mp3 is neither in"):
+    with pytest.raises(audio.AudioUnavailable, match=r"^the jingle .*nhac\.mp3 is neither in"):
         audio.resolve_jingle("nhac.mp3", tmp_path)

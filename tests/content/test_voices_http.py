@@ -56,7 +56,10 @@ def _engine(name: str, url: str, monkeypatch: pytest.MonkeyPatch, waits: list[fl
 
 
 def test_fpt_speaks_polls_the_async_link_and_caches(
-    httpserver: HTTPServer, mp3: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    httpserver: HTTPServer,
+    mp3: bytes,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     waits: list[float],
 ) -> None:
     seen: list[Request] = []
@@ -65,7 +68,8 @@ def test_fpt_speaks_polls_the_async_link_and_caches(
     def synth(request: Request) -> Response:
         seen.append(request)
         link = httpserver.url_for("/audio/abc.mp3")
-        return Response(json.dumps({"async": link, "error": 0, "message": "ok", "request_id": "r1"}),
+        doc = {"async": link, "error": 0, "message": "ok", "request_id": "r1"}
+        return Response(json.dumps(doc),
                         content_type="application/json")  # fmt: skip
 
     def audio(request: Request) -> Response:
@@ -93,9 +97,11 @@ def test_fpt_error_code_and_refused_key_are_one_sentence_without_the_key(
 ) -> None:
     body = {"error": 1, "message": f"Invalid voice for key {KEY}", "request_id": "r2"}
     httpserver.expect_ordered_request("/hmi/tts/v5").respond_with_json(body)
-    httpserver.expect_ordered_request("/hmi/tts/v5").respond_with_json({"message": "no"}, status=401)
+    httpserver.expect_ordered_request("/hmi/tts/v5").respond_with_json(
+        {"message": "no"}, status=401
+    )
     engine = _engine("fpt", httpserver.url_for("/hmi/tts/v5"), monkeypatch, waits)
-    with pytest.raises(VoiceError, match="FPT.AI could not speak the text") as err:
+    with pytest.raises(VoiceError, match=r"FPT\.AI could not speak the text") as err:
         engine.synthesise("Kính thưa bà con.", "nobody", tmp_path)
     assert KEY not in str(err.value) and "for key ***" in str(err.value)  # echoed key masked
     with pytest.raises(VoiceError, match=r"^FPT.AI refused the API key \(HTTP 401\)$"):
@@ -117,7 +123,10 @@ def test_fpt_quota_is_retried_with_backoff_then_given_up(
 
 
 def test_a_short_retry_after_is_honoured(
-    httpserver: HTTPServer, mp3: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    httpserver: HTTPServer,
+    mp3: bytes,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     waits: list[float],
 ) -> None:
     httpserver.expect_ordered_request("/syn").respond_with_response(
@@ -140,7 +149,9 @@ def test_a_service_that_does_not_answer_in_time_is_a_timeout(
     engine = _engine("zalo", httpserver.url_for("/slow"), monkeypatch, waits)
     engine.limits.timeout = 0.2
     engine.limits.retries = 1
-    with pytest.raises(VoiceError, match=r"^Zalo AI did not answer within 0.2 s, after 2 attempts$"):
+    with pytest.raises(
+        VoiceError, match=r"^Zalo AI did not answer within 0.2 s, after 2 attempts$"
+    ):
         engine.synthesise("Kính thưa bà con.", "1", tmp_path)
 
 
@@ -148,13 +159,18 @@ def test_a_service_that_does_not_answer_in_time_is_a_timeout(
 
 
 def test_viettel_sends_the_documented_json_and_caches(
-    httpserver: HTTPServer, mp3: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    httpserver: HTTPServer,
+    mp3: bytes,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     waits: list[float],
 ) -> None:
     httpserver.expect_request("/voice/api/tts/v1/rest/syn", method="POST").respond_with_data(
         mp3, content_type="audio/mpeg"
     )
-    engine = _engine("viettel", httpserver.url_for("/voice/api/tts/v1/rest/syn"), monkeypatch, waits)
+    engine = _engine(
+        "viettel", httpserver.url_for("/voice/api/tts/v1/rest/syn"), monkeypatch, waits
+    )
     for _ in range(3):
         result = cached(engine, "Kính thưa bà con.", "hcm-minhquan", tmp_path)
     synth = [r for r, _ in httpserver.log if r.path == "/voice/api/tts/v1/rest/syn"]
@@ -170,12 +186,18 @@ def test_viettel_sends_the_documented_json_and_caches(
 def test_viettel_refusals(
     httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, waits: list[float]
 ) -> None:
-    httpserver.expect_ordered_request("/syn").respond_with_json({"msg": "token invalid"}, status=401)
-    httpserver.expect_ordered_request("/syn").respond_with_json({"message": "voice not found"}, status=400)
+    httpserver.expect_ordered_request("/syn").respond_with_json(
+        {"msg": "token invalid"}, status=401
+    )
+    httpserver.expect_ordered_request("/syn").respond_with_json(
+        {"message": "voice not found"}, status=400
+    )
     engine = _engine("viettel", httpserver.url_for("/syn"), monkeypatch, waits)
     with pytest.raises(VoiceError, match=r"^Viettel AI refused the token \(HTTP 401\)$"):
         engine.synthesise("Kính thưa bà con.", "x", tmp_path)
-    with pytest.raises(VoiceError, match=r"^Viettel AI could not speak the text \(HTTP 400\): voice not found$"):
+    with pytest.raises(
+        VoiceError, match=r"^Viettel AI could not speak the text \(HTTP 400\): voice not found$"
+    ):
         engine.synthesise("Kính thưa bà con.", "x", tmp_path)
 
 
@@ -183,7 +205,10 @@ def test_viettel_refusals(
 
 
 def test_zalo_posts_the_form_fetches_the_link_and_caches(
-    httpserver: HTTPServer, mp3: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    httpserver: HTTPServer,
+    mp3: bytes,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     waits: list[float],
 ) -> None:
     link = httpserver.url_for("/files/tts.mp3")
@@ -227,7 +252,7 @@ def test_a_key_written_inline_is_refused(engine: str) -> None:
 
 
 def test_a_missing_key_names_the_setting() -> None:
-    with pytest.raises(VoiceError, match="^BANTIN_TTS_FPT_KEY is not set"):
+    with pytest.raises(VoiceError, match=r"^BANTIN_TTS_FPT_KEY is not set"):
         engine_for(parse_voice("fpt:banmai"), 233, env={})
 
 

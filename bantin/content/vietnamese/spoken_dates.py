@@ -35,7 +35,7 @@ _FRACTION_NOUNS = re.compile(
 
 
 def fraction_words(numerator: int, denominator: int) -> str:
-    """"một phần ba", "ba phần tư": the spoken fraction; 4 below the line is "tư"."""
+    """ "một phần ba", "ba phần tư": the spoken fraction; 4 below the line is "tư"."""
     below = "tư" if denominator == 4 else number_words(denominator)
     return f"{number_words(numerator)} phần {below}"
 

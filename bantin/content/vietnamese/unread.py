@@ -36,9 +36,9 @@ def unread_tokens(spoken: str) -> list[str]:
             token = m.group().strip(".…-–—'‘’")
             if not token:
                 continue
-            if any(ch.isdigit() for ch in token) or (
-                not heading and _ACRONYM.fullmatch(token) and len(token) <= 8
-            ):
-                if token not in found:
-                    found.append(token)
+            if (
+                any(ch.isdigit() for ch in token)
+                or (not heading and _ACRONYM.fullmatch(token) and len(token) <= 8)
+            ) and token not in found:
+                found.append(token)
     return found

@@ -42,5 +42,8 @@ class EspeakEngine:
             raise VoiceError(f"espeak-ng has no voice {voice!r}; use one of {', '.join(VOICES)}")
         wav = out_dir / "speech.wav"
         speed = str(max(80, round(self.rate_spm * ESPEAK_WPM_PER_SPM)))
-        run([self.program(), "-v", voice, "-s", speed, "-b", "1", "-w", str(wav), "--stdin"], text=text)
+        run(
+            [self.program(), "-v", voice, "-s", speed, "-b", "1", "-w", str(wav), "--stdin"],
+            text=text,
+        )
         return Synthesis(wav, duration_seconds(wav), f"{self.name}:{voice}")

@@ -36,9 +36,13 @@ class BroadcastFormat:
 
     def __post_init__(self) -> None:
         if self.sample_rate not in SAMPLE_RATES:
-            raise VoiceError(f"the audio sample rate must be 44100 or 22050, not {self.sample_rate}")
+            raise VoiceError(
+                f"the audio sample rate must be 44100 or 22050, not {self.sample_rate}"
+            )
         if not -40 <= self.target_lufs <= -5:
-            raise VoiceError(f"the loudness target must be -40 to -5 LUFS, not {self.target_lufs:g}")
+            raise VoiceError(
+                f"the loudness target must be -40 to -5 LUFS, not {self.target_lufs:g}"
+            )
 
     @classmethod
     def from_env(cls) -> BroadcastFormat:
@@ -77,9 +81,7 @@ def _measure(ffmpeg: str, args: list[str], inputs: int, fmt: BroadcastFormat) ->
     return data
 
 
-def master(
-    speech: Path, out: Path, fmt: BroadcastFormat, jingle: Path | None = None
-) -> Path:
+def master(speech: Path, out: Path, fmt: BroadcastFormat, jingle: Path | None = None) -> Path:
     """Write `out` (MP3): [jingle] speech [jingle], at `fmt`'s loudness, with silences."""
     ffmpeg = program("ffmpeg", "ffmpeg")
     files = [jingle, speech, jingle] if jingle is not None else [speech]

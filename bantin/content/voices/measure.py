@@ -28,7 +28,9 @@ def run(args: list[str], *, text: str | None = None) -> subprocess.CompletedProc
         )
     except subprocess.CalledProcessError as exc:
         said = exc.stderr.decode(errors="replace").strip().splitlines()
-        raise VoiceError(f"{name} failed (exit {exc.returncode}): {(said or [''])[-1][:300]}") from exc
+        raise VoiceError(
+            f"{name} failed (exit {exc.returncode}): {(said or [''])[-1][:300]}"
+        ) from exc
     except subprocess.TimeoutExpired as exc:
         raise VoiceError(f"{name} took more than {TIMEOUT_SECONDS} s") from exc
     except OSError as exc:

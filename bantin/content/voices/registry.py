@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 
 from bantin.channels.base import ConfigError
 from bantin.channels.secrets import resolve
+from bantin.content.voices import fpt, viettel, zalo
 from bantin.content.voices.base import Engine, VoiceError, VoiceSpec
 from bantin.content.voices.espeak import EspeakEngine
-from bantin.content.voices import fpt, viettel, zalo
 from bantin.content.voices.fpt import FptEngine
 from bantin.content.voices.neural import PiperEngine
 from bantin.content.voices.viettel import ViettelEngine
@@ -81,4 +81,3 @@ def engine_for(
     if name == "piper":
         return PiperEngine(length_scale=_number(env, name, 1))
     raise VoiceError(f"unknown voice engine {name!r}; use one of {', '.join(ENGINES)}")
-

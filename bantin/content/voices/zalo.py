@@ -61,7 +61,9 @@ class ZaloEngine:
             doc = None
         if not isinstance(doc, dict) or response.status_code != 200 or doc.get("error_code") != 0:
             code = doc.get("error_code") if isinstance(doc, dict) else None
-            said = scrub(str(doc.get("error_message", ""))[:200], key) if isinstance(doc, dict) else ""
+            said = (
+                scrub(str(doc.get("error_message", ""))[:200], key) if isinstance(doc, dict) else ""
+            )
             raise VoiceError(
                 f"{SERVICE} could not speak the text (HTTP {response.status_code}, "
                 f"error_code {code}): {said}"
