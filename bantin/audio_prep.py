@@ -28,7 +28,8 @@ AHEAD = timedelta(hours=3)
 
 def presynthesise(db: Database, now: datetime, home: Path, ahead: timedelta = AHEAD) -> int:
     """Make the recordings of radio scripts due before now + `ahead`; returns how many are
-    ready. Does nothing on a machine without espeak-ng: bulletins go out as text."""
+    ready. Does nothing on a machine without espeak-ng (the default engine; campaigns
+    naming another voice still need it as the fallback): bulletins go out as text."""
     try:
         audio.espeak()
     except audio.AudioUnavailable as exc:
@@ -59,8 +60,10 @@ def presynthesise(db: Database, now: datetime, home: Path, ahead: timedelta = AH
                     str(rendered.meta.get("read_aloud") or rendered.body),
                     audio.audio_dir(home),
                     pub.idempotency_key,
+                    voice=str(rendered.meta.get("voice") or audio.DEFAULT_VOICE),
                     rate=float(rendered.meta.get("read_rate_spm") or 0) or None,
                     spoken=bool(rendered.meta.get("read_aloud")),
+                    jingle=audio.resolve_jingle(str(rendered.meta.get("jingle") or ""), home),
                 )
             except audio.AudioUnavailable as exc:
                 log.warning("audio synthesis failed for %s: %s", pub.id, exc)

@@ -4,6 +4,8 @@
 # install and fails. Called by `make test`.
 #
 # - espeak-ng, lame: radio scripts rendered to speech (Vietnamese voices) and MP3;
+# - ffmpeg: broadcast-ready radio audio (loudness to EBU R128, jingles, MP3 mono) and
+#   measuring it (ffprobe for lengths, the ebur128 filter for loudness);
 # - libpango-1.0-0, libpangoft2-1.0-0, libharfbuzz-subset0: weasyprint lays out PDF reports;
 # - fonts-dejavu-core: a font with every Vietnamese letter and tone mark;
 # - poppler-utils: pdftotext/pdftoppm, to read PDF reports in tests;
@@ -12,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(espeak-ng lame libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+PACKAGES=(espeak-ng lame ffmpeg libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
           fonts-dejavu-core poppler-utils postgresql)
 missing=()
 for pkg in "${PACKAGES[@]}"; do

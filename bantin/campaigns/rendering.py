@@ -63,6 +63,8 @@ def render_input(
         "priority": spec.priority,
         "vars": spec.vars,
         "slot_minutes": spec.slot_minutes,
+        "voice": spec.voice,
+        "jingle": spec.jingle,
     }
     return RenderInput(
         campaign=campaign,

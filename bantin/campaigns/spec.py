@@ -150,7 +150,30 @@ class CampaignSpec(_Strict):
     approval: Approval = "none"
     priority: Priority = "normal"
     slot_minutes: float | None = Field(default=None, gt=0)
+    #: Radio voice, `engine:voice` (bantin.content.voices), or {unit code: voice, default: …}.
+    voice: str | dict[str, str] | None = None
+    #: Radio jingle played before and after the script: a path inside the bundle or $BANTIN_HOME.
+    jingle: str | None = None
     vars: dict[str, Any] = {}
+
+    @field_validator("voice")
+    @classmethod
+    def _voice(cls, v: str | dict[str, str] | None) -> str | dict[str, str] | None:
+        from bantin.content.voices import VoiceError, parse_voice
+
+        for name in [v] if isinstance(v, str) else list((v or {}).values()):
+            try:
+                parse_voice(name)
+            except VoiceError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
+    @field_validator("jingle")
+    @classmethod
+    def _jingle(cls, v: str | None) -> str | None:
+        if v is not None and (v.startswith("/") or ".." in v.split("/")):
+            raise ValueError("jingle must be a relative path inside the bundle or $BANTIN_HOME")
+        return v
 
     @field_validator("task", mode="before")
     @classmethod

@@ -94,6 +94,8 @@ class Report:
     templates: set[str] = field(default_factory=set)
     campaigns: list[str] = field(default_factory=list)
     renders: int = 0
+    #: Tokens the read-aloud rules left as written, per campaign file (listed, not failed).
+    unread: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -105,6 +107,7 @@ class Report:
             "campaigns": self.campaigns,
             "templates": sorted(self.templates),
             "renders": self.renders,
+            "unread": self.unread,
             "problems": [str(p) for p in self.problems],
             "slots": [
                 {
@@ -178,6 +181,11 @@ def check_campaign(
                     report.problems.append(Problem(source, template, kind, s.unit_code, due, error))
             elif s.rendered is not None and spec.slot_minutes is not None:
                 seconds.append(samples.slot_fit(s.rendered, spec.slot_minutes).seconds)
+            if s.rendered is not None and s.rendered.meta.get("unread"):
+                found = report.unread.setdefault(source, [])
+                for token in str(s.rendered.meta["unread"]).split(", "):
+                    if token not in found:
+                        found.append(token)
     if spec.slot_minutes is not None and seconds:
         tolerance = timing.SlotFit(0, 0, spec.slot_minutes * 60, 1).tolerance
         summary = SlotSummary(spec.id, spec.slot_minutes, min(seconds), max(seconds), tolerance)

@@ -32,7 +32,7 @@ from bantin.channels.base import (
     RetryableError,
 )
 from bantin.channels.secrets import Lookup, resolve, scrub
-from bantin.content import vietnamese
+from bantin.content import timing, vietnamese
 from bantin.content.render import Rendered
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,9 @@ def estimated_seconds(rendered: Rendered) -> int:
 
     The render's own estimate is used when it made one (it knows the configured rate).
     """
-    given = rendered.meta.get("estimated_seconds")
-    if isinstance(given, int | float) and not isinstance(given, bool):
-        return math.ceil(given)
+    got = timing.read_seconds(rendered.meta)  # measured audio first, else the estimate
+    if got is not None:
+        return got[0]
     return math.ceil(vietnamese.estimate_duration(rendered.body).total_seconds())
 
 

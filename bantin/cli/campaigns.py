@@ -27,7 +27,13 @@ from bantin.cli.app import (
     resolve_actor,
 )
 from bantin.cli.content import show_preview
-from bantin.content.audio import VOICES, AudioUnavailable, audio_dir, synthesize
+from bantin.content.audio import (
+    AudioUnavailable,
+    audio_dir,
+    resolve_jingle,
+    synthesize,
+    with_audio,
+)
 from bantin.content.limits import LimitExceeded, check_limits
 from bantin.content.render import Rendered
 from bantin.content.render import render as render_content
@@ -236,7 +242,12 @@ def campaign_cancel(
     help="text (radio scripts with their read-aloud form and read time), html (a page), json.",
 )
 @click.option("--audio", is_flag=True, help="Also speak a radio script into an audio file.")
-@click.option("--voice", type=click.Choice(VOICES), default="vi", help="espeak-ng voice.")
+@click.option(
+    "--voice",
+    default=None,
+    metavar="ENGINE:VOICE",
+    help="Voice for --audio (default: the campaign's, else espeak-ng:vi-vn-x-south).",
+)
 @pass_app
 def render_cmd(
     app: App,
@@ -247,7 +258,7 @@ def render_cmd(
     as_json: bool,
     fmt: str,
     audio: bool,
-    voice: str,
+    voice: str | None,
 ) -> None:
     """Preview what a campaign publishes at a given time. A radio script is shown with its
     read-aloud form and estimated read time against its slot; `--audio` also writes it as
@@ -291,11 +302,13 @@ def render_cmd(
                 str(rendered.meta["read_aloud"]),
                 audio_dir(app.settings.home),
                 key,
-                voice=voice,
+                voice=voice or str(rendered.meta.get("voice") or "") or None,
                 rate=float(rendered.meta["read_rate_spm"]),
                 spoken=True,
+                jingle=resolve_jingle(str(rendered.meta.get("jingle") or ""), app.settings.home),
             )
             audio_line = f"Âm thanh: {result.describe()}"
+            rendered = with_audio(rendered, result, None)  # the slot check uses its length
         except AudioUnavailable as exc:
             problem = str(exc)
     elif audio:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from bantin.campaigns import templatecheck
 from bantin.cli.app import App, cli, pass_app
 from bantin.content import timing
 from bantin.content.render import Rendered
+from bantin.content.vietnamese.unread import unread_tokens
 
 
 @cli.command("read-aloud")
@@ -33,12 +35,16 @@ def read_aloud_cmd(text: str | None, show_time: bool) -> None:
         source = source[:-1]  # the last line's newline is not a line of its own
     spoken = timing.spoken(source)
     click.echo(spoken)
+    unread = unread_tokens(spoken)
+    if unread:
+        click.echo(unread_line(", ".join(unread)), err=True)
     if show_time:
         rate = timing.configured_rate()
         syllables = timing.spoken_syllables(spoken)
-        seconds = timing.estimate_seconds(syllables, rate)
+        seconds = math.ceil(timing.estimate_seconds(syllables, rate))
         click.echo(
-            f"{syllables} syllables, {timing.duration_text(seconds)} at {rate:g} a minute",
+            f"{syllables} syllables, {timing.duration_text(seconds)} at {rate:g} a minute "
+            f"({timing.rate_source(rate)})",
             err=True,
         )
 
@@ -74,6 +80,8 @@ def template_check(app: App, files: tuple[Path, ...], as_json: bool) -> None:
             click.echo(str(problem), err=True)
         for slot in report.slots:
             click.echo(str(slot))
+        for source, tokens in sorted(report.unread.items()):
+            click.echo(f"{source}: {unread_line(', '.join(tokens))}")
         click.echo(
             f"{len(report.templates)} templates, {len(report.campaigns)} campaigns, "
             f"{report.renders} renders: {'ok' if report.ok else 'PROBLEMS FOUND'}"
@@ -100,22 +108,34 @@ def html_page(rendered: Rendered) -> str:
 
 
 def timing_lines(rendered: Rendered, slot_minutes: float | None) -> list[str]:
-    """The read time of a radio script, and how it fits its slot."""
+    """The read time of a radio script (measured when it has audio), its basis, how it
+    fits its slot, and the tokens the read-aloud rules left as written."""
+    got = timing.read_seconds(rendered.meta)
     syllables = rendered.meta.get("syllables")
-    if not isinstance(syllables, int):
+    if got is None or not isinstance(syllables, int):
         return []
+    seconds, measured = got
     rate = float(rendered.meta.get("read_rate_spm") or timing.configured_rate())
-    seconds = timing.estimate_seconds(syllables, rate)
-    line = (
-        f"Thời lượng ước tính: {timing.duration_text(seconds)} "
-        f"({syllables} âm tiết, {rate:g} âm tiết/phút)"
-    )
+    basis = f"{syllables} âm tiết, {timing.rate_source(rate)}"
+    if measured:
+        estimate = timing.duration_text(float(rendered.meta["estimated_seconds"]))
+        shown = timing.duration_text(seconds)
+        line = f"Thời lượng đo từ bản ghi: {shown} (ước tính {estimate}; {basis})"
+    else:
+        line = f"Thời lượng ước tính: {timing.duration_text(seconds)} ({basis})"
     lines = [line]
     if slot_minutes is not None:
-        spoken = str(rendered.meta.get("read_aloud") or rendered.body)
-        fit = timing.slot_fit(spoken, slot_minutes, rate, is_spoken=True)
+        exact = rendered.meta["audio_seconds"] if measured else rendered.meta["estimated_seconds"]
+        fit = timing.SlotFit(syllables, float(exact), slot_minutes * 60, rate)
         lines.append(("Khung giờ: " if fit.fits else "KHÔNG VỪA KHUNG GIỜ: ") + fit.describe())
+    if rendered.meta.get("unread"):
+        lines.append(unread_line(str(rendered.meta["unread"])))
     return lines
+
+
+def unread_line(tokens: str) -> str:
+    """Tokens left as written: a person must decide how they are read."""
+    return f"Chưa đọc được, để nguyên (sửa câu hoặc thêm vào abbreviations.yaml): {tokens}"
 
 
 def show_preview(

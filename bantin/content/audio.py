@@ -1,16 +1,19 @@
-"""Audio of radio scripts: espeak-ng reads the read-aloud form, lame or ffmpeg makes an MP3.
+"""Audio of radio scripts: an engine speaks the read-aloud form, ffmpeg makes it broadcast-ready.
 
-Communes without an announcer at 05:30 play a file. A synthetic voice is no newsreader,
-but it says every figure exactly as the read-aloud form spells it, and its measured
-length checks the read-time estimate the slot rule relies on.
+Communes without an announcer at 05:30 play a file. The engine is a plug-in
+(`bantin.content.voices`): espeak-ng by default (offline, southern voice), an HTTP service
+or a local neural model when the campaign names one (`voice:`). The engine's raw speech
+is cached by sha256(text + engine + voice + options) under `$BANTIN_HOME/audio/cache/`, so
+a paid service speaks a script once. The broadcast file is then made with ffmpeg:
+jingle (when the campaign names one), speech, jingle; loudness normalised to EBU R128
+(−23 LUFS, `BANTIN_AUDIO_LUFS`); short silences; MP3 mono at 44.1 kHz
+(`BANTIN_AUDIO_SAMPLE_RATE=22050` for vendors that want it). Without ffmpeg, lame encodes
+the speech as it is (no normalisation), and without either the WAV is kept.
 
-Everything goes through the programs' command lines (no bindings to build): `espeak-ng`
-(voices `vi`, northern, and `vi-vn-x-south`), then `lame` or `ffmpeg` when one is
-installed, else the WAV is kept. The length is measured from the WAV header. Files live
-at `$BANTIN_HOME/audio/<idempotency-key>.<ext>`, the name the loudspeaker feed looks
-for, with a `<key>.json` beside them recording the text's hash and the lengths, so the
-same script is not synthesised twice. Without espeak-ng, `AudioUnavailable` says what to
-install, and nothing else in bantin needs it.
+Files live at `$BANTIN_HOME/audio/<idempotency-key>.<ext>`, the name the loudspeaker feed
+looks for, with a `<key>.json` beside them recording the text's fingerprint and the
+*measured* length, which replaces the syllable estimate wherever a read time is shown and
+in the slot check.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
 import tempfile
 import wave
 from dataclasses import dataclass, replace
@@ -28,33 +30,46 @@ from pathlib import Path
 
 from bantin.content import timing
 from bantin.content.render import Rendered
+from bantin.content.voices import DEFAULT_VOICE, VoiceError, engine_for, parse_voice
+from bantin.content.voices.base import cached
+from bantin.content.voices.espeak import ESPEAK_WPM_PER_SPM, EspeakEngine
+from bantin.content.voices.master import BroadcastFormat, master
+from bantin.content.voices.measure import duration_seconds, run
+
+__all__ = [
+    "DEFAULT_VOICE",
+    "ESPEAK_WPM_PER_SPM",
+    "VOICES",
+    "AudioResult",
+    "AudioUnavailable",
+    "attach_audio",
+    "attach_existing_audio",
+    "audio_dir",
+    "espeak",
+    "synthesize",
+    "wav_seconds",
+]
 
 log = logging.getLogger(__name__)
 
-VOICES = ("vi", "vi-vn-x-south")
-"""Northern and southern Vietnamese voices of espeak-ng (`espeak-ng --voices=vi`)."""
-ESPEAK_WPM_PER_SPM = 0.76
-"""espeak-ng's -s is "words a minute" before pauses; measured on the bundled scripts, -s
-175 reads Vietnamese at about 230 syllables a minute with its pauses, so this factor
-makes the voice read at the configured rate."""
-TIMEOUT_SECONDS = 300
+VOICES = ("vi", "vi-vn-x-south", "vi-vn-x-central")
+"""The espeak-ng Vietnamese voices, accepted bare (`vi`) as well as `espeak-ng:vi`."""
 
-
-class AudioUnavailable(RuntimeError):
-    """A program audio needs is missing or failed; the message says what to do."""
+AudioUnavailable = VoiceError
+"""A program, model, key or service audio needs is missing or failed; one sentence."""
 
 
 @dataclass(frozen=True)
 class AudioResult:
     path: Path
-    seconds: float  # measured
+    seconds: float  # measured from the file
     estimated_seconds: float  # from syllables and the read rate
     voice: str
 
     def describe(self) -> str:
         return (
             f"{self.path} ({timing.duration_text(self.seconds)} measured, "
-            f"{timing.duration_text(self.estimated_seconds)} estimated)"
+            f"{timing.duration_text(self.estimated_seconds)} estimated, {self.voice})"
         )
 
 
@@ -67,28 +82,8 @@ def _program(name: str) -> str | None:
 
 
 def espeak() -> str:
-    path = _program("espeak-ng")
-    if path is None:
-        raise AudioUnavailable("espeak-ng is not installed: apt-get install espeak-ng")
-    return path
-
-
-def _run(args: list[str], *, text: str | None = None) -> None:
-    try:
-        subprocess.run(
-            args,
-            input=text.encode() if text is not None else None,
-            capture_output=True,
-            check=True,
-            timeout=TIMEOUT_SECONDS,
-        )
-    except subprocess.CalledProcessError as exc:
-        said = exc.stderr.decode(errors="replace").strip()[:300]
-        raise AudioUnavailable(
-            f"{Path(args[0]).name} failed (exit {exc.returncode}): {said}"
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise AudioUnavailable(f"{Path(args[0]).name} took more than {TIMEOUT_SECONDS} s") from exc
+    """The espeak-ng program; raises AudioUnavailable naming the package to install."""
+    return EspeakEngine(0, lambda name: _program(name)).program()
 
 
 def wav_seconds(path: Path) -> float:
@@ -97,22 +92,31 @@ def wav_seconds(path: Path) -> float:
         return w.getnframes() / float(w.getframerate())
 
 
-def _encode(wav: Path, stem: Path) -> Path:
-    """MP3 with lame or ffmpeg when either is installed; else the WAV as it is."""
-    mp3 = stem.with_suffix(".mp3")
+def _plain_encode(speech: Path, stem: Path) -> Path:
+    """No ffmpeg: MP3 with lame when installed (not normalised), else the WAV as it is."""
+    if speech.suffix != ".wav":
+        target = stem.with_suffix(speech.suffix)
+        shutil.copyfile(speech, target)
+        return target
     if lame := _program("lame"):
-        _run([lame, "--quiet", "-V", "6", str(wav), str(mp3)])
+        mp3 = stem.with_suffix(".mp3")
+        run([lame, "--quiet", "-V", "6", str(speech), str(mp3)])
         return mp3
-    if ffmpeg := _program("ffmpeg"):
-        _run(
-            [ffmpeg, "-nostdin", "-loglevel", "error", "-y", "-i", str(wav), "-q:a", "6", str(mp3)]
-        )
-        return mp3
-    return wav
+    target = stem.with_suffix(".wav")
+    shutil.copyfile(speech, target)
+    return target
 
 
-def _fingerprint(text: str, voice: str, rate: float) -> str:
-    return hashlib.sha256(f"{voice}\0{rate:g}\0{text}".encode()).hexdigest()
+def _fingerprint(
+    text: str, voice: str, rate: float, fmt: BroadcastFormat, jingle: Path | None
+) -> str:
+    jingle_hash = hashlib.sha256(jingle.read_bytes()).hexdigest() if jingle else ""
+    return hashlib.sha256(f"{voice}\0{rate:g}\0{fmt}\0{jingle_hash}\0{text}".encode()).hexdigest()
+
+
+def _check_key(key: str) -> None:
+    if not key or not key.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"invalid audio key {key!r}")
 
 
 def synthesize(
@@ -120,47 +124,51 @@ def synthesize(
     out_dir: Path,
     key: str,
     *,
-    voice: str = "vi",
+    voice: str | None = None,
     rate: float | None = None,
     spoken: bool = False,
+    jingle: Path | None = None,
+    fmt: BroadcastFormat | None = None,
 ) -> AudioResult:
     """Speak `text` (normalised for reading aloud first, unless `spoken`) into
-    `out_dir/<key>.mp3` (or `.wav`); raises AudioUnavailable."""
-    if voice not in VOICES:
-        raise ValueError(f"voice must be one of {', '.join(VOICES)}, not {voice!r}")
-    if not key or not key.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"invalid audio key {key!r}")
+    `out_dir/<key>.mp3`, broadcast-ready; raises AudioUnavailable (one sentence)."""
+    _check_key(key)
+    spec = parse_voice(voice or DEFAULT_VOICE)
     rate = rate or timing.configured_rate()
+    fmt = fmt or BroadcastFormat.from_env()
+    if jingle is not None and not jingle.is_file():
+        raise AudioUnavailable(f"the jingle {jingle} does not exist")
     said = text if spoken else timing.spoken(text)
     estimated = timing.estimate_seconds(timing.spoken_syllables(said), rate)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sidecar = out_dir / f"{key}.json"
-    fingerprint = _fingerprint(said, voice, rate)
-    cached = _cached(sidecar, fingerprint, out_dir)
-    if cached is not None:
-        return cached
-    program = espeak()
+    fingerprint = _fingerprint(said, str(spec), rate, fmt, jingle)
+    found = _cached(out_dir / f"{key}.json", fingerprint, out_dir)
+    if found is not None:
+        return found
+    which = lambda name: _program(name)  # noqa: E731 - looked up at call time (tests)
+    engine = engine_for(spec, rate, which=which)
+    speech = cached(engine, said, spec.voice, out_dir / "cache")
     with tempfile.TemporaryDirectory(prefix=".audio-", dir=out_dir) as tmp:
-        wav = Path(tmp) / f"{key}.wav"
-        speed = str(max(80, round(rate * ESPEAK_WPM_PER_SPM)))
-        _run([program, "-v", voice, "-s", speed, "-b", "1", "-w", str(wav), "--stdin"], text=said)
-        seconds = wav_seconds(wav)
-        encoded = _encode(wav, Path(tmp) / key)
-        target = out_dir / f"{key}{encoded.suffix}"
+        if _program("ffmpeg"):
+            made = master(speech.path, Path(tmp) / f"{key}.mp3", fmt, jingle)
+        else:
+            log.warning("ffmpeg is not installed: %s is not loudness-normalised", key)
+            made = _plain_encode(speech.path, Path(tmp) / key)
+        seconds = speech.seconds if made.suffix == ".wav" else duration_seconds(made)
+        target = out_dir / f"{key}{made.suffix}"
         for old in out_dir.glob(f"{key}.*"):  # a changed script may change the format
             if old.suffix in (".mp3", ".wav") and old != target:
                 old.unlink()
-        os.replace(encoded, target)  # atomic: the feed never serves half a file
-    result = AudioResult(target, seconds, estimated, voice)
+        os.replace(made, target)  # atomic: the feed never serves half a file
     doc = {
         "fingerprint": fingerprint,
         "file": target.name,
         "seconds": seconds,
         "estimated_seconds": estimated,
-        "voice": voice,
+        "voice": str(spec),
     }
-    sidecar.write_text(json.dumps(doc), encoding="utf-8")
-    return result
+    (out_dir / f"{key}.json").write_text(json.dumps(doc), encoding="utf-8")
+    return AudioResult(target, seconds, estimated, str(spec))
 
 
 def _cached(sidecar: Path, fingerprint: str, out_dir: Path) -> AudioResult | None:
@@ -174,45 +182,76 @@ def _cached(sidecar: Path, fingerprint: str, out_dir: Path) -> AudioResult | Non
     return AudioResult(path, float(doc["seconds"]), float(doc["estimated_seconds"]), doc["voice"])
 
 
+def _voice_of(rendered: Rendered, voice: str | None) -> str:
+    return voice or str(rendered.meta.get("voice") or DEFAULT_VOICE)
+
+
+BUNDLE = Path(__file__).resolve().parent.parent / "data"
+
+
+def resolve_jingle(name: str | None, home: Path) -> Path | None:
+    """A campaign's `jingle:` (a relative path): in $BANTIN_HOME first, then in the bundle
+    (`bantin/data/`); raises AudioUnavailable when it is in neither."""
+    if not name:
+        return None
+    for base in (home, BUNDLE):
+        path = (base / name).resolve()
+        if path.is_relative_to(base.resolve()) and path.is_file():
+            return path
+    raise AudioUnavailable(f"the jingle {name} is neither in {home} nor in the bundle")
+
+
+def _jingle_of(rendered: Rendered, home: Path) -> Path | None:
+    value = rendered.meta.get("jingle")
+    return resolve_jingle(str(value), home) if value else None
+
+
 def attach_audio(
     rendered: Rendered,
     key: str,
     home: Path,
     *,
     base_url: str | None = None,
-    voice: str = "vi",
+    voice: str | None = None,
 ) -> Rendered:
     """The dispatcher's hook: for a radio script, make (or reuse) its audio and say so in
     `meta` (`audio_file`, `audio_seconds`, and `audio_url` when `base_url` is given).
 
-    Anything else, or a machine without espeak-ng, gets `rendered` back unchanged: audio
+    Anything else, or a machine that cannot speak, gets `rendered` back unchanged: audio
     is a convenience and must never stop a bulletin from going out as text.
     """
     if rendered.kind != "radio_script":
         return rendered
     spoken = rendered.meta.get("read_aloud")
     try:
+        jingle = _jingle_of(rendered, home)
         result = synthesize(
             str(spoken) if spoken else rendered.body,
             audio_dir(home),
             key,
-            voice=voice,
+            voice=_voice_of(rendered, voice),
             rate=float(rendered.meta.get("read_rate_spm") or timing.configured_rate()),
             spoken=bool(spoken),
+            jingle=jingle,
         )
     except AudioUnavailable as exc:
         log.warning("no audio for %s: %s", key, exc)
         return rendered
-    return _with_audio(rendered, result, base_url)
+    return with_audio(rendered, result, base_url)
 
 
 def attach_existing_audio(
-    rendered: Rendered, key: str, home: Path, *, base_url: str | None = None, voice: str = "vi"
+    rendered: Rendered,
+    key: str,
+    home: Path,
+    *,
+    base_url: str | None = None,
+    voice: str | None = None,
 ) -> Rendered:
     """Like `attach_audio`, but only when the recording already exists for exactly this text.
 
-    The dispatch hot path calls this: synthesis (~0.4 s a bulletin) happens ahead of time in
-    the runner's pre-synthesis job, never while a 05:30 burst is going out.
+    The dispatch hot path calls this: synthesis happens ahead of time in the runner's
+    pre-synthesis job, never while a 05:30 burst is going out.
     """
     if rendered.kind != "radio_script":
         return rendered
@@ -220,17 +259,23 @@ def attach_existing_audio(
     said = str(spoken) if spoken else timing.spoken(rendered.body)
     rate = float(rendered.meta.get("read_rate_spm") or timing.configured_rate())
     out_dir = audio_dir(home)
-    cached = _cached(out_dir / f"{key}.json", _fingerprint(said, voice, rate), out_dir)
-    if cached is None:
+    try:
+        spec = str(parse_voice(_voice_of(rendered, voice)))
+        jingle = _jingle_of(rendered, home)
+        fingerprint = _fingerprint(said, spec, rate, BroadcastFormat.from_env(), jingle)
+    except (VoiceError, OSError):
         return rendered
-    return _with_audio(rendered, cached, base_url)
+    found = _cached(out_dir / f"{key}.json", fingerprint, out_dir)
+    return rendered if found is None else with_audio(rendered, found, base_url)
 
 
-def _with_audio(rendered: Rendered, result: AudioResult, base_url: str | None) -> Rendered:
+def with_audio(rendered: Rendered, result: AudioResult, base_url: str | None) -> Rendered:
+    """`rendered` with its recording in `meta`; the measured length replaces the estimate."""
     meta = {
         **rendered.meta,
         "audio_file": result.path.name,
         "audio_seconds": round(result.seconds, 1),
+        "audio_voice": result.voice,
     }
     if base_url:
         meta["audio_url"] = f"{base_url.rstrip('/')}/{result.path.name}"

@@ -232,6 +232,8 @@ def render(
         meta.setdefault("slot_minutes", inp.campaign["slot_minutes"])
     body = _tidy(text)
     radio = timing.script_meta(body, inp.read_rate_spm) if kind == "radio_script" else {}
+    if radio:  # the campaign's voice for this unit, and its jingle (bantin.content.audio)
+        radio.update(timing.voice_meta(inp.campaign, inp.unit["code"] if inp.unit else None))
     for key, value in radio.items():  # read_aloud, estimated_seconds: for previews and feeds
         meta.setdefault(key, value)
     rendered = Rendered(

@@ -20,9 +20,11 @@ import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from bantin.content.limits import ContentRuleError
 from bantin.content.vietnamese import NEWSREADING_RATE_SPM, read_aloud
+from bantin.content.vietnamese.unread import unread_tokens
 
 __all__ = [
     "NEWSREADING_RATE_SPM",
@@ -33,10 +35,13 @@ __all__ = [
     "configured_rate",
     "duration_text",
     "estimate_seconds",
+    "rate_source",
+    "read_seconds",
     "script_meta",
     "slot_fit",
     "spoken",
     "spoken_syllables",
+    "voice_meta",
 ]
 
 SLOT_TOLERANCE = 0.03
@@ -111,16 +116,75 @@ def duration_text(seconds: float) -> str:
     return f"{minutes} phút {rest} giây" if rest else f"{minutes} phút"
 
 
+def rate_source(rate_spm: float) -> str:
+    """Where the read rate comes from, for output and docs: the estimator says its basis.
+
+    No announcer recordings of this province have been measured yet, so unless an operator
+    set `BANTIN_READ_RATE_SPM`/`read_rate_spm` from their own recordings (see
+    `calibrated_rate`), the rate is the published Vietnamese newsreading figure.
+    """
+    if rate_spm == NEWSREADING_RATE_SPM:
+        return (
+            f"{NEWSREADING_RATE_SPM:g} âm tiết/phút, tốc độ đọc tin chuẩn "
+            "(chưa hiệu chỉnh theo bản ghi)"
+        )
+    return f"{rate_spm:g} âm tiết/phút, tốc độ cấu hình (BANTIN_READ_RATE_SPM)"
+
+
+def calibrated_rate(recordings: list[tuple[str, float]]) -> float:
+    """Syllables a minute of real recordings: (read-aloud text, measured seconds) pairs.
+
+    The value to put in `BANTIN_READ_RATE_SPM` once a commune's announcer has been
+    recorded reading a few scripts; it replaces the newsreading figure.
+    """
+    syllables = sum(spoken_syllables(text) for text, _ in recordings)
+    seconds = sum(s for _, s in recordings)
+    if seconds <= 0 or syllables == 0:
+        raise ValueError("calibration needs recordings with text and a positive length")
+    return round(syllables * 60.0 / seconds, 1)
+
+
 def script_meta(body: str, rate_spm: float) -> dict[str, str | int | float]:
-    """What a radio script carries in `Rendered.meta`: its read-aloud form and read time."""
+    """What a radio script carries in `Rendered.meta`: its read-aloud form and read time.
+
+    `estimated_seconds` is rounded up, and it is the one estimate every surface shows
+    (CLI, day sheet, feed, webhook); `unread` lists tokens no rule was sure of.
+    """
     text = spoken(body)
     syllables = spoken_syllables(text)
-    return {
+    meta: dict[str, str | int | float] = {
         "read_aloud": text,
         "syllables": syllables,
         "estimated_seconds": math.ceil(estimate_seconds(syllables, rate_spm)),
         "read_rate_spm": rate_spm,
     }
+    unread = unread_tokens(text)
+    if unread:
+        meta["unread"] = ", ".join(unread)
+    return meta
+
+
+def voice_meta(campaign: dict[str, Any], unit_code: str | None) -> dict[str, str]:
+    """The campaign's voice for this unit (`voice: {unit: …, default: …}`) and jingle."""
+    voice = campaign.get("voice")
+    if isinstance(voice, dict):
+        voice = voice.get(unit_code or "", voice.get("default"))
+    meta = {"voice": str(voice)} if voice else {}
+    if campaign.get("jingle"):
+        meta["jingle"] = str(campaign["jingle"])
+    return meta
+
+
+def read_seconds(meta: dict[str, Any]) -> tuple[int, bool] | None:
+    """(seconds, measured) of a radio script: the recording's measured length when it
+    exists, else the estimate; None for anything that is not a script."""
+    measured = meta.get("audio_seconds")
+    if isinstance(measured, int | float) and not isinstance(measured, bool) and measured > 0:
+        return round(measured), True
+    given = meta.get("estimated_seconds")
+    if isinstance(given, int | float) and not isinstance(given, bool):
+        return math.ceil(given), False
+    return None
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def summary(item: ScriptItem) -> str:
         f"{item.time_text}, {vietnamese.format_date(slot.date(), weekday=True)}",
         item.unit_name,
         f"Mức ưu tiên: {item.priority_label}",
-        f"Thời lượng ước tính: {item.duration_text}",
+        f"{item.duration_label}: {item.duration_text}",
     ]
     if item.slot_text:
         parts[-1] += f" ({item.slot_text})"

@@ -8,6 +8,7 @@ and the facts an announcer needs (slot, priority, read time, audio).
 
 from __future__ import annotations
 
+import json
 import math
 import mimetypes
 from collections.abc import Sequence
@@ -77,6 +78,7 @@ class Audio:
     path: Path | None  # a recording in $BANTIN_HOME/audio/<key>.<ext>
     length: int
     mime: str
+    seconds: float | None = None  # measured, from the recording's sidecar (content.audio)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,12 @@ class ScriptItem:
     estimated_seconds: int
     audio: Audio | None
     updated_at: datetime
+    measured: bool = False  # estimated_seconds is the recording's measured length
+
+    @property
+    def duration_label(self) -> str:
+        """What the read time is: measured from the recording, or estimated."""
+        return "Thời lượng (đo từ bản ghi)" if self.measured else "Thời lượng ước tính"
 
     @property
     def priority_label(self) -> str:
@@ -129,7 +137,7 @@ def _audio(rendered: Rendered, key: str, audio_dir: Path | None) -> Audio | None
         path = audio_dir / f"{key}{ext}"
         if path.is_file():
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return Audio(None, path, path.stat().st_size, mime)
+            return Audio(None, path, path.stat().st_size, mime, _measured(audio_dir, key))
     return None
 
 
@@ -181,12 +189,23 @@ def estimated_seconds(script: str) -> int:
     return math.ceil(vietnamese.estimate_duration(script).total_seconds())
 
 
-def _read_seconds(rendered: Rendered) -> int:
-    """The render's own estimate when it has one (it honours the configured read rate)."""
-    given = rendered.meta.get("estimated_seconds")
-    if isinstance(given, int | float) and not isinstance(given, bool):
-        return math.ceil(given)
-    return estimated_seconds(rendered.body)
+def _measured(audio_dir: Path, key: str) -> float | None:
+    """The recording's measured length, from the sidecar `bantin.content.audio` writes."""
+    try:
+        doc = json.loads((audio_dir / f"{key}.json").read_text(encoding="utf-8"))
+        return float(doc["seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _read_seconds(rendered: Rendered, audio: Audio | None) -> tuple[int, bool]:
+    """(seconds, measured): the recording's length when there is one, else the render's
+    estimate (`timing.read_seconds`, the same figure the CLI and the webhook show)."""
+    meta = dict(rendered.meta)
+    if audio is not None and audio.seconds:
+        meta["audio_seconds"] = audio.seconds
+    got = timing.read_seconds(meta)
+    return got if got is not None else (estimated_seconds(rendered.body), False)
 
 
 def _pin(session: Session, window: Window) -> list[object]:
@@ -240,6 +259,8 @@ def script_items(
         if len(audience.units) > 1 and unit_name not in title:
             title = f"{title} – {unit_name}"  # a group feed must say which commune
         slot = rendered.meta.get("slot_minutes")
+        audio = _audio(rendered, pub.idempotency_key, audio_dir)
+        seconds, measured = _read_seconds(rendered, audio)
         items.append(
             ScriptItem(
                 publication_id=pub.id,
@@ -254,9 +275,10 @@ def script_items(
                 status=pub.status,
                 title=title,
                 script=vietnamese.nfc(rendered.body),
-                estimated_seconds=_read_seconds(rendered),
-                audio=_audio(rendered, pub.idempotency_key, audio_dir),
+                estimated_seconds=seconds,
+                audio=audio,
                 updated_at=max(pub.updated_at or campaign.updated_at, campaign.updated_at),
+                measured=measured,
             )
         )
     del pinned

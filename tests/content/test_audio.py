@@ -66,7 +66,7 @@ def test_the_southern_voice_and_the_wav_fallback(
     monkeypatch.setattr(audio, "_program", no_encoder)
     result = audio.synthesize("Kính thưa bà con.", tmp_path, "nam-bo", voice="vi-vn-x-south")
     assert result.path.suffix == ".wav" and audio.wav_seconds(result.path) == result.seconds
-    assert result.voice == "vi-vn-x-south" and result.seconds > 0.5
+    assert result.voice == "espeak-ng:vi-vn-x-south" and result.seconds > 0.5
 
 
 @needs_espeak
@@ -142,3 +142,16 @@ def applied_radio(run_cli: Cli) -> Cli:
 def test_the_voice_rate_follows_the_read_rate() -> None:
     assert round(233 * audio.ESPEAK_WPM_PER_SPM) == 177  # about espeak-ng's default 175
     assert timing.duration_text(91) == "1 phút 31 giây"
+
+
+@needs_espeak
+def test_render_audio_checks_the_slot_with_the_measured_length(applied_radio: Cli) -> None:
+    out = applied_radio(
+        "render", "loa-cds", "--at", "2026-12-03T05:30", "--unit", "29641", "--audio"
+    ).output
+    measured = next(
+        line for line in out.splitlines() if line.startswith("Thời lượng đo từ bản ghi: ")
+    )
+    slot = next(line for line in out.splitlines() if line.startswith("Khung giờ: "))
+    shown = measured.split(": ", 1)[1].split(" (", 1)[0]
+    assert f"takes {shown} to read" in slot and "espeak-ng:vi-vn-x-south" in out

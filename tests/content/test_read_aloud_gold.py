@@ -15,7 +15,7 @@ import pytest
 from bantin.content.vietnamese import read_aloud
 
 GOLD = Path(__file__).with_name("read_aloud_gold.tsv")
-MIN_CASES = 220
+MIN_CASES = 480
 
 
 def _cases() -> list[tuple[int, str, str]]:
@@ -57,3 +57,27 @@ def test_read_aloud_matches_gold(written: str, spoken: str) -> None:
 def test_reading_a_reading_changes_nothing(spoken: str) -> None:
     """A script already spelt out (or read twice by mistake) must come back unchanged."""
     assert read_aloud(spoken) == spoken
+
+
+SECOND_ROUND = (
+    "# Fractions and ratios",
+    "# Ranges of hours and values",
+    "# Digital-transformation vocabulary",
+    "# Phone numbers, hotlines and short service numbers",
+    "# Units and symbols after a figure",
+    "# Roman numerals in titles and congress numbers",
+    "# Version-like numbers and network generations",
+)
+
+
+def test_each_second_round_category_has_twenty_cases() -> None:
+    counts: dict[str, int] = {}
+    current = ""
+    for line in GOLD.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("#"):
+            current = next((c for c in SECOND_ROUND if line.startswith(c)), "")
+        elif line and current:
+            counts[current] = counts.get(current, 0) + 1
+    assert set(counts) == set(SECOND_ROUND)
+    assert all(n >= 20 for n in counts.values()), counts
+    assert sum(counts.values()) >= 150

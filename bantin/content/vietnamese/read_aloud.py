@@ -89,9 +89,11 @@ def _document_number(codes: Mapping[str, str]) -> Repl:
 # --- phone numbers --------------------------------------------------------------------
 
 _PHONE_CONTEXT = re.compile(
-    r"(?<!\w)((?i:gọi(?:\s+điện)?(?:\s+(?:đến|tới|vào))?(?:\s+số)?|số\s+điện\s+thoại"
-    r"|điện\s+thoại|đường\s+dây\s+nóng|tổng\s+đài|nhắn\s+tin(?:\s+(?:đến|tới))?(?:\s+số)?"
-    r"|fax))(\s*:?\s*)(\+?\d+(?:[ .\-]\d+)*)(?![\w/]|[.,]\d)"
+    r"(?<!\w)((?i:gọi(?:\s+(?:ngay|điện))?(?:\s+(?:đến|tới|vào))?(?:\s+số)?"
+    r"|số\s+điện\s+thoại|điện\s+thoại|đường\s+dây\s+nóng|tổng\s+đài"
+    r"|nhắn\s+tin(?:\s+(?:đến|tới))?(?:\s+số)?|fax|báo\s+cháy|cứu\s+hỏa|cấp\s+cứu"
+    r"|khẩn\s+cấp|cứu\s+nạn|(?:qua|theo)\s+số))(\s*:?\s*)(\+?\d+(?:[ .\-]\d+)*)"
+    r"(?![\w/]|[.,]\d|\s+(?:người|ca|bệnh nhân|lượt|vụ|trường hợp|xe|chiến sĩ|cán bộ)(?!\w))"
 )
 _PHONE_CANDIDATE = re.compile(r"(?<![\w.,/+])(\+?\d+(?:[ .\-]\d+)*)(?![\w/]|[.,]\d)")
 
@@ -157,6 +159,7 @@ _UNITS = {
     "Mbps": "mê-ga-bít trên giây",
     "Gbps": "gi-ga-bít trên giây",
     "°C": "độ C",
+    "‰": "phần nghìn",
     "%": "phần trăm",
     "đ": "đồng",
     "VNĐ": "đồng",
@@ -204,6 +207,15 @@ def _dotted(m: re.Match[str]) -> str | None:
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", m.group()):
         return None  # thousands, read by _NUMBER
     return " chấm ".join(number_words(int(p)) for p in m.group().split("."))
+
+
+_GENERATION = re.compile(r"(?<![\w.,])(\d)G(?:/(\d)G)?(?!\w)")
+
+
+def _generation(m: re.Match[str]) -> str:
+    """Mobile network generations: "5G" "năm gờ", "4G/5G" "bốn gờ, năm gờ"."""
+    first = f"{number_words(int(m.group(1)))} gờ"
+    return f"{first}, {number_words(int(m.group(2)))} gờ" if m.group(2) else first
 
 
 _ANY_DIGITS = re.compile(r"\d+")
@@ -254,9 +266,10 @@ def _read_line(line: str, matcher: AbbreviationMatcher, codes: Mapping[str, str]
     line = matcher.sub(line, abbreviation)
     line = sub(_PHONE_CONTEXT, _phone_in_context, line)
     line = sub(_PHONE_CANDIDATE, _phone, line)
-    line = re.sub(rf"(?<={L})-(?=\d)", " ", line)  # "Covid-19", "F-16"
     line = sub(sd.DASH_DATE, sd.dash_date, line)
-    line = sd.RANGE_DASH.sub(rf"\1 {RANGE} ", line)
+    line = sd.RANGE_DASH.sub(rf"\1 {RANGE} ", line)  # before "Covid-19": "14h-16h"
+    line = re.sub(rf"(?<={L})-(?=\d)", " ", line)  # "Covid-19", "F-16"
+    line = sub(_GENERATION, _generation, line)
     for clock in (sd.CLOCK_H, sd.CLOCK_G, sd.CLOCK_GIO, sd.CLOCK_COLON):
         line = sub(clock, sd.clock, line)
     line = sub(sd.DAY_IN_WORDS, sd.day_in_words, line)

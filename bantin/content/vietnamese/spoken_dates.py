@@ -25,6 +25,21 @@ _RATIO_NOUNS = re.compile(
 )
 
 
+_FRACTION_NOUNS = re.compile(
+    r"\s*(?:số(?=\s)|dân số|diện tích|tổng số|kế hoạch|khối lượng|thời gian|người dân|dân cư"
+    r"|sản lượng|giá trị|vốn|kinh phí|chi phí|ngân sách|quãng đường|dung lượng|lượng"
+    r"|công suất|chặng đường|nhiệm kỳ|năm học|chiều dài)(?!\w)",
+    re.IGNORECASE,
+)
+"""Nouns of a whole that a fraction takes a part of ("1/3 dân số", "3/4 số hộ")."""
+
+
+def fraction_words(numerator: int, denominator: int) -> str:
+    """ "một phần ba", "ba phần tư": the spoken fraction; 4 below the line is "tư"."""
+    below = "tư" if denominator == 4 else number_words(denominator)
+    return f"{number_words(numerator)} phần {below}"
+
+
 def _valid_day(day: int, month: int, year: int | None) -> bool:
     if not 1 <= month <= 12 or day < 1:
         return False
@@ -100,6 +115,8 @@ def slash_date(m: re.Match[str]) -> str | None:
     year = int(m.group(3)) if m.group(3) else None
     line, pos = m.string, m.start()
     in_context = last_word(line, pos) in _DATE_CONTEXT or line[:pos].rstrip().endswith(RANGE)
+    if year is None and not in_context and 0 < a < b <= 10 and _FRACTION_NOUNS.match(line, m.end()):
+        return fraction_words(a, b)
     ratio = bool(_RATIO_NOUNS.match(line, m.end())) or (a, b) == (24, 7)
     if year is None and not in_context and ratio:
         return f"{number_words(a)} trên {number_words(b)}"

@@ -1,0 +1,85 @@
+"""Viettel AI text to speech (viettelgroup.ai/document/tts).
+
+Documented shape: `POST https://viettelgroup.ai/voice/api/tts/v1/rest/syn`, headers
+`Content-Type: application/json` and `token: <token>`, body `{"text", "voice", "id",
+"without_filter", "speed" (0.7-1.3), "tts_return_option" (2 wav, 3 mp3)}`; success is HTTP
+200 with the audio itself as the body. Voices include hcm-minhquan (southern male),
+lethiyen and nguyenthithuyduyen (southern female), doanngocle (northern female).
+Not documented there: the error body. Assumed: any non-audio answer is an error whose
+JSON `message`/`msg` (if any) is quoted; 401/403 mean the token was refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from bantin.channels.secrets import scrub
+from bantin.content.voices.base import Synthesis, VoiceError
+from bantin.content.voices.http import Limits, send
+from bantin.content.voices.measure import duration_seconds
+
+__all__ = ["ENDPOINT", "ViettelEngine"]
+
+ENDPOINT = "https://viettelgroup.ai/voice/api/tts/v1/rest/syn"
+SERVICE = "Viettel AI"
+
+
+def error_text(response_json: object) -> str:
+    if isinstance(response_json, dict):
+        for field in ("message", "msg", "error"):
+            if response_json.get(field):
+                return str(response_json[field])[:200]
+    return ""
+
+
+class ViettelEngine:
+    name = "viettel"
+
+    def __init__(
+        self,
+        key: Callable[[], str],
+        *,
+        endpoint: str = ENDPOINT,
+        speed: float = 1.0,
+        limits: Limits | None = None,
+    ) -> None:
+        if not 0.7 <= speed <= 1.3:
+            raise VoiceError(f"Viettel AI speed must be between 0.7 and 1.3, not {speed:g}")
+        self._key = key
+        self.endpoint = endpoint
+        self.speed = speed
+        self.limits = limits or Limits()
+
+    def options(self) -> dict[str, str]:
+        return {"speed": f"{self.speed:g}", "format": "mp3"}
+
+    def synthesise(self, text: str, voice: str, out_dir: Path) -> Synthesis:
+        key = self._key()
+        body = {
+            "text": text,
+            "voice": voice,
+            "id": hashlib.sha256(text.encode()).hexdigest()[:16],
+            "without_filter": False,
+            "speed": self.speed,
+            "tts_return_option": 3,
+        }
+        response = send(
+            "POST", self.endpoint, service=SERVICE, limits=self.limits,
+            headers={"token": key}, secrets=(key,), json=body,
+        )  # fmt: skip
+        if response.status_code in (401, 403):
+            raise VoiceError(f"{SERVICE} refused the token (HTTP {response.status_code})")
+        kind = response.headers.get("Content-Type", "")
+        if response.status_code != 200 or not kind.startswith("audio/") or not response.content:
+            try:
+                said = scrub(error_text(response.json()), key)
+            except ValueError:
+                said = ""
+            raise VoiceError(
+                f"{SERVICE} could not speak the text (HTTP {response.status_code}): {said}"
+            )
+        target = out_dir / ("speech.wav" if "wav" in kind else "speech.mp3")
+        target.write_bytes(response.content)
+        return Synthesis(target, duration_seconds(target), f"{self.name}:{voice}")
