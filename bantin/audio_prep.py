@@ -14,9 +14,11 @@ from pathlib import Path
 from jinja2 import TemplateError
 from sqlalchemy import select
 
-from bantin.campaigns.rendering import render_publication
+from bantin.campaigns.rendering import publication_input
 from bantin.channels import channel_class
+from bantin.channels.base import ConfigError
 from bantin.content import audio
+from bantin.content.render import render
 from bantin.db import Database
 from bantin.models import Campaign, Channel, Publication
 from bantin.records import states
@@ -35,7 +37,9 @@ def presynthesise(db: Database, now: datetime, home: Path, ahead: timedelta = AH
     except audio.AudioUnavailable as exc:
         log.debug("no pre-synthesis: %s", exc)
         return 0
-    with db.session() as s:
+    # Read, then synthesise with no transaction open: a recording takes seconds, and a
+    # write transaction held that long would make dispatch and every command wait.
+    with db.read() as s:
         rows = s.execute(
             select(Publication, Channel.url)
             .join(Campaign, Campaign.id == Publication.campaign_id)
@@ -49,24 +53,36 @@ def presynthesise(db: Database, now: datetime, home: Path, ahead: timedelta = AH
             )
             .order_by(Publication.due_at)
         ).all()
-        ready = 0
+        inputs = []
         for pub, url in rows:
             try:
-                rendered = render_publication(s, pub, channel_class(url).kind)
-            except TemplateError:
-                continue  # dispatch records the failure when the publication is due
-            try:
-                audio.synthesize(
-                    str(rendered.meta.get("read_aloud") or rendered.body),
-                    audio.audio_dir(home),
-                    pub.idempotency_key,
-                    voice=str(rendered.meta.get("voice") or audio.DEFAULT_VOICE),
-                    rate=float(rendered.meta.get("read_rate_spm") or 0) or None,
-                    spoken=bool(rendered.meta.get("read_aloud")),
-                    jingle=audio.resolve_jingle(str(rendered.meta.get("jingle") or ""), home),
+                inputs.append(
+                    (
+                        pub.id,
+                        pub.idempotency_key,
+                        publication_input(s, pub, channel_class(url).kind),
+                    )
                 )
-            except audio.AudioUnavailable as exc:
-                log.warning("audio synthesis failed for %s: %s", pub.id, exc)
-                continue
-            ready += 1
+            except (TemplateError, ConfigError):
+                continue  # dispatch records the failure when the publication is due
+    ready = 0
+    for pub_id, key, inp in inputs:
+        try:
+            rendered = render(inp)
+        except TemplateError:
+            continue  # dispatch records the failure when the publication is due
+        try:
+            audio.synthesize(
+                str(rendered.meta.get("read_aloud") or rendered.body),
+                audio.audio_dir(home),
+                key,
+                voice=str(rendered.meta.get("voice") or audio.DEFAULT_VOICE),
+                rate=float(rendered.meta.get("read_rate_spm") or 0) or None,
+                spoken=bool(rendered.meta.get("read_aloud")),
+                jingle=audio.resolve_jingle(str(rendered.meta.get("jingle") or ""), home),
+            )
+        except audio.AudioUnavailable as exc:
+            log.warning("audio synthesis failed for %s: %s", pub_id, exc)
+            continue
+        ready += 1
     return ready
