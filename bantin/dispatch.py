@@ -19,6 +19,7 @@ from jinja2 import TemplateError
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from bantin import logjson, metrics
 from bantin.campaigns.approval import prepare_reviews
 from bantin.campaigns.rendering import render_publication
 from bantin.channels import open_channel
@@ -195,11 +196,12 @@ class Dispatcher:
 
     def deliver(self, pub_id: int) -> str:
         """Deliver one claimed publication; returns its new state."""
+        logjson.bind(publication=pub_id)
         try:
-            return self._deliver(pub_id)
+            return metrics.count_outcome(self._deliver(pub_id))
         except Exception:  # a bug must not kill the pool; the lease brings the row back
             log.exception("unexpected error delivering publication %s", pub_id)
-            return "error"
+            return metrics.count_outcome("error")
 
     def _take_turn(self, pub_id: int) -> str | None:
         """Wait for the channel's rate limit outside any transaction; None means go on.
@@ -218,6 +220,7 @@ class Dispatcher:
             return None  # `_deliver` records why
         wait_max = min(self.turn_wait, self.settings.lease_seconds / 4)
         wait = channel.acquire(max_wait=wait_max, stop=self.stop)
+        metrics.observe_rate_limit(name, wait)
         if wait <= 0.0:
             return None
         with self.db.session() as s:
@@ -264,6 +267,7 @@ class Dispatcher:
                 return "released"
             row = s.get_one(ChannelRow, pub.channel_name)
             campaign = s.get_one(Campaign, pub.campaign_id)
+            logjson.bind(campaign=campaign.id, channel=row.name)
             if pub.needs_approval and not pub.approved_by:
                 states.move(s, pub, "missed", now, actor, "not approved by its due time")
                 return "missed"
@@ -342,6 +346,7 @@ class Dispatcher:
             return self._record_failure(
                 pub_id, number, RetryableError(f"{type(exc).__name__}: {exc}")
             )
+        metrics.observe_published(channel.kind, self.clock.now() - rendered.due_at)
         return self._record_success(pub_id, number, receipt, rendered)
 
     def _stop_with_alert(
@@ -395,6 +400,7 @@ class Dispatcher:
         return "published"
 
     def _record_failure(self, pub_id: int, number: int, exc: ChannelError) -> str:
+        metrics.observe_error(exc)
         with self.db.session() as s:
             now = self.clock.now()
             pub = s.get_one(Publication, pub_id)
