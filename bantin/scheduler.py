@@ -194,6 +194,7 @@ class Runner:
         self.scheduler.shutdown(wait=False)
         if self._metrics_server is not None:
             self._metrics_server.shutdown()  # type: ignore[attr-defined]
+            self._metrics_server.server_close()  # type: ignore[attr-defined]
         self._thread.join(timeout=60)
         if self._thread.is_alive():
             # A send is taking longer than a minute; its lease will bring the row back
