@@ -229,6 +229,12 @@ def backups_in(dest: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.name)
 
 
+def last_backup_time(dest: Path) -> float | None:
+    """When the newest complete backup in `dest` was finished (Unix time), if any."""
+    found = backups_in(dest)
+    return (found[-1] / MANIFEST).stat().st_mtime if found else None
+
+
 def prune(dest: Path, keep: int) -> list[Path]:
     """Delete all but the newest `keep` backups; returns what was deleted."""
     old = backups_in(dest)[:-keep] if keep > 0 else []

@@ -171,6 +171,8 @@ class Runner:
             id="deadlines",
         )
         if self.settings.backup_dir is not None:
+            last = backup.last_backup_time(self.settings.backup_dir)
+            metrics.LAST_BACKUP.set(last or 0)  # a restart does not hide a missing backup
             self.scheduler.add_job(
                 self.backup,
                 CronTrigger(hour=2, minute=30, timezone=self.settings.timezone),
