@@ -86,22 +86,24 @@ def _copy_into_sqlite(data: Path, target: Path) -> None:
         source.close()
 
 
-def _restore_sqlite(data: Path, db_url: str, force: bool) -> None:
-    target = sqlite_path(db_url)
+def _lock_sqlite(db_url: str) -> RunLock:
+    """The runner's lock, held until the restore is verified: no runner writes meanwhile."""
     lock = RunLock(db_url)
     try:
         lock.acquire()
     except AlreadyRunning as exc:
         raise BackupError(f"refusing to restore over a live database: {exc}") from None
-    try:
-        if _sqlite_has_tables(target) and not force:
-            raise BackupError(
-                f"{target} already holds a database; restore into an empty BANTIN_HOME, "
-                "or add --force to replace it"
-            )
-        _copy_into_sqlite(data, target)
-    finally:
-        lock.release()
+    return lock
+
+
+def _restore_sqlite(data: Path, db_url: str, force: bool) -> None:
+    target = sqlite_path(db_url)
+    if _sqlite_has_tables(target) and not force:
+        raise BackupError(
+            f"{target} already holds a database; restore into an empty BANTIN_HOME, "
+            "or add --force to replace it"
+        )
+    _copy_into_sqlite(data, target)
 
 
 def _restore_pg(data: Path, db: Database, force: bool) -> None:
@@ -184,19 +186,24 @@ def restore(src: Path, db_url: str, home: Path, *, force: bool = False) -> Resto
             f"{folder} is a {manifest.get('database')} backup; this instance uses "
             f"{'sqlite' if is_sqlite else 'postgresql'} (restore into the same kind)"
         )
-    if is_sqlite:
-        _restore_sqlite(data, db_url, force)
-    db = Database(db_url)
+    lock = _lock_sqlite(db_url) if is_sqlite else None
     try:
-        if not is_sqlite:
-            _restore_pg(data, db, force)
-        upgrade(db)
-        result = _verify(db, manifest)
-        _install_keys(folder, home, result)
-        _check_secrets(db, home, result)
-        return result
+        if is_sqlite:
+            _restore_sqlite(data, db_url, force)
+        db = Database(db_url)
+        try:
+            if not is_sqlite:
+                _restore_pg(data, db, force)
+            upgrade(db)
+            result = _verify(db, manifest)
+            _install_keys(folder, home, result)
+            _check_secrets(db, home, result)
+            return result
+        finally:
+            db.dispose()
     finally:
-        db.dispose()
+        if lock is not None:
+            lock.release()
 
 
 def _verify(db: Database, manifest: dict[str, Any]) -> Restored:

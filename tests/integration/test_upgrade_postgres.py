@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bantin.backup import take_backup
+from bantin.backup import BackupError, take_backup
 from bantin.clock import SystemClock
 from bantin.db import Database
 from bantin.migrate import upgrade
@@ -87,3 +87,20 @@ def test_a_pg_dump_backup_restores_into_an_empty_database(
         assert_survived(restored, before, old_home)
     finally:
         restored.dispose()
+
+
+def test_a_pg_restore_refuses_a_live_or_non_empty_database(
+    cluster: PgCluster, old_home: Path, tmp_path: Path
+) -> None:
+    db = _first_release_on_pg(cluster, "refuse_src", old_home)
+    db.dispose()
+    made = take_backup(db.url, old_home, tmp_path / "b", SystemClock().now())
+    live = Database(cluster.create_database("refuse_live"))
+    try:
+        with live.engine.connect(), pytest.raises(BackupError, match="live database"):
+            restore(made.folder, live.url, old_home)
+    finally:
+        live.dispose()
+    with pytest.raises(BackupError, match="--force"):
+        restore(made.folder, db.url, old_home)  # the source itself has tables
+    assert restore(made.folder, db.url, old_home, force=True).audit_events > 300
