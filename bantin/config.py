@@ -31,6 +31,9 @@ class Settings:
     max_attempts: int = 6
     public_url: str | None = None  # where `bantin serve` is reachable, for audio links
     read_rate_spm: float = 233.0  # syllables a minute, for radio timing (docs/content.md)
+    backup_dir: Path | None = None  # a daily backup goes here when set (docs/operations.md)
+    backup_keep: int = 7  # how many daily backups to keep
+    metrics_listen: str | None = None  # HOST:PORT for `bantin run`'s /metrics; off when unset
 
     @property
     def outbox_dir(self) -> Path:
@@ -72,4 +75,13 @@ def load_settings(
         max_attempts=int(str(pick("max_attempts", 6))),
         read_rate_spm=float(str(pick("read_rate_spm", 233))),
         public_url=str(pick("public_url", "")) or None,
+        backup_dir=_path(pick("backup_dir", ""), home_path),
+        backup_keep=max(1, int(str(pick("backup_keep", 7)))),
+        metrics_listen=str(pick("metrics_listen", "")) or None,
     )
+
+
+def _path(value: object, home: Path) -> Path | None:
+    """A folder setting: empty means unset, a relative path is relative to BANTIN_HOME."""
+    text = str(value or "").strip()
+    return (home / text).resolve() if text else None

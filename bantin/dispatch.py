@@ -19,6 +19,7 @@ from jinja2 import TemplateError
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from bantin import logjson, metrics
 from bantin.campaigns.approval import prepare_reviews
 from bantin.campaigns.rendering import publication_input
 from bantin.channels import open_channel
@@ -197,11 +198,12 @@ class Dispatcher:
 
     def deliver(self, pub_id: int) -> str:
         """Deliver one claimed publication; returns its new state."""
+        logjson.bind(publication=pub_id)
         try:
-            return self._deliver(pub_id)
+            return metrics.count_outcome(self._deliver(pub_id))
         except Exception:  # a bug must not kill the pool; the lease brings the row back
             log.exception("unexpected error delivering publication %s", pub_id)
-            return "error"
+            return metrics.count_outcome("error")
 
     def _take_turn(self, pub_id: int, channel: Channel) -> str | None:
         """Wait for the channel's rate limit outside any transaction; None means go on.
@@ -212,6 +214,7 @@ class Dispatcher:
         """
         wait_max = min(self.turn_wait, self.settings.lease_seconds / 4)
         wait = channel.acquire(max_wait=wait_max, stop=self.stop)
+        metrics.observe_rate_limit(channel.name, wait)
         if wait <= 0.0:
             return None
         with self.db.session() as s:
@@ -247,6 +250,7 @@ class Dispatcher:
                 return "skipped"
             row = s.get_one(ChannelRow, pub.channel_name)
             campaign_kind = s.get_one(Campaign, pub.campaign_id).kind
+        logjson.bind(campaign=pub.campaign_id, channel=row.name)
         channel: Channel | None = None
         config_error: str | None = None
         try:
@@ -355,6 +359,7 @@ class Dispatcher:
             return self._record_failure(
                 pub_id, number, RetryableError(f"{type(exc).__name__}: {exc}")
             )
+        metrics.observe_published(channel.kind, self.clock.now() - rendered.due_at)
         return self._record_success(pub_id, number, receipt, rendered)
 
     def _release(self, pub_id: int, why: str) -> str:
@@ -437,6 +442,7 @@ class Dispatcher:
         return "published"
 
     def _record_failure(self, pub_id: int, number: int, exc: ChannelError) -> str:
+        metrics.observe_error(exc)
         with self.db.session() as s:
             now = self.clock.now()
             pub = s.get_one(Publication, pub_id)

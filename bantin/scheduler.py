@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bantin import backup, logjson, metrics
 from bantin.audio_prep import presynthesise
 from bantin.campaigns.materialise import materialise_all
 from bantin.clock import Clock, SystemClock
@@ -54,6 +55,8 @@ class Runner:
         self._thread = threading.Thread(target=self._loop, name="dispatch-loop", daemon=True)
         self._armed: datetime | None = None
         self._idle_said = False
+        self._metrics_server: object | None = None
+        logjson.set_runner(self.id)
 
     # -- jobs (module-level behaviour, tiny bodies) --------------------------------------
     def kick(self) -> None:
@@ -61,7 +64,7 @@ class Runner:
 
     def materialise(self) -> None:
         horizon = timedelta(days=self.settings.horizon_days)
-        with self.db.session() as s:
+        with metrics.timed("materialise"), self.db.session() as s:
             results = materialise_all(s, self.clock.now(), horizon, self.id)
         added = sum(r.added for r in results)
         log.info(
@@ -97,6 +100,16 @@ class Runner:
         with self.db.session() as session:
             audit_anchor.daily_head(session, s.home, self.clock.now(), s.timezone)
 
+    def backup(self) -> None:
+        """The daily backup into BANTIN_BACKUP_DIR, keeping the newest BANTIN_BACKUP_KEEP."""
+        s = self.settings
+        if s.backup_dir is None:
+            return
+        made = backup.take_backup(s.db_url, s.home, s.backup_dir, self.clock.now())
+        removed = backup.prune(s.backup_dir, s.backup_keep)
+        metrics.LAST_BACKUP.set(self.clock.now().timestamp())
+        log.info("backup written to %s (%d old removed)", made.folder, len(removed))
+
     def _rearm(self) -> None:
         now = self.clock.now()
         nxt = self.dispatcher.next_wakeup(now)
@@ -121,7 +134,9 @@ class Runner:
             if self.stop.is_set():
                 break
             try:
-                stats = self.dispatcher.run_pass()
+                with metrics.timed("dispatch"):
+                    stats = self.dispatcher.run_pass()
+                metrics.heartbeat(self.id, self.clock.now())
                 if stats.claimed or stats.recovered or stats.released or stats.reviews:
                     log.info(
                         "dispatch: %d claimed, %d published, %d retrying, %d failed, %d missed, "
@@ -166,6 +181,19 @@ class Runner:
             CronTrigger(hour=0, minute=15, timezone=self.settings.timezone),
             id="audit-head",
         )
+
+        if self.settings.backup_dir is not None:
+            last = backup.last_backup_time(self.settings.backup_dir)
+            metrics.LAST_BACKUP.set(last or 0)  # a restart does not hide a missing backup
+            self.scheduler.add_job(
+                self.backup,
+                CronTrigger(hour=2, minute=30, timezone=self.settings.timezone),
+                id="backup",
+            )
+        if self.settings.metrics_listen:
+            self._metrics_server, _ = metrics.serve(
+                self.settings.metrics_listen, self.db, self.clock, self.settings.timezone
+            )
         self.scheduler.start()
         self._thread.start()
         self.materialise()
@@ -178,6 +206,9 @@ class Runner:
         self.stop.set()
         self.wake.set()
         self.scheduler.shutdown(wait=False)
+        if self._metrics_server is not None:
+            self._metrics_server.shutdown()  # type: ignore[attr-defined]
+            self._metrics_server.server_close()  # type: ignore[attr-defined]
         self._thread.join(timeout=60)
         if self._thread.is_alive():
             # A send is taking longer than a minute; its lease will bring the row back

@@ -9,13 +9,15 @@
 # - libpango-1.0-0, libpangoft2-1.0-0, libharfbuzz-subset0: weasyprint lays out PDF reports;
 # - fonts-dejavu-core: a font with every Vietnamese letter and tone mark;
 # - poppler-utils: pdftotext/pdftoppm, to read PDF reports in tests;
-# - postgresql: the server (initdb, pg_ctl) for the scale-out tests (tests/integration/pg.py);
+# - postgresql: the server (initdb, pg_ctl) for the scale-out tests (tests/integration/pg.py),
+#   and pg_dump/pg_restore for `bantin backup`/`restore` on PostgreSQL;
+# - systemd: systemd-analyze, which checks deploy/systemd's units (tests/ops/test_deploy.py);
 # - the WordPress stack for the portal channel's integration test (scripts/wordpress.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(espeak-ng lame ffmpeg libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-          fonts-dejavu-core poppler-utils postgresql)
+          fonts-dejavu-core poppler-utils postgresql systemd)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

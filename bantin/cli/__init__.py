@@ -9,6 +9,7 @@ from bantin.cli import (  # noqa: F401  (register)
     channels,
     content,
     feeds,
+    ops,
     plan,
     receipts,
     records,

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import logging
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
@@ -26,6 +25,7 @@ from bantin.channels.base import ConfigError
 from bantin.clock import Clock, FixedClock, SystemClock
 from bantin.config import Settings, load_settings
 from bantin.db import Database
+from bantin.logjson import FORMATS, make_handler
 from bantin.records.audit import current_actor
 from bantin.records.states import IllegalTransition
 from bantin.runlock import AlreadyRunning
@@ -95,9 +95,17 @@ class BantinGroup(click.Group):
     "--db", "db_url", envvar="BANTIN_DB", help="SQLAlchemy URL (default: SQLite in BANTIN_HOME)."
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+@click.option(
+    "--log-format",
+    type=click.Choice(FORMATS),
+    default="text",
+    envvar="BANTIN_LOG_FORMAT",
+    show_default=True,
+    help="Log lines for people (text) or one JSON object a line for a log shipper.",
+)
 @click.version_option(package_name="bantin")
 @click.pass_context
-def cli(ctx: click.Context, db_url: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, db_url: str | None, verbose: bool, log_format: str) -> None:
     """bantin: schedule and publish the communication campaigns of a provincial
     digital-transformation plan, and keep the records the DIC audits.
 
@@ -110,8 +118,7 @@ def cli(ctx: click.Context, db_url: str | None, verbose: bool) -> None:
     """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        handlers=[make_handler(log_format)],  # keeps its formatter: times with their offset
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     install_logging_scrubber()

@@ -7,8 +7,9 @@ tests and `--now`-style tools see the same schedule the dispatcher does.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 
+from bantin import metrics
 from bantin.clock import Clock, SystemClock
 from bantin.config import Settings
 from bantin.db import Database
@@ -29,6 +30,14 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.register_blueprint(loudspeaker)
+    scrape = metrics.registry(app.config["BANTIN_DB"], app.config["CLOCK"], settings.timezone)
+
+    def metrics_view() -> Response:
+        """Prometheus scrape; keep it behind the proxy's rules too (docs/operations.md)."""
+        body, content_type = metrics.exposition(scrape)
+        return Response(body, content_type=content_type)
+
+    app.add_url_rule("/metrics", "metrics", metrics_view)
     return app
 
 
