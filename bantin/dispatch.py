@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from jinja2 import TemplateError
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
 
 from bantin import logjson, metrics
 from bantin.campaigns.approval import prepare_reviews
@@ -28,9 +27,7 @@ from bantin.channels.base import (
     Channel,
     ChannelError,
     ConfigError,
-    PermanentError,
     RateLimited,
-    Receipt,
     RetryableError,
 )
 from bantin.channels.ratelimit import RateLimits
@@ -39,18 +36,16 @@ from bantin.config import Settings
 from bantin.content import audio
 from bantin.content.render import Rendered, render
 from bantin.db import Database
-from bantin.gates import Verdict, gate, minutes_text
-from bantin.models import Campaign, DeliveryAttempt, Publication
+from bantin.gates import Verdict, backoff, classify, gate
+from bantin.models import Campaign, Publication
 from bantin.models import Channel as ChannelRow
-from bantin.records import alerts, audit, states
-from bantin.recovery import Recovery, released_status
-from bantin.scrub import scrub
+from bantin.outcomes import Recorder
+from bantin.records import states
+from bantin.recovery import Recovery
 
 log = logging.getLogger(__name__)
 
 RADIO_BUDGET = timedelta(hours=1)  # a 05:30 bulletin aired after 06:30 has lost its audience
-BACKOFF_BASE = 30.0
-BACKOFF_CAP = 3600.0
 #: Seconds a thread waits for a rate-limited channel's turn before it puts the publication
 #: aside (retry_wait) instead: a pool of threads parked on one slow channel starves all others.
 TURN_WAIT = 10.0
@@ -59,12 +54,6 @@ RATE_LIMIT_PAUSE = 60.0
 PRIORITY_RANK = case(
     (Publication.priority == "emergency", 0), (Publication.priority == "priority", 1), else_=2
 )
-
-
-def backoff(attempt: int, retry_after: float | None, rng: random.Random) -> float:
-    """Exponential backoff with equal jitter, never sooner than the server asked."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
-    return max(ceiling / 2 + rng.uniform(0, ceiling / 2), retry_after or 0.0)
 
 
 @dataclass
@@ -123,6 +112,7 @@ class Dispatcher:
         public = settings.public_url
         self._audio_base = f"{public.rstrip('/')}/loa/am-thanh" if public else None
         self._channels: dict[tuple[str, str], Channel] = {}
+        self.recorder = Recorder(db, clock, runner_id, settings.lease_seconds)
         self._lock = threading.Lock()
         self.pool = ThreadPoolExecutor(
             max_workers=settings.dispatch_workers, thread_name_prefix="dispatch"
@@ -217,23 +207,7 @@ class Dispatcher:
         metrics.observe_rate_limit(channel.name, wait)
         if wait <= 0.0:
             return None
-        with self.db.session() as s:
-            pub = s.get_one(Publication, pub_id, with_for_update=True)
-            if pub.status != "claimed" or pub.claimed_by != self.runner_id:
-                return "skipped"
-            now = self.clock.now()
-            states.move(
-                s,
-                pub,
-                "retry_wait",
-                now,
-                self.runner_id,
-                f"channel {channel.name} is rate-limited for {wait:.0f} s more",
-                next_attempt_at=now + timedelta(seconds=wait),
-                claimed_by=None,
-                lease_until=None,
-            )
-        return "deferred"
+        return self.recorder.defer(pub_id, channel.name, wait)
 
     def _deliver(self, pub_id: int) -> str:
         """Read, decide, render, then write: slow work never runs inside a transaction.
@@ -262,7 +236,7 @@ class Dispatcher:
             if deferred is not None:
                 return deferred
         if self.stop.is_set():
-            return self._release(pub_id, "runner stopping")
+            return self.recorder.release(pub_id, "runner stopping")
         now = self.clock.now()
         verdict = gate(
             approved=not pub.needs_approval or bool(pub.approved_by),
@@ -275,12 +249,12 @@ class Dispatcher:
             campaign_kind=campaign_kind,
         )
         if verdict is not None:
-            return self._end(pub_id, verdict)
+            return self.recorder.end(pub_id, verdict)
         assert channel is not None  # gate stops a publication without a working channel
         rendered = self._render(pub_id, channel)
         if isinstance(rendered, Verdict):
-            return self._end(pub_id, rendered)
-        started = self._start_sending(pub_id, rendered)
+            return self.recorder.end(pub_id, rendered)
+        started = self.recorder.start_sending(pub_id, rendered)
         if started is None:
             return "skipped"
         number, key = started
@@ -308,41 +282,10 @@ class Dispatcher:
             rendered, pub.idempotency_key, self.settings.home, base_url=self._audio_base
         )
 
-    def _start_sending(self, pub_id: int, rendered: Rendered) -> tuple[int, str] | None:
-        """Commit `sending` and its attempt row; None when the row is no longer ours."""
-        with self.db.session() as s:
-            # Locked, so a recovery sweep elsewhere cannot release it under us (PostgreSQL).
-            pub = s.get_one(Publication, pub_id, with_for_update=True)
-            if pub.status != "claimed" or pub.claimed_by != self.runner_id:
-                return None
-            now = self.clock.now()
-            number = pub.attempts + 1
-            s.add(
-                DeliveryAttempt(
-                    publication_id=pub.id,
-                    number=number,
-                    runner=self.runner_id,
-                    started_at=now,
-                    outcome="sending",
-                )
-            )
-            states.move(
-                s,
-                pub,
-                "sending",
-                now,
-                self.runner_id,
-                None,
-                attempts=number,
-                lease_until=now + timedelta(seconds=self.settings.lease_seconds),
-                title=rendered.title,
-                body=rendered.body,
-            )
-            return number, pub.idempotency_key
-
     def _send(
         self, pub_id: int, number: int, key: str, channel: Channel, rendered: Rendered
     ) -> str:
+        """The network call, with no transaction open; its outcome is recorded after."""
         try:
             receipt = channel.publish(rendered, key)
         except ConfigError as exc:  # e.g. a secret that is not set: the channel is broken
@@ -360,166 +303,16 @@ class Dispatcher:
                 pub_id, number, RetryableError(f"{type(exc).__name__}: {exc}")
             )
         metrics.observe_published(channel.kind, self.clock.now() - rendered.due_at)
-        return self._record_success(pub_id, number, receipt, rendered)
-
-    def _release(self, pub_id: int, why: str) -> str:
-        with self.db.session() as s:
-            pub = s.get_one(Publication, pub_id, with_for_update=True)
-            if pub.status != "claimed" or pub.claimed_by != self.runner_id:
-                return "skipped"
-            now = self.clock.now()
-            states.move(
-                s,
-                pub,
-                released_status(pub),
-                now,
-                self.runner_id,
-                why,
-                claimed_by=None,
-                lease_until=None,
-                next_attempt_at=now,
-            )
-        return "released"
-
-    def _end(self, pub_id: int, verdict: Verdict) -> str:
-        """End a claimed publication that cannot go out, with an alert when a person must act."""
-        with self.db.session() as s:
-            pub = s.get_one(Publication, pub_id, with_for_update=True)
-            if pub.status != "claimed" or pub.claimed_by != self.runner_id:
-                return "skipped"
-            now = self.clock.now()
-            states.move(s, pub, verdict.to, now, self.runner_id, verdict.why)
-            if verdict.alert:
-                alerts.raise_alert(
-                    s,
-                    now,
-                    pub.agency_code,
-                    verdict.alert,
-                    verdict.why,
-                    channel_name=pub.channel_name,
-                    publication_id=pub.id,
-                    actor=self.runner_id,
-                )
-        return verdict.to
-
-    def _attempt(self, s: Session, pub_id: int, number: int) -> DeliveryAttempt:
-        return s.execute(
-            select(DeliveryAttempt).where(
-                DeliveryAttempt.publication_id == pub_id, DeliveryAttempt.number == number
-            )
-        ).scalar_one()
-
-    def _record_success(
-        self, pub_id: int, number: int, receipt: Receipt, rendered: Rendered
-    ) -> str:
-        with self.db.session() as s:
-            now = self.clock.now()
-            pub = s.get_one(Publication, pub_id)
-            att = self._attempt(s, pub_id, number)
-            att.ended_at, att.outcome, att.http_status = now, "published", receipt.http_status
-            # What a provider answers is remote text too: an id or URL may quote a token.
-            receipt = Receipt(
-                external_id=scrub(receipt.external_id) if receipt.external_id else None,
-                url=scrub(receipt.url) if receipt.url else None,
-                http_status=receipt.http_status,
-            )
-            att.external_id, att.external_url = receipt.external_id, receipt.url
-            lateness = max(0.0, (now - pub.due_at).total_seconds())
-            states.move(
-                s,
-                pub,
-                "published",
-                now,
-                self.runner_id,
-                f"{minutes_text(timedelta(seconds=lateness))} late" if lateness >= 60 else None,
-                published_at=now,
-                lateness_seconds=lateness,
-                external_id=receipt.external_id,
-                external_url=receipt.url,
-                lease_until=None,
-            )
-        log.info("published %s on %s (%s)", pub_id, rendered.channel, receipt.external_id or "-")
-        return "published"
+        return self.recorder.success(pub_id, number, receipt, channel.name)
 
     def _record_failure(self, pub_id: int, number: int, exc: ChannelError) -> str:
+        """`number` is also the attempts made so far: the attempt row was numbered from it."""
         metrics.observe_error(exc)
-        with self.db.session() as s:
-            now = self.clock.now()
-            pub = s.get_one(Publication, pub_id)
-            att = self._attempt(s, pub_id, number)
-            att.ended_at, att.http_status, att.error = now, exc.http_status, scrub(str(exc))[:2000]
-            if isinstance(exc, AuthError):
-                att.outcome = "failed"
-                row = s.get_one(ChannelRow, pub.channel_name)
-                row.status, row.status_reason = "broken", str(exc)
-                audit.append(
-                    s,
-                    now,
-                    self.runner_id,
-                    "channel.broken",
-                    "channel",
-                    row.name,
-                    {"reason": str(exc)},
-                )
-                alerts.raise_alert(
-                    s,
-                    now,
-                    row.agency_code,
-                    "channel_broken",
-                    f"channel {row.name} stopped: {exc}. Its publications wait until it is "
-                    f"repaired (fix the credentials, then bantin channel add {row.name} URL "
-                    "--replace)",
-                    channel_name=row.name,
-                    publication_id=pub.id,
-                    actor=self.runner_id,
-                )
-                states.move(
-                    s,
-                    pub,
-                    "failed",
-                    now,
-                    self.runner_id,
-                    f"credentials refused: {exc}",
-                    lease_until=None,
-                )
-                return "failed"
-            if isinstance(exc, PermanentError) or pub.attempts >= self.settings.max_attempts:
-                att.outcome = "failed"
-                why = (
-                    str(exc)
-                    if isinstance(exc, PermanentError)
-                    else (f"gave up after {pub.attempts} attempts: {exc}")
-                )
-                states.move(s, pub, "failed", now, self.runner_id, why, lease_until=None)
-                alerts.raise_alert(
-                    s,
-                    now,
-                    pub.agency_code,
-                    "publication_failed",
-                    f"publication {pub_id} of {pub.campaign_id} on {pub.channel_name} "
-                    f"failed: {why}",
-                    channel_name=pub.channel_name,
-                    publication_id=pub.id,
-                    actor=self.runner_id,
-                )
-                log.warning("publication %s failed: %s", pub_id, why)
-                return "failed"
-            retry_after = exc.retry_after if isinstance(exc, RetryableError) else None
-            delay = backoff(pub.attempts, retry_after, self.rng)
-            att.outcome = "retry"
-            states.move(
-                s,
-                pub,
-                "retry_wait",
-                now,
-                self.runner_id,
-                str(exc)[:500],
-                next_attempt_at=now + timedelta(seconds=delay),
-                lease_until=None,
-                claimed_by=None,
-            )
-            log.info("publication %s will retry in %.0f s: %s", pub_id, delay, exc)
-            return "retry_wait"
+        retry_after = exc.retry_after if isinstance(exc, RetryableError) else None
+        outcome = classify(
+            exc, number, self.settings.max_attempts, backoff(number, retry_after, self.rng)
+        )
+        return self.recorder.failure(pub_id, number, exc, outcome)
 
     # -- crash recovery ---------------------------------------------------------------
     def recover_expired(self, now: datetime, stats: PassStats) -> None:

@@ -6,8 +6,11 @@ a table test without a database (tests/test_dispatch_hardening.py).
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import timedelta
+
+from bantin.channels.base import AuthError, ChannelError, PermanentError
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,48 @@ def minutes_text(delta: timedelta) -> str:
     if total < 3600:
         return f"{total // 60} min"
     return f"{total // 3600} h {total % 3600 // 60:02d} min"
+
+
+BACKOFF_BASE = 30.0
+BACKOFF_CAP = 3600.0
+
+
+def backoff(attempt: int, retry_after: float | None, rng: random.Random) -> float:
+    """Exponential backoff with equal jitter, never sooner than the server asked."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
+    return max(ceiling / 2 + rng.uniform(0, ceiling / 2), retry_after or 0.0)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a failed send means: the publication's next state and reason, whether the
+    channel is broken for everyone, the alert its agency gets, and when to try again."""
+
+    to: str  # "failed" | "retry_wait"
+    why: str
+    attempt_outcome: str  # the delivery_attempt row: "failed" | "retry"
+    breaks_channel: bool = False
+    alert: str | None = None
+    retry_in: float | None = None
+
+
+def classify(error: ChannelError, attempts: int, max_attempts: int, retry_in: float) -> Outcome:
+    """Retry or give up? A pure decision over the error's type and the attempts so far.
+
+    `retry_in` is the backoff the caller drew for this attempt (`backoff`), so this function
+    stays deterministic for its table test.
+    """
+    if isinstance(error, AuthError):
+        return Outcome(
+            "failed",
+            f"credentials refused: {error}",
+            "failed",
+            breaks_channel=True,
+            alert="channel_broken",
+        )
+    if isinstance(error, PermanentError):
+        return Outcome("failed", str(error), "failed", alert="publication_failed")
+    if attempts >= max_attempts:
+        why = f"gave up after {attempts} attempts: {error}"
+        return Outcome("failed", why, "failed", alert="publication_failed")
+    return Outcome("retry_wait", str(error)[:500], "retry", retry_in=retry_in)

@@ -26,7 +26,8 @@ from bantin.clock import FixedClock
 from bantin.config import Settings
 from bantin.content.render import Rendered
 from bantin.db import Database
-from bantin.dispatch import Dispatcher, backoff
+from bantin.dispatch import Dispatcher
+from bantin.gates import backoff
 from bantin.models import AuditEvent, DeliveryAttempt, Publication
 from bantin.models import Channel as ChannelRow
 from bantin.records import audit
