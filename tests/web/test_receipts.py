@@ -3,6 +3,8 @@ and the records that show them. Both entry points share `bantin.records.receipts
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import datetime
 
@@ -250,3 +252,17 @@ def test_a_failed_bulletin_cannot_be_confirmed(client: FlaskClient, db: Database
         s.get_one(Publication, pub.id).status = "failed"
     status, doc = confirm(client, publication=pub.id, aired_at="2026-12-03T05:31")
     assert status == 400 and "cannot have been aired" in json.dumps(doc)
+
+
+def test_receipt_list_csv_neutralises_formula_cells(run_cli: Cli, db: Database) -> None:
+    pub = morning_bulletin(db)
+    added = run_cli(
+        "receipts", "add", "--publication", str(pub.id), "--unit", "29641",
+        "--note", '=HYPERLINK("http://evil.example/","bấm")', "--actor", "@SUM(A1)",
+        "--now", "2026-12-03T05:45",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    out = run_cli("receipts", "list", "--unit", "29641", "--csv").output
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert row["note"] == '\'=HYPERLINK("http://evil.example/","bấm")'
+    assert row["reported_by"] == "'@SUM(A1)"
