@@ -12,6 +12,7 @@ from bantin import secretstore
 from bantin.cli.app import App, actor_option, cli, now_option, pass_app, resolve_actor
 from bantin.migrate import upgrade
 from bantin.plan.loader import DATA, load_plan
+from bantin.fileperms import secure_home
 from bantin.runlock import RunLock
 from bantin.scheduler import Runner, runner_id
 
@@ -30,7 +31,7 @@ def init_cmd(app: App, actor: str | None) -> None:
     """
     from bantin.clock import SystemClock
 
-    app.settings.home.mkdir(parents=True, exist_ok=True)
+    secure_home(app.settings.home)  # 0700: the database, keys and lock live here
     upgrade(app.db)
     key_file = secretstore.ensure_key_file(app.settings.home)
     with app.session() as s:
