@@ -10,9 +10,9 @@ import click
 
 from bantin import secretstore
 from bantin.cli.app import App, actor_option, cli, now_option, pass_app, resolve_actor
+from bantin.fileperms import secure_home
 from bantin.migrate import upgrade
 from bantin.plan.loader import DATA, load_plan
-from bantin.fileperms import secure_home
 from bantin.runlock import RunLock
 from bantin.scheduler import Runner, runner_id
 
