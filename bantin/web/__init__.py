@@ -12,6 +12,7 @@ from flask import Flask
 from bantin.clock import Clock, SystemClock
 from bantin.config import Settings
 from bantin.db import Database
+from bantin.web import security
 from bantin.web.loudspeaker import bp as loudspeaker
 
 
@@ -29,6 +30,7 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.register_blueprint(loudspeaker)
+    security.install(app)
     return app
 
 

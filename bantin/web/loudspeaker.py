@@ -33,6 +33,7 @@ from bantin.content import vietnamese
 from bantin.db import Database
 from bantin.records.receipts import ReceiptError, ReceiptInput, add_receipt, parse_local
 from bantin.web import atom
+from bantin.web.security import link
 from bantin.web.scripts import (
     AUDIO_EXTENSIONS,
     Audience,
@@ -78,16 +79,14 @@ def _not_found(kind: str, key: str) -> tuple[Response, int]:
 
 def _sheet_url(audience: Audience) -> Callable[[date], str]:
     def url(day: date) -> str:
-        return url_for(
-            "loa.sheet", kind=audience.kind, key=audience.key, day=day.isoformat(), _external=True
-        )
+        return link("loa.sheet", kind=audience.kind, key=audience.key, day=day.isoformat())
 
     return url
 
 
 def _audio_url(item: ScriptItem) -> str:
     name = item.audio.path.name if item.audio and item.audio.path else item.key
-    return url_for("loa.audio", filename=name, _external=True)
+    return link("loa.audio", filename=name)
 
 
 @bp.get(f"/loa/{AUDIENCE}/feed.atom")
@@ -111,8 +110,12 @@ def feed(kind: str, key: str) -> Any:
         items = script_items(s, window, audience, settings.timezone, settings.home / "audio")
         left = last_exit(s, list(audience.units), start, LOOKBACK)
     modified = atom.last_modified(window, items, now, end - now, left)
+    # The self link repeats only `days`, never other query text or the request's Host.
+    asked = {"days": days} if "days" in request.args else {}
     links = atom.FeedLinks(
-        self_url=request.url, sheet_url=_sheet_url(audience), audio_url=_audio_url
+        self_url=link("loa.feed", kind=kind, key=key, **asked),
+        sheet_url=_sheet_url(audience),
+        audio_url=_audio_url,
     )
     today = now.astimezone(settings.timezone).date()
     body = atom.build_feed(audience, items, links, modified or now, today, days)
@@ -152,7 +155,7 @@ def sheet(kind: str, key: str, day: str) -> Any:
         date_text=vietnamese.format_date(d, weekday=True),
         day=d,
         sections=[(audience.units[code], its) for code, its in sections.items()],
-        feed_url=url_for("loa.feed", kind=kind, key=key, _external=True),
+        feed_url=link("loa.feed", kind=kind, key=key),
     )
     return Response(vietnamese.nfc(html), content_type="text/html; charset=utf-8")
 
