@@ -283,3 +283,28 @@ def test_with_a_public_url_the_origin_must_be_that_url(
 @pytest.fixture(autouse=True)
 def after_the_morning_bulletin(clock: FixedClock, thursday_morning_sent: None) -> None:
     clock.set(AFTER_MORNING)
+
+
+def test_the_served_access_log_never_shows_the_token(
+    client: FlaskClient, db: Database, unit_token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import threading
+
+    import requests
+    from werkzeug.serving import make_server
+
+    from bantin.cli.web import _handler
+
+    app = client.application
+    srv = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_handler())
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="werkzeug"):
+            url = f"http://127.0.0.1:{srv.server_port}/loa/receipts/form?token={unit_token}"
+            assert requests.get(url, timeout=10).status_code == 200
+    finally:
+        srv.shutdown()
+        thread.join(timeout=5)
+    assert "/loa/receipts/form?token=***" in caplog.text and unit_token not in caplog.text

@@ -322,3 +322,20 @@ def test_cli_token_revoke_stops_web_receipts_and_is_audited(
 def test_cli_token_create_for_an_unknown_unit_is_a_clear_error(run_cli: Cli) -> None:
     result = run_cli("receipts", "token", "create", "--unit", "00000")
     assert result.exit_code == 1 and "no unit with code 00000" in result.output
+
+
+def test_serve_warns_about_a_missing_public_url_beyond_loopback(
+    run_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *a, **kw: None)
+    assert "BANTIN_PUBLIC_URL is not set" in run_cli("serve", "--host", "0.0.0.0").output
+    monkeypatch.setenv("BANTIN_PUBLIC_URL", "https://loa.vinhlong.example")
+    assert "BANTIN_PUBLIC_URL" not in run_cli("serve", "--host", "0.0.0.0").output
+
+
+def test_serve_keeps_receipt_tokens_out_of_the_access_log() -> None:
+    from bantin.cli.web import redact
+
+    line = "GET /loa/receipts/form?token=loa_SECRET&x=1 HTTP/1.1"
+    assert redact(line) == "GET /loa/receipts/form?token=***&x=1 HTTP/1.1"
+    assert redact("GET /loa/receipts/form?a=1&token=loa_S HTTP/1.1").count("loa_S") == 0
