@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request, url_for
 
@@ -58,8 +59,16 @@ def install(app: Flask) -> None:
 
 
 def public_base(settings: Settings) -> str | None:
-    """The configured public URL without a trailing slash, or None."""
-    return settings.public_url.rstrip("/") if settings.public_url else None
+    """The configured public URL without a trailing slash; None when unset or not an
+    http(s) URL with a host (a `javascript:` or bare-host value never becomes a link)."""
+    url = (settings.public_url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url.rstrip("/")
 
 
 def link(endpoint: str, **values: Any) -> str:

@@ -108,3 +108,13 @@ def test_the_feed_self_link_repeats_only_known_parameters(public_app: Flask) -> 
     body = public_app.test_client().get("/loa/don-vi/29641/feed.atom?x=%3Cevil%3E").data
     assert b"evil" not in body
     assert b'href="https://loa.vinhlong.example/loa/don-vi/29641/feed.atom"' in body
+
+
+@pytest.mark.parametrize("bad", ["javascript:alert(1)//", "loa.example.vn", "ftp://x.example"])
+def test_a_public_url_that_is_not_http_is_not_used_for_links(
+    settings: Settings, db: Database, clock: FixedClock, bad: str
+) -> None:
+    app = create_app(dataclasses.replace(settings, public_url=bad), clock=clock, db=db)
+    body = app.test_client().get("/loa/don-vi/29641/feed.atom").data
+    hrefs = re.findall(rb'href="([^"]+)"', body)
+    assert hrefs and all(h.startswith(b"/loa/") for h in hrefs)
