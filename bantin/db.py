@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from bantin.fileperms import secure_dir, secure_file
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,11 +66,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; for SQLite, create the file's folder and set the pragmas."""
+    """Create an engine; for SQLite, create the file's folder and set the pragmas.
+
+    The folder is made 0700 and the file 0600 before SQLite opens it (SQLite would create
+    it 0644, and gives its -wal and -shm files the database file's mode): see
+    `bantin.fileperms`.
+    """
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            secure_dir(Path(path).parent)
+            secure_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_pragmas(engine)
         return engine

@@ -323,6 +323,25 @@ class BroadcastReceipt(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ReceiptToken(Base):
+    """A secret that lets one unit's culture staff post broadcast receipts over the web.
+
+    Only the SHA-256 of the token is kept: `bantin receipts token create` shows the token
+    once. The audit actor of a web receipt is this row ("unit 29641 token #3 (label)"),
+    never a name from the request body.
+    """
+
+    __tablename__ = "receipt_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("unit.code"), index=True)
+    label: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(128))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(128))
+
+
 class Feed(Base):
     """An outside RSS/Atom feed whose entries templates may quote."""
 

@@ -3,6 +3,11 @@
 SQLite has no row locks to share claims safely between machines, and two schedulers on
 one file would both fire the singleton jobs. A second runner therefore refuses to start,
 and says which process holds the lock. (PostgreSQL runners share a database freely.)
+
+The lock is keyed on the database file's real path — the URL's query string dropped,
+relative parts and symlinks resolved — so `…/bantin.db?timeout=30`, `./bantin.db` or a
+symlink to the file all find the lock the first runner holds. (A hard link is a second
+name the path cannot reveal; bantin never makes one.)
 """
 
 from __future__ import annotations
@@ -12,20 +17,35 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from sqlalchemy.engine import make_url
+
 
 class AlreadyRunning(RuntimeError):
     pass
 
 
+def sqlite_file(db_url: str) -> Path | None:
+    """The real path of a SQLite URL's file; None for an in-memory database."""
+    database = make_url(db_url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database).expanduser().resolve()
+
+
 class RunLock:
+    """An exclusive `flock` on `<real database path>.run.lock` (mode 0600)."""
+
     def __init__(self, db_url: str) -> None:
-        self.db_path = Path(db_url.split("///", 1)[-1])
-        self.path = Path(f"{self.db_path}.run.lock")
+        real = sqlite_file(db_url)
+        if real is None:
+            raise ValueError(f"{db_url} names no database file to lock")
+        self.db_path = real
+        self.path = Path(f"{real}.run.lock")
         self._fd: int | None = None
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -36,6 +56,7 @@ class RunLock:
                 "SQLite supports one runner per database file: stop it, or use PostgreSQL "
                 "(BANTIN_DB=postgresql://…) to run several"
             ) from None
+        os.fchmod(fd, 0o600)  # a lock file left by an older bantin was 0644
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd

@@ -3,8 +3,6 @@ into messages."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +22,7 @@ from bantin.campaigns.service import CampaignNotFound
 from bantin.channels.base import ConfigError
 from bantin.clock import Clock, FixedClock, SystemClock
 from bantin.config import Settings, load_settings
+from bantin.csvsafe import dict_rows_csv
 from bantin.db import Database
 from bantin.logjson import FORMATS, make_handler
 from bantin.records.audit import current_actor
@@ -167,11 +166,8 @@ def emit(
         click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
         return
     if as_csv:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(buf.getvalue(), nl=False)
+        # Cells a spreadsheet would run as formulas get an apostrophe (bantin.csvsafe).
+        click.echo(dict_rows_csv(rows, columns), nl=False)
         return
     table = Table(title=title, show_lines=False)
     for c in columns:

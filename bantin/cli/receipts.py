@@ -1,10 +1,13 @@
-"""`bantin receipts add` and `bantin receipts list`: broadcasts confirmed by culture staff.
+"""`bantin receipts add|list`: broadcasts confirmed by culture staff; `bantin receipts
+token create|list|revoke`: the per-unit tokens the web form needs.
 
 Thin on purpose: the checks and the audit event live in `bantin.records.receipts`, shared
 with the web form, so a receipt typed here and one posted from a phone are the same.
 """
 
 from __future__ import annotations
+
+import json
 
 import click
 
@@ -19,6 +22,7 @@ from bantin.cli.app import (
     pass_app,
     resolve_actor,
 )
+from bantin.records.receipt_tokens import TokenError, create_token, list_tokens, revoke_token
 from bantin.records.receipts import ReceiptError, ReceiptInput, add_receipt, list_receipts
 
 RECEIPT_COLUMNS = [
@@ -94,6 +98,7 @@ def receipts_add(
         aired_at=parse_when(aired_at, settings) if aired_at else None,
         duration_seconds=duration,
         note=note,
+        actor=resolve_actor(actor),
     )
     try:
         with app.session() as s:
@@ -140,3 +145,99 @@ def receipts_list(
             end=parse_when(end, settings, end_of_day=True) if end else None,
         )
     emit(rows, RECEIPT_COLUMNS, as_json=as_json, as_csv=as_csv)
+
+
+TOKEN_COLUMNS = ["id", "unit", "label", "created_local", "created_by", "revoked_local"]
+
+
+@receipts_group.group("token")
+def token_group() -> None:
+    """Per-unit tokens that let culture staff post receipts over the web.
+
+    A token is shown once, when created; only its SHA-256 is stored. Web receipts made
+    with it are recorded in the audit trail as "unit <code> token #<id> (<label>)".
+
+    \b
+    Example:
+      bantin receipts token create --unit 29641 --label "Cán bộ VH Cái Nhum"
+      bantin receipts token list --unit 29641
+      bantin receipts token revoke 3
+    """
+
+
+@token_group.command("create")
+@click.option("--unit", "unit_code", required=True, help="Unit code the token confirms for.")
+@click.option(
+    "--label", default="Cán bộ văn hóa", show_default=True, help="Who holds it (≤ 64 chars)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (includes the token).")
+@actor_option
+@now_option
+@pass_app
+def token_create(
+    app: App, unit_code: str, label: str, as_json: bool, actor: str | None, now: str | None
+) -> None:
+    """Create a token for a unit and print it (the only time it is shown).
+
+    \b
+    Example:
+      bantin receipts token create --unit 29641 --label "Cán bộ VH Cái Nhum"
+    """
+    try:
+        with app.session() as s:
+            row, token = create_token(
+                s, unit_code, label, resolve_actor(actor), app.clock(now).now()
+            )
+            ident = {"id": row.id, "unit": row.unit_code, "label": row.label}
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from exc
+    form = f"{(app.settings.public_url or '').rstrip('/')}/loa/receipts/form?token={token}"
+    if as_json:
+        click.echo(json.dumps({**ident, "token": token, "form_url": form}, ensure_ascii=False))
+        return
+    click.echo(f"token #{row.id} for unit {row.unit_code} ({row.label}):")
+    click.echo(token)
+    click.echo(f"form page: {form}")
+    click.echo(
+        "This is the only time the token is shown: give it to the unit's culture staff "
+        "(API: Authorization: Bearer <token>).",
+        err=True,
+    )
+
+
+@token_group.command("list")
+@click.option("--unit", default=None, help="Unit code.")
+@click.option("--all", "show_all", is_flag=True, help="Include revoked tokens.")
+@output_options
+@pass_app
+def token_list(app: App, unit: str | None, show_all: bool, as_json: bool, as_csv: bool) -> None:
+    """Tokens (never the token text), live ones unless --all.
+
+    \b
+    Example:
+      bantin receipts token list --unit 29641 --all
+    """
+    with app.session() as s:
+        rows = list_tokens(s, app.settings.timezone, unit=unit, revoked=show_all)
+    emit(rows, TOKEN_COLUMNS, as_json=as_json, as_csv=as_csv)
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+@actor_option
+@now_option
+@pass_app
+def token_revoke(app: App, token_id: int, actor: str | None, now: str | None) -> None:
+    """Revoke a token at once: web receipts made with it are refused from now on.
+
+    \b
+    Example:
+      bantin receipts token revoke 3
+    """
+    try:
+        with app.session() as s:
+            row = revoke_token(s, token_id, resolve_actor(actor), app.clock(now).now())
+            unit, label = row.unit_code, row.label
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"token #{token_id} of unit {unit} ({label}) revoked")

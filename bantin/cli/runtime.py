@@ -10,6 +10,7 @@ import click
 
 from bantin import secretstore
 from bantin.cli.app import App, actor_option, cli, now_option, pass_app, resolve_actor
+from bantin.fileperms import secure_home
 from bantin.migrate import upgrade
 from bantin.plan.loader import DATA, load_plan
 from bantin.records import audit, audit_anchor, audit_key
@@ -31,7 +32,7 @@ def init_cmd(app: App, actor: str | None) -> None:
     """
     from bantin.clock import SystemClock
 
-    app.settings.home.mkdir(parents=True, exist_ok=True)
+    secure_home(app.settings.home)  # 0700: the database, keys and lock live here
     upgrade(app.db)
     key_file = secretstore.ensure_key_file(app.settings.home)
     audit_file = audit_key.ensure_key_file(app.settings.home)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+from typing import Any
 
 import click
 
@@ -18,6 +20,26 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+#: A receipt token in a query string (the form page's link) is kept out of the access log.
+TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&\s]*")
+
+
+def redact(line: str) -> str:
+    """The request line as logged: `token=` values replaced by `***`."""
+    return TOKEN_IN_QUERY.sub(r"\1***", line)
+
+
+def _handler() -> Any:
+    """Werkzeug's request handler, logging request lines without receipt tokens."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Handler(WSGIRequestHandler):
+        def log(self, type: str, message: str, *args: Any) -> None:
+            super().log(type, message, *(redact(a) if isinstance(a, str) else a for a in args))
+
+    return Handler
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8080, show_default=True, help="TCP port.")
@@ -25,9 +47,11 @@ def _is_loopback(host: str) -> bool:
 def serve_cmd(app: App, host: str, port: int) -> None:
     """Serve the loudspeaker feeds, printable scripts and the receipt form over HTTP.
 
-    It has no login of its own and binds 127.0.0.1 by default: to let communes reach it,
-    put it behind a reverse proxy that authenticates (see docs/loudspeakers.md).
-    Werkzeug's threaded server; stop it with Ctrl-C.
+    Feeds and day sheets are readable by anyone who can reach it; receipts need a unit
+    token (`bantin receipts token create`). It binds 127.0.0.1 by default: to let
+    communes reach it, put it behind an HTTPS reverse proxy and set BANTIN_PUBLIC_URL to
+    the address they use (links and the form's Origin check use it; see
+    docs/loudspeakers.md). Werkzeug's threaded server; stop it with Ctrl-C.
 
     \b
     Example:
@@ -41,11 +65,17 @@ def serve_cmd(app: App, host: str, port: int) -> None:
 
     if not _is_loopback(host):
         click.echo(
-            f"warning: listening on {host} without authentication; anyone who can reach it "
-            "can post receipts",
+            f"warning: listening on {host}: feeds and day sheets are readable without "
+            "authentication by anyone who can reach it (receipts need a unit token)",
             err=True,
         )
+        if not app.settings.public_url:
+            click.echo(
+                "warning: BANTIN_PUBLIC_URL is not set: links are relative and browser "
+                "receipts are checked against the address each request names",
+                err=True,
+            )
     web = create_app(app.settings, db=app.db)
     database = app.db.engine.url.render_as_string()  # hides a password
     click.echo(f"serving http://{host}:{port}/loa/ (database {database})")
-    run_simple(host, port, web, threaded=True)
+    run_simple(host, port, web, threaded=True, request_handler=_handler())

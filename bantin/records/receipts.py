@@ -31,6 +31,11 @@ CLOCK_TOLERANCE = timedelta(minutes=10)
 EARLY_AIRING = timedelta(hours=1)
 LATE_AIRING = timedelta(days=1)
 SOURCES = ("cli", "web", "api")
+#: Longest text kept (reported_by is a String(128) column); the web checks every field.
+MAX_REPORTED_BY = 128
+MAX_NOTE = 1000
+#: A loudspeaker bulletin runs minutes; a day is a generous ceiling for a typo.
+MAX_DURATION_SECONDS = 86_400.0
 
 
 class ReceiptError(ValueError):
@@ -69,6 +74,9 @@ class ReceiptInput:
     aired_at: datetime | None = None
     duration_seconds: float | None = None
     note: str | None = None
+    #: Who is accountable in the audit trail: the CLI's actor, or the web token
+    #: ("unit 29641 token #3 (label)"); `reported_by` when not given.
+    actor: str | None = None
 
 
 def parse_local(text: str, tz: ZoneInfo) -> datetime:
@@ -120,6 +128,12 @@ def _check(session: Session, pub: Publication, inp: ReceiptInput, now: datetime)
             f"Bản tin {pub.id} đã bị hủy hoặc không gửi được ({pub.status})",
             f"publication {pub.id} is {pub.status}: it cannot have been aired",
         )
+    if pub.status != "published":
+        raise ReceiptError(
+            f"Bản tin {pub.id} chưa được phát hành ({pub.status}), chưa thể xác nhận đã phát",
+            f"publication {pub.id} is {pub.status}, not published: only a published "
+            "bulletin can be confirmed",
+        )
     unit = session.get(Unit, inp.unit_code)
     if unit is None:
         raise ReceiptError(
@@ -133,8 +147,7 @@ def _check(session: Session, pub: Publication, inp: ReceiptInput, now: datetime)
             f"{unit.name} ({unit.code})",
             f"publication {pub.id} is for unit {target.code}, not {unit.code}",
         )
-    if inp.duration_seconds is not None and inp.duration_seconds < 0:
-        raise ReceiptError("Thời lượng không thể âm", "duration cannot be negative")
+    _check_text(inp)
     if inp.aired_at is not None and inp.aired_at > now + CLOCK_TOLERANCE:
         raise ReceiptError(
             "Thời điểm phát ở tương lai: chỉ xác nhận sau khi đã phát",
@@ -150,9 +163,28 @@ def _check(session: Session, pub: Publication, inp: ReceiptInput, now: datetime)
         )
     if inp.source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}, not {inp.source!r}")
+    return unit
+
+
+def _check_text(inp: ReceiptInput) -> None:
+    """Name, note and duration within bounds (NaN and infinity are not durations)."""
+    seconds = inp.duration_seconds
+    if seconds is not None and not 0 <= seconds <= MAX_DURATION_SECONDS:  # NaN fails too
+        raise ReceiptError(
+            "Thời lượng phải từ 0 đến 86400 giây",
+            "duration must be from 0 to 86400 seconds",
+        )
     if not inp.reported_by.strip():
         raise ReceiptError("Cần ghi tên người phát", "reported_by is required")
-    return unit
+    if len(inp.reported_by) > MAX_REPORTED_BY:
+        raise ReceiptError(
+            f"Tên người phát dài quá {MAX_REPORTED_BY} ký tự",
+            f"reported_by is longer than {MAX_REPORTED_BY} characters",
+        )
+    if inp.note and len(inp.note) > MAX_NOTE:
+        raise ReceiptError(
+            f"Ghi chú dài quá {MAX_NOTE} ký tự", f"note is longer than {MAX_NOTE} characters"
+        )
 
 
 def receipt_dict(
@@ -230,14 +262,15 @@ def add_receipt(session: Session, inp: ReceiptInput, now: datetime, tz: ZoneInfo
             raise
         raise _already(pub, unit, found, tz) from None
     doc = receipt_dict(receipt, pub, unit.name, tz)
+    keys = ("id", "unit", "aired_at", "duration_seconds", "reported_by", "source", "note")
     audit.append(
         session,
         now,
-        receipt.reported_by,
+        inp.actor or receipt.reported_by,
         "broadcast.confirmed",
         "publication",
         pub.id,
-        {k: doc[k] for k in ("id", "unit", "aired_at", "duration_seconds", "source", "note")},
+        {k: doc[k] for k in keys},
     )
     return doc
 

@@ -13,7 +13,10 @@ from bantin import metrics
 from bantin.clock import Clock, SystemClock
 from bantin.config import Settings
 from bantin.db import Database
+from bantin.web import security
 from bantin.web.loudspeaker import bp as loudspeaker
+from bantin.web.receipts import MAX_BODY
+from bantin.web.receipts import bp as receipts
 
 
 def create_app(
@@ -25,11 +28,14 @@ def create_app(
         BANTIN_SETTINGS=settings,
         BANTIN_DB=db or Database(settings.db_url),
         CLOCK=clock or SystemClock(),
+        MAX_CONTENT_LENGTH=MAX_BODY,  # Werkzeug refuses a longer body with 413
+        MAX_FORM_PARTS=32,
     )
     # Answers carry Vietnamese names and messages: keep them readable, not escaped.
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.register_blueprint(loudspeaker)
+    app.register_blueprint(receipts)
     scrape = metrics.registry(app.config["BANTIN_DB"], app.config["CLOCK"], settings.timezone)
 
     def metrics_view() -> Response:
@@ -38,6 +44,7 @@ def create_app(
         return Response(body, content_type=content_type)
 
     app.add_url_rule("/metrics", "metrics", metrics_view)
+    security.install(app)
     return app
 
 

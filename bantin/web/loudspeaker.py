@@ -5,15 +5,17 @@ URLs (docs/loudspeakers.md), `<ai>` being `don-vi/<unit code>` or `nhom/<group n
     GET  /loa/<ai>/feed.atom[?days=3]   Atom feed of the radio scripts to air
     GET  /loa/<ai>/<YYYY-MM-DD>.html    printable script sheet for one day
     GET  /loa/am-thanh/<key>.<ext>      a recording placed in $BANTIN_HOME/audio/
-    POST /loa/receipts                  "we aired it": JSON or form, answers JSON
+    POST /loa/receipts                  "we aired it" (web.receipts: needs a unit token)
+    GET  /loa/receipts/form?token=…     the form for a browser (web.receipts)
 
-Views stay thin: the list comes from `web.scripts`, the feed from `web.atom`, receipts
-from `records.receipts` (shared with the CLI). The clock is `app.config["CLOCK"]`.
+Views stay thin: the list comes from `web.scripts`, the feed from `web.atom`. Absolute
+links come from `web.security.link` (the configured public URL, never the Host header).
+The clock is `app.config["CLOCK"]`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -25,13 +27,11 @@ from flask import (
     render_template,
     request,
     send_from_directory,
-    url_for,
 )
 
 from bantin.config import Settings
 from bantin.content import vietnamese
 from bantin.db import Database
-from bantin.records.receipts import ReceiptError, ReceiptInput, add_receipt, parse_local
 from bantin.web import atom
 from bantin.web.scripts import (
     AUDIO_EXTENSIONS,
@@ -42,6 +42,7 @@ from bantin.web.scripts import (
     load_window,
     script_items,
 )
+from bantin.web.security import link
 
 bp = Blueprint("loa", __name__)
 AUDIENCE = "<any('don-vi', 'nhom'):kind>/<key>"
@@ -78,16 +79,14 @@ def _not_found(kind: str, key: str) -> tuple[Response, int]:
 
 def _sheet_url(audience: Audience) -> Callable[[date], str]:
     def url(day: date) -> str:
-        return url_for(
-            "loa.sheet", kind=audience.kind, key=audience.key, day=day.isoformat(), _external=True
-        )
+        return link("loa.sheet", kind=audience.kind, key=audience.key, day=day.isoformat())
 
     return url
 
 
 def _audio_url(item: ScriptItem) -> str:
     name = item.audio.path.name if item.audio and item.audio.path else item.key
-    return url_for("loa.audio", filename=name, _external=True)
+    return link("loa.audio", filename=name)
 
 
 @bp.get(f"/loa/{AUDIENCE}/feed.atom")
@@ -111,8 +110,12 @@ def feed(kind: str, key: str) -> Any:
         items = script_items(s, window, audience, settings.timezone, settings.home / "audio")
         left = last_exit(s, list(audience.units), start, LOOKBACK)
     modified = atom.last_modified(window, items, now, end - now, left)
+    # The self link repeats only `days`, never other query text or the request's Host.
+    asked = {"days": days} if "days" in request.args else {}
     links = atom.FeedLinks(
-        self_url=request.url, sheet_url=_sheet_url(audience), audio_url=_audio_url
+        self_url=link("loa.feed", kind=kind, key=key, **asked),
+        sheet_url=_sheet_url(audience),
+        audio_url=_audio_url,
     )
     today = now.astimezone(settings.timezone).date()
     body = atom.build_feed(audience, items, links, modified or now, today, days)
@@ -152,7 +155,7 @@ def sheet(kind: str, key: str, day: str) -> Any:
         date_text=vietnamese.format_date(d, weekday=True),
         day=d,
         sections=[(audience.units[code], its) for code, its in sections.items()],
-        feed_url=url_for("loa.feed", kind=kind, key=key, _external=True),
+        feed_url=link("loa.feed", kind=kind, key=key),
     )
     return Response(vietnamese.nfc(html), content_type="text/html; charset=utf-8")
 
@@ -164,62 +167,3 @@ def audio(filename: str) -> Any:
     if not filename.lower().endswith(AUDIO_EXTENSIONS):
         return error(404, f"Không có tệp âm thanh {filename}", f"no audio file {filename}")
     return send_from_directory(_settings().home / "audio", filename)
-
-
-def _field(data: Mapping[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    if value is None or str(value).strip() == "":
-        return None
-    return str(value).strip()
-
-
-def receipt_input(data: Mapping[str, Any], source: str, tz: Any) -> ReceiptInput:
-    """Read a receipt from JSON or form fields; bad values are 400s in both languages."""
-    pub = _field(data, "publication")
-    if pub is not None and not pub.isdigit():
-        raise ReceiptError(
-            f"Mã bản tin {pub!r} phải là số", f"publication must be a number, not {pub!r}"
-        )
-    unit = _field(data, "unit")
-    if unit is None:
-        raise ReceiptError("Cần ghi mã đơn vị (unit)", "unit is required")
-    reported_by = _field(data, "reported_by")
-    if reported_by is None:
-        raise ReceiptError("Cần ghi tên người phát (reported_by)", "reported_by is required")
-    duration = _field(data, "duration")
-    try:
-        seconds = float(duration) if duration is not None else None
-    except ValueError:
-        raise ReceiptError(
-            f"Thời lượng {duration!r} phải là số giây", f"duration {duration!r} is not seconds"
-        ) from None
-    aired = _field(data, "aired_at")
-    return ReceiptInput(
-        unit_code=unit,
-        reported_by=reported_by,
-        source=source,
-        publication_id=int(pub) if pub is not None else None,
-        key=_field(data, "key"),
-        aired_at=parse_local(aired, tz) if aired is not None else None,
-        duration_seconds=seconds,
-        note=_field(data, "note"),
-    )
-
-
-@bp.post("/loa/receipts")
-def receipts() -> Any:
-    """Confirm an airing: 201 with the receipt, 409 if this unit already confirmed it."""
-    if request.is_json:
-        data, source = request.get_json(silent=True), "api"
-    else:
-        data, source = request.form, "web"
-    if not isinstance(data, Mapping):
-        return error(400, "Nội dung gửi lên không hợp lệ", "the body must be a JSON object")
-    tz = _settings().timezone
-    try:
-        inp = receipt_input(data, source, tz)
-        with _db().session() as s:
-            doc = add_receipt(s, inp, _now(), tz)
-    except ReceiptError as exc:
-        return jsonify(exc.as_dict()), exc.status
-    return jsonify(doc), 201

@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from bantin.clock import FixedClock
 from bantin.config import Settings, load_settings
 from bantin.db import Database
 from bantin.dispatch import Dispatcher
+from bantin.models import Publication
 from bantin.web import create_app
 from tests.conftest import EXAMPLES
 from tests.helpers import OUTBOX_CHANNELS, add_channels, apply, write_campaign
@@ -100,3 +102,45 @@ def app(settings: Settings, db: Database, clock: FixedClock) -> Flask:
 def client(app: Flask) -> Iterator[FlaskClient]:
     with app.test_client() as c:
         yield c
+
+
+def make_token(db: Database, unit: str = "29641", label: str = "Cán bộ VH") -> str:
+    """A live receipt token for `unit`, as `bantin receipts token create` makes one."""
+    from bantin.records.receipt_tokens import create_token
+
+    with db.session() as s:
+        _, token = create_token(s, unit, label, "test", APPLIED_AT)
+    return token
+
+
+@pytest.fixture
+def unit_token(db: Database) -> str:
+    return make_token(db)
+
+
+THURSDAY_MORNING_SENT = datetime(2026, 12, 2, 22, 30, 2, tzinfo=UTC)  # 05:30:02 on 3/12
+
+
+def dispatch_at(db: Database, settings: Settings, when: datetime) -> int:
+    """One dispatcher pass at `when`; returns how many publications it published."""
+    dispatcher = Dispatcher(db, settings, FixedClock(when), "test")
+    try:
+        return dispatcher.run_pass().published
+    finally:
+        dispatcher.close()
+
+
+@pytest.fixture
+def thursday_morning_sent(db: Database) -> None:
+    """The 05:30 bulletins of Thursday 3/12 went out: only published ones take receipts.
+
+    Marked directly (a dispatcher pass per test costs seconds; the end-to-end test in
+    test_loudspeaker_feed runs the real one)."""
+    due = datetime(2026, 12, 2, 22, 30, tzinfo=UTC)
+    with db.session() as s:
+        done = s.execute(
+            update(Publication)
+            .where(Publication.due_at == due, Publication.status == "planned")
+            .values(status="published", published_at=THURSDAY_MORNING_SENT, attempts=1)
+        )
+        assert done.rowcount > 0

@@ -28,7 +28,7 @@ from bantin.records import states
 from bantin.web import create_app
 from tests.conftest import EXAMPLES, Cli
 from tests.helpers import apply, write_campaign
-from tests.web.conftest import NOW, PILOTS
+from tests.web.conftest import NOW, PILOTS, dispatch_at
 
 GROUP_FEED = "/loa/nhom/thi-diem/feed.atom"
 UNIT_FEED = "/loa/don-vi/29641/feed.atom"
@@ -299,7 +299,7 @@ def server(app: Flask) -> Iterator[str]:
 
 
 def test_culture_staff_pull_print_confirm_and_see_it_in_the_records(
-    server: str, clock: FixedClock, run_cli: Cli
+    server: str, clock: FixedClock, run_cli: Cli, db: Database, settings: Settings
 ) -> None:
     # A culture centre's PC subscribes to its group's feed.
     resp = requests.get(server + GROUP_FEED, timeout=10)
@@ -323,7 +323,10 @@ def test_culture_staff_pull_print_confirm_and_see_it_in_the_records(
     ]
     assert all(e.content[0].value in text for e in cai_nhum)
 
-    # After the 05:30 bulletin, Cái Nhum confirms it from a phone.
+    # The DIC gave Cái Nhum a receipt token; after the 05:30 bulletin it confirms from a phone.
+    made = run_cli("receipts", "token", "create", "--unit", "29641", "--json")
+    token = json.loads(made.output)["token"]
+    dispatch_at(db, settings, datetime.fromisoformat("2026-12-03T05:30:02+07:00"))
     clock.set(datetime.fromisoformat("2026-12-03T05:40:00+07:00"))
     morning = next(e for e in cai_nhum if e.loa_slot == "2026-12-03T05:30:00+07:00")
     posted = requests.post(
@@ -335,6 +338,7 @@ def test_culture_staff_pull_print_confirm_and_see_it_in_the_records(
             "duration": 62,
             "reported_by": "Nguyễn Thị Lan",
         },
+        headers={"Authorization": f"Bearer {token}"},
         timeout=10,
     )
     assert posted.status_code == 201, posted.text

@@ -3,8 +3,13 @@ and the records that show them. Both entry points share `bantin.records.receipts
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import json
+import sqlite3
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,6 +19,7 @@ from bantin.clock import FixedClock
 from bantin.db import Database
 from bantin.models import AuditEvent, BroadcastReceipt, Campaign, Publication
 from tests.conftest import Cli
+from tests.web.conftest import make_token
 
 AFTER_MORNING = datetime.fromisoformat("2026-12-03T05:40:00+07:00")
 
@@ -31,8 +37,15 @@ def morning_bulletin(db: Database, unit: str = "29641") -> Publication:
 
 
 @pytest.fixture(autouse=True)
-def after_the_morning_bulletin(clock: FixedClock) -> None:
+def after_the_morning_bulletin(clock: FixedClock, thursday_morning_sent: None) -> None:
     clock.set(AFTER_MORNING)
+
+
+@pytest.fixture
+def client(client: FlaskClient, unit_token: str) -> FlaskClient:
+    """Every request of these tests carries Cái Nhum's receipt token."""
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {unit_token}"
+    return client
 
 
 def confirm(client: FlaskClient, **fields: object) -> tuple[int, dict[str, object]]:
@@ -62,7 +75,9 @@ def test_aired_at_defaults_to_the_apps_clock(client: FlaskClient, db: Database) 
     assert doc["aired_local"] == "2026-12-03T05:40:00+07:00"
 
 
-def test_form_post_by_feed_entry_id_is_a_web_receipt(client: FlaskClient, db: Database) -> None:
+def test_form_body_by_feed_entry_id_with_a_bearer_token_is_an_api_receipt(
+    client: FlaskClient, db: Database
+) -> None:
     pub = morning_bulletin(db)
     resp = client.post(
         "/loa/receipts",
@@ -73,7 +88,7 @@ def test_form_post_by_feed_entry_id_is_a_web_receipt(client: FlaskClient, db: Da
         },
     )
     assert resp.status_code == 201
-    assert resp.get_json()["source"] == "web" and resp.get_json()["key"] == pub.idempotency_key
+    assert resp.get_json()["source"] == "api" and resp.get_json()["key"] == pub.idempotency_key
 
 
 def test_second_receipt_for_the_same_unit_is_409_with_the_first(
@@ -90,6 +105,7 @@ def test_second_receipt_for_the_same_unit_is_409_with_the_first(
 def test_unit_not_targeted_by_the_publication_is_400_in_both_languages(
     client: FlaskClient, db: Database
 ) -> None:
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {make_token(db, '29821', 'Trà Ôn')}"
     status, doc = confirm(client, publication=morning_bulletin(db).id, unit="29821")
     assert status == 400
     assert doc["loi"].startswith("Bản tin") and "không dành cho Xã Trà Ôn" in doc["loi"]
@@ -120,7 +136,7 @@ def test_publication_that_is_not_a_radio_script_is_400(client: FlaskClient, db: 
         ({"publication": "PUB", "duration": "dài"}, 400, "is not seconds"),
         ({"publication": "PUB", "aired_at": "sáng nay"}, 400, "not an ISO date-time"),
         ({"publication": "PUB", "aired_at": "2026-12-03T09:00"}, 400, "in the future"),
-        ({"publication": "PUB", "unit": "00000"}, 400, "no unit with code 00000"),
+        ({"publication": "PUB", "unit": "00000"}, 403, "this token is for unit 29641, not 00000"),
     ],
 )
 def test_bad_receipts_are_refused_with_the_reason(
@@ -151,8 +167,9 @@ def test_each_receipt_is_an_audit_event_and_the_chain_holds(
     assert (event.entity, event.entity_id, event.actor) == (
         "publication",
         str(pub.id),
-        "Nguyễn Thị Lan",
+        "unit 29641 token #1 (Cán bộ VH)",
     )
+    assert event.data["reported_by"] == "Nguyễn Thị Lan"
     assert event.data["id"] == doc["id"] and event.data["unit"] == "29641"
     assert run_cli("audit", "verify").exit_code == 0
 
@@ -240,6 +257,8 @@ def test_a_bulletin_due_days_later_cannot_be_confirmed_yet(
             .limit(1)
         ).scalar_one()
     assert later.due_at > datetime.fromisoformat("2026-12-04T06:31:00+07:00")
+    with db.session() as s:  # even once published, a receipt must match its slot
+        s.get_one(Publication, later.id).status = "published"
     status, doc = confirm(client, publication=later.id, aired_at="2026-12-03T05:31")
     assert status == 400 and "outside the publication's slot" in json.dumps(doc)
 
@@ -250,3 +269,73 @@ def test_a_failed_bulletin_cannot_be_confirmed(client: FlaskClient, db: Database
         s.get_one(Publication, pub.id).status = "failed"
     status, doc = confirm(client, publication=pub.id, aired_at="2026-12-03T05:31")
     assert status == 400 and "cannot have been aired" in json.dumps(doc)
+
+
+def test_receipt_list_csv_neutralises_formula_cells(run_cli: Cli, db: Database) -> None:
+    pub = morning_bulletin(db)
+    added = run_cli(
+        "receipts", "add", "--publication", str(pub.id), "--unit", "29641",
+        "--note", '=HYPERLINK("http://evil.example/","bấm")', "--actor", "@SUM(A1)",
+        "--now", "2026-12-03T05:45",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    out = run_cli("receipts", "list", "--unit", "29641", "--csv").output
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert row["note"] == '\'=HYPERLINK("http://evil.example/","bấm")'
+    assert row["reported_by"] == "'@SUM(A1)"
+
+
+def test_cli_token_create_shows_the_token_once_and_stores_only_its_hash(
+    run_cli: Cli, db: Database, home: Path
+) -> None:
+    made = run_cli("receipts", "token", "create", "--unit", "29641", "--label", "Cán bộ VH")
+    assert made.exit_code == 0, made.output
+    token = next(line for line in made.output.splitlines() if line.startswith("loa_"))
+    assert "/loa/receipts/form?token=" + token in made.output
+    listed = run_cli("receipts", "token", "list", "--json").output
+    assert token not in listed and hashlib.sha256(token.encode()).hexdigest() not in listed
+    rows = json.loads(listed)
+    assert [(r["id"], r["unit"], r["label"]) for r in rows][-1][1:] == ("29641", "Cán bộ VH")
+    db.dispose()
+    with sqlite3.connect(home / "bantin.db") as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert token.encode() not in (home / "bantin.db").read_bytes()
+
+
+def test_cli_token_revoke_stops_web_receipts_and_is_audited(
+    run_cli: Cli, db: Database, client: FlaskClient, unit_token: str
+) -> None:
+    revoked = run_cli("receipts", "token", "revoke", "1", "--actor", "dic-admin")
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert confirm(client, publication=morning_bulletin(db).id)[0] == 401
+    assert run_cli("receipts", "token", "revoke", "1").exit_code == 1  # already revoked
+    assert json.loads(run_cli("receipts", "token", "list", "--json").output) == []
+    (row,) = json.loads(run_cli("receipts", "token", "list", "--all", "--json").output)
+    assert row["revoked_local"] and row["revoked_by"] == "dic-admin"
+    with db.session() as s:
+        actions = s.execute(
+            select(AuditEvent.action, AuditEvent.actor).where(AuditEvent.entity == "receipt_token")
+        ).all()
+    assert ("receipt_token.revoked", "dic-admin") in actions
+
+
+def test_cli_token_create_for_an_unknown_unit_is_a_clear_error(run_cli: Cli) -> None:
+    result = run_cli("receipts", "token", "create", "--unit", "00000")
+    assert result.exit_code == 1 and "no unit with code 00000" in result.output
+
+
+def test_serve_warns_about_a_missing_public_url_beyond_loopback(
+    run_cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *a, **kw: None)
+    assert "BANTIN_PUBLIC_URL is not set" in run_cli("serve", "--host", "0.0.0.0").output
+    monkeypatch.setenv("BANTIN_PUBLIC_URL", "https://loa.vinhlong.example")
+    assert "BANTIN_PUBLIC_URL" not in run_cli("serve", "--host", "0.0.0.0").output
+
+
+def test_serve_keeps_receipt_tokens_out_of_the_access_log() -> None:
+    from bantin.cli.web import redact
+
+    line = "GET /loa/receipts/form?token=loa_SECRET&x=1 HTTP/1.1"
+    assert redact(line) == "GET /loa/receipts/form?token=***&x=1 HTTP/1.1"
+    assert redact("GET /loa/receipts/form?a=1&token=loa_S HTTP/1.1").count("loa_S") == 0

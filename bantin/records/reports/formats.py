@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from bantin.csvsafe import safe_row
 from bantin.records.reports.charts import render_svg
 from bantin.records.reports.document import Report
 from bantin.records.reports.i18n import cell, t
@@ -152,9 +153,12 @@ def to_csv(report: Report, table: str | None = None) -> bytes:
     tab = report.table(table) if table else report.tables[0]
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow([c.label for c in tab.columns])
+    # Labels and cells may hold typed text (titles, names): no formula may run in Excel.
+    writer.writerow(safe_row(c.label for c in tab.columns))
     for row in tab.rows:
-        writer.writerow(["" if row.get(c.key) is None else row.get(c.key) for c in tab.columns])
+        writer.writerow(
+            safe_row("" if row.get(c.key) is None else row.get(c.key) for c in tab.columns)
+        )
     return buf.getvalue().encode("utf-8-sig")
 
 
