@@ -26,7 +26,7 @@ from bantin.campaigns.occurrences import occurrences, period_bounds
 from bantin.campaigns.rendering import render_input
 from bantin.campaigns.samples import extreme_units, sample_dues
 from bantin.campaigns.spec import CampaignSpec
-from bantin.campaigns.yamlsource import LocatedYAML, YAMLSyntax, load_located
+from bantin.campaigns.yamlsource import LocatedYAML, YAMLSyntax, load_located, read_text
 from bantin.channels import open_channel
 from bantin.channels.base import ConfigError
 from bantin.content.render import render
@@ -112,7 +112,8 @@ def _check_references(session: Session, data: dict[str, Any], c: _Collector) -> 
     agency = session.get(Agency, str(agency_code)) if agency_code is not None else None
     if agency_code is not None and agency is None:
         c.add(("agency",), f"unknown agency {agency_code!r} (see `bantin agencies list`)")
-    for i, name in enumerate(data.get("channels") or []):
+    channels = data.get("channels")
+    for i, name in enumerate(channels if isinstance(channels, list) else []):
         ch = session.get(Channel, str(name))
         if ch is None:
             c.add(("channels", i), f"unknown channel {name!r} (add it with `bantin channel add`)")
@@ -245,7 +246,7 @@ def spec_and_templates(path: Path) -> tuple[CampaignSpec, dict[str, str]]:
     """A campaign file's spec and templates, checked without the database (template check)."""
     c = _Collector(str(path), None)
     try:
-        located = load_located(path.read_text(encoding="utf-8"))
+        located = load_located(read_text(path))
         c.located = located
         spec = CampaignSpec.model_validate(located.data)
     except YAMLSyntax as exc:
@@ -271,9 +272,11 @@ def validate_file(
     """Validate one campaign file; raise CampaignError listing every problem."""
     shown = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise CampaignError([CampaignIssue(shown, None, None, f"cannot read file: {exc}")]) from exc
+    except YAMLSyntax as exc:
+        raise CampaignError([CampaignIssue(shown, exc.line, None, exc.message)]) from exc
     try:
         located = load_located(text)
     except YAMLSyntax as exc:
