@@ -80,7 +80,7 @@ def check_rrule(rule: str) -> str:
         raise ValueError(f"invalid rrule {rule!r} ({exc})") from None
     if not isinstance(parsed, rrule):
         raise ValueError(f"invalid rrule {rule!r}: write a single RRULE")
-    count = parsed._count
+    count: int | None = getattr(parsed, "_count", None)  # dateutil keeps COUNT only here
     if count is not None and count > limits.max_publications():
         raise ValueError(
             f"rrule COUNT={count:,} is over the limit of {limits.max_publications():,}"

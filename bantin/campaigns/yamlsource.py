@@ -100,8 +100,8 @@ def _too_deep(text: str) -> int | None:
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
-            if depth > MAX_DEPTH:
-                return event.start_mark.line + 1
+            if depth > MAX_DEPTH and event.start_mark is not None:
+                return int(event.start_mark.line) + 1
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     return None

@@ -13,9 +13,9 @@ from tests.campaigns.test_broken_files import BASE, GOOD_TEMPLATE, mutate, write
 from tests.conftest import T0, Cli
 from tests.helpers import OUTBOX_CHANNELS, add_channels
 
+LETTERS = "abcdefghi"
 BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
-    f"{chr(ord('a') + i + 1)}: &{chr(ord('a') + i + 1)} [{','.join(['*' + chr(ord('a') + i)] * 9)}]\n"
-    for i in range(8)
+    f"{n}: &{n} [{','.join(['*' + p] * 9)}]\n" for p, n in zip(LETTERS, LETTERS[1:], strict=False)
 )
 
 # (case id, campaign text, expected line, expected fragment)
