@@ -4,6 +4,7 @@ line naming file:line: field, never a traceback, in bounded time and memory."""
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from tests.helpers import OUTBOX_CHANNELS, add_channels
 
 LETTERS = "abcdefghi"
 BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
-    f"{n}: &{n} [{','.join(['*' + p] * 9)}]\n" for p, n in zip(LETTERS, LETTERS[1:], strict=False)
+    f"{n}: &{n} [{','.join(['*' + p] * 9)}]\n" for p, n in pairwise(LETTERS)
 )
 
 # (case id, campaign text, expected line, expected fragment)
