@@ -2,17 +2,36 @@
 
 Cron and rrule are read in the campaign's own time zone (05:30 means 05:30 in Vĩnh
 Long), blackout days are local dates, and the period's end day is inclusive.
+
+Expansion starts at the window, not at the period start: dateutil always iterates from
+DTSTART, so an rrule is re-anchored to a DTSTART just before the window that keeps its
+phase (a whole number of INTERVALs later). Only a rule with COUNT, which counts from the
+period start, is iterated from there; COUNT is capped at validation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
+from itertools import islice, pairwise
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from dateutil.rrule import rrulestr
+from dateutil.rrule import (
+    DAILY,
+    HOURLY,
+    MINUTELY,
+    MONTHLY,
+    SECONDLY,
+    WEEKLY,
+    YEARLY,
+    rrule,
+    rrulestr,
+)
 
 from bantin.campaigns.spec import CampaignSpec, ScheduleEntry
+
+_UNIT_SECONDS = {SECONDLY: 1, MINUTELY: 60, HOURLY: 3600, DAILY: 86400, WEEKLY: 7 * 86400}
 
 
 def period_bounds(spec: CampaignSpec) -> tuple[datetime, datetime]:
@@ -32,14 +51,54 @@ def _cron_times(expr: str, spec: CampaignSpec, lo: datetime, hi: datetime) -> It
         fire = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
 
 
+def reanchor(rule: rrule, dtstart: datetime, lo: datetime) -> rrule:
+    """The same rule with a DTSTART a whole number of periods later, just before `lo`.
+
+    Wall-clock arithmetic in the campaign's zone, as dateutil's own. Defaults dateutil
+    derives from DTSTART (the day of month, the month) are made explicit first, so the
+    new DTSTART (the 1st of a month) does not change them.
+    """
+    r: Any = rule  # dateutil keeps FREQ, INTERVAL and COUNT only in private attributes
+    freq, interval = r._freq, r._interval
+    if r._count is not None:
+        return rule
+    if freq in _UNIT_SECONDS:
+        span = (lo.replace(tzinfo=None) - dtstart.replace(tzinfo=None)).total_seconds()
+        step = _UNIT_SECONDS[freq] * interval
+        periods = int(span // step) - 1
+        if periods < 1:
+            return rule
+        return rule.replace(dtstart=dtstart + timedelta(seconds=periods * step))
+    months = (lo.year - dtstart.year) * 12 + lo.month - dtstart.month
+    step = interval * (12 if freq == YEARLY else 1)
+    periods = months // step - 1
+    if periods < 1 or freq not in (MONTHLY, YEARLY):
+        return rule
+    m = dtstart.month - 1 + periods * step
+    new = dtstart.replace(year=dtstart.year + m // 12, month=m % 12 + 1, day=1)
+    given = r._original_rule
+    keep: dict[str, int] = {}
+    day_rules = ("byweekno", "byyearday", "bymonthday", "byweekday", "byeaster")
+    if not any(given.get(k) for k in day_rules):
+        keep["bymonthday"] = dtstart.day
+        if freq == YEARLY and not given.get("bymonth"):
+            keep["bymonth"] = dtstart.month
+    out: rrule = r.replace(dtstart=new, **keep)
+    return out
+
+
 def _rrule_times(rule: str, spec: CampaignSpec, lo: datetime, hi: datetime) -> Iterator[datetime]:
     tz = spec.tz
     dtstart = datetime.combine(spec.period.start, time(0), tz)
     parsed = rrulestr(rule, dtstart=dtstart)
     local_lo, local_hi = lo.astimezone(tz), hi.astimezone(tz)
-    for occ in parsed.between(local_lo, local_hi, inc=True):
+    if isinstance(parsed, rrule):
+        parsed = reanchor(parsed, dtstart, local_lo)
+    for occ in parsed:  # from the (re-anchored) DTSTART, so only a period or two early
         occ = occ if occ.tzinfo else occ.replace(tzinfo=tz)
-        if occ < local_hi:
+        if occ >= local_hi:
+            return
+        if occ >= local_lo:
             yield occ.astimezone(UTC)
 
 
@@ -56,17 +115,54 @@ def _entry_times(
             yield at.astimezone(UTC)
 
 
-def occurrences(spec: CampaignSpec, window_start: datetime, window_end: datetime) -> list[datetime]:
-    """Sorted, de-duplicated UTC due times in [window_start, window_end) ∩ the period."""
+def _window(
+    spec: CampaignSpec, window_start: datetime, window_end: datetime
+) -> tuple[datetime, datetime]:
     p_start, p_end = period_bounds(spec)
-    lo, hi = max(window_start, p_start), min(window_end, p_end)
+    return max(window_start, p_start), min(window_end, p_end)
+
+
+def iter_times(
+    spec: CampaignSpec, window_start: datetime, window_end: datetime
+) -> Iterator[datetime]:
+    """Due times in the window, entry by entry (not sorted, may repeat across entries)."""
+    lo, hi = _window(spec, window_start, window_end)
     if lo >= hi:
-        return []
+        return
     tz = spec.tz
-    found: set[datetime] = set()
     for entry in spec.schedule:
         for t in _entry_times(entry, spec, lo, hi):
             local_day = t.astimezone(tz).date()
             if not any(b.covers(local_day) for b in spec.blackout):
-                found.add(t.replace(microsecond=0))
-    return sorted(found)
+                yield t.replace(microsecond=0)
+
+
+def occurrences(spec: CampaignSpec, window_start: datetime, window_end: datetime) -> list[datetime]:
+    """Sorted, de-duplicated UTC due times in [window_start, window_end) ∩ the period."""
+    return sorted(set(iter_times(spec, window_start, window_end)))
+
+
+def count_times(
+    spec: CampaignSpec, window_start: datetime, window_end: datetime, ceiling: int
+) -> int:
+    """How many distinct due times the window has, stopping once past `ceiling`."""
+    seen: set[datetime] = set()
+    for t in iter_times(spec, window_start, window_end):
+        seen.add(t)
+        if len(seen) > ceiling:
+            break
+    return len(seen)
+
+
+def shortest_gap(entry: ScheduleEntry, spec: CampaignSpec, sample: int = 200) -> timedelta | None:
+    """The shortest gap between the first `sample` times of one cron or rrule entry.
+
+    Cron and rrule patterns repeat by the hour, day, week or month, so their densest
+    stretch shows within the first few hundred times.
+    """
+    if entry.at is not None:
+        return None
+    lo, hi = period_bounds(spec)
+    times = list(islice(_entry_times(entry, spec, lo, hi), sample))
+    gaps = [b - a for a, b in pairwise(times)]
+    return min(gaps) if gaps else None
