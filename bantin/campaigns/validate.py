@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns import samples
+from bantin.campaigns import samples, volume
 from bantin.campaigns.errors import CampaignError, CampaignIssue, field_path
 from bantin.campaigns.occurrences import occurrences, period_bounds
 from bantin.campaigns.rendering import render_input
@@ -302,6 +302,7 @@ def validate_file(
     templates = _load_templates(names, path.parent, c)
     if spec is not None:
         _check_agency_period(session, spec, c)
+        volume.check(spec, unit_codes, c.add)
     if c.issues or spec is None:
         raise CampaignError(c.issues)
     v = ValidatedCampaign(spec, str(path), templates, content_hash(spec, templates), unit_codes)
