@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 from bantin.campaigns.errors import CampaignError, CampaignIssue
 from bantin.campaigns.materialise import MaterialiseResult, materialise, upsert_campaign
 from bantin.campaigns.validate import ValidatedCampaign, validate_file
+from bantin.campaigns.volume import volume_problem
+from bantin.campaigns.yamlsource import YAMLSyntax, load_located, read_text
+from bantin.db import Database
 from bantin.models import Campaign, Publication
 from bantin.records import audit, states
 
@@ -62,22 +65,42 @@ class ApplyResult:
     materialised: MaterialiseResult
 
 
+def _window_issue(v: ValidatedCampaign, now: datetime, horizon: timedelta) -> CampaignIssue | None:
+    """The publication cap over the window this apply writes (validation checked 35 days
+    from the period start; `--horizon 337` asks for more)."""
+    problem = volume_problem(v.spec, v.unit_codes, now, now + horizon)
+    if problem is None:
+        return None
+    try:
+        line = load_located(read_text(Path(v.source_path))).line_of(("schedule",))
+    except (OSError, UnicodeDecodeError, YAMLSyntax):
+        line = None
+    return CampaignIssue(v.source_path, line, "schedule", problem)
+
+
 def apply_files(
-    session: Session,
+    db: Database,
     paths: Sequence[Path],
     now: datetime,
     horizon: timedelta,
     actor: str,
     home: Path | None = None,
 ) -> list[ApplyResult]:
-    """Validate all files first (nothing is written if any fails), then upsert and materialise."""
-    validated = validate_files(session, paths, home)
+    """Validate all files first (nothing is written if any fails), then upsert and
+    materialise each campaign, in short transactions (see `materialise`)."""
+    with db.session() as s:
+        validated = validate_files(s, paths, home)
+        s.rollback()  # validation only reads
+    issues = [i for v in validated if (i := _window_issue(v, now, horizon)) is not None]
+    if issues:
+        raise CampaignError(issues)
     results = []
     for v in validated:
-        campaign, action = upsert_campaign(session, v, now, actor)
-        results.append(
-            ApplyResult(campaign.id, action, materialise(session, campaign, now, horizon, actor))
-        )
+        with db.session() as s:
+            campaign, action = upsert_campaign(s, v, now, actor)
+            campaign_id = campaign.id
+        materialised = materialise(db, campaign_id, now, horizon, actor)
+        results.append(ApplyResult(campaign_id, action, materialised))
     return results
 
 

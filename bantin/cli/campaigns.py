@@ -87,10 +87,9 @@ def campaign_apply(
     """
     at = app.clock(now).now()
     days = horizon if horizon is not None else app.settings.horizon_days
-    with app.session() as s:
-        results = service.apply_files(
-            s, list(files), at, timedelta(days=days), resolve_actor(actor), app.settings.home
-        )
+    results = service.apply_files(
+        app.db, list(files), at, timedelta(days=days), resolve_actor(actor), app.settings.home
+    )
     for r in results:
         m = r.materialised
         click.echo(

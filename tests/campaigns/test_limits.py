@@ -76,7 +76,10 @@ def test_apply_checks_the_cap_over_its_own_horizon(
     before = snapshot(db)
     result = run_cli("campaign", "apply", str(path), "--horizon", "100", "--now", "2026-11-28")
     assert result.exit_code == 1
-    assert f"{path}:7: schedule: this campaign would make 12,400 publications" in result.stderr
+    assert (
+        f"{path}:7: schedule: this campaign would make 12,028 publications in 97 days"
+        in result.stderr
+    )
     assert snapshot(db) == before
 
 
