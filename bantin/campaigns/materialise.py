@@ -27,6 +27,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bantin.campaigns import limits
 from bantin.campaigns.errors import CampaignError, CampaignIssue
 from bantin.campaigns.occurrences import occurrences
 from bantin.campaigns.rendering import campaign_spec
@@ -393,12 +394,12 @@ def materialise(
     plan, previous = _read_plan(db, campaign_id)
     if plan is None:
         return MaterialiseResult(campaign_id, 0, 0, 0, 0, previous)
-    problem = volume_problem(plan.spec, plan.units, now, until)
-    if problem:
-        raise CampaignError([CampaignIssue(plan.source, None, "schedule", problem)])
     times = occurrences(plan.spec, now, until)  # outside any transaction
-    added = cancelled = revived = reset = 0
     per_time = len(plan.units) * len(plan.spec.channels)
+    if len(times) * per_time > limits.max_publications():
+        problem = volume_problem(plan.spec, plan.units, now, until) or "over the cap"
+        raise CampaignError([CampaignIssue(plan.source, None, "schedule", problem)])
+    added = cancelled = revived = reset = 0
     for lo, hi, part in _slices(times, now, until, per_time):
         started = time.monotonic()
         with db.session() as s:

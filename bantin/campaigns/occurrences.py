@@ -122,6 +122,17 @@ def _window(
     return max(window_start, p_start), min(window_end, p_end)
 
 
+def _kept(
+    entry: ScheduleEntry, spec: CampaignSpec, lo: datetime, hi: datetime
+) -> Iterator[datetime]:
+    """One entry's due times in [lo, hi), ascending, outside blackout days."""
+    tz = spec.tz
+    for t in _entry_times(entry, spec, lo, hi):
+        local_day = t.astimezone(tz).date()
+        if not any(b.covers(local_day) for b in spec.blackout):
+            yield t.replace(microsecond=0)
+
+
 def iter_times(
     spec: CampaignSpec, window_start: datetime, window_end: datetime
 ) -> Iterator[datetime]:
@@ -129,12 +140,18 @@ def iter_times(
     lo, hi = _window(spec, window_start, window_end)
     if lo >= hi:
         return
-    tz = spec.tz
     for entry in spec.schedule:
-        for t in _entry_times(entry, spec, lo, hi):
-            local_day = t.astimezone(tz).date()
-            if not any(b.covers(local_day) for b in spec.blackout):
-                yield t.replace(microsecond=0)
+        yield from _kept(entry, spec, lo, hi)
+
+
+def first_time(spec: CampaignSpec, within: timedelta = timedelta(days=400)) -> datetime | None:
+    """The campaign's first due time (within `within` of its start), found without
+    expanding the rest: each entry's times come in order."""
+    lo, hi = period_bounds(spec)
+    hi = min(hi, lo + within)
+    firsts = [next(_kept(e, spec, lo, hi), None) for e in spec.schedule]
+    found = [t for t in firsts if t is not None]
+    return min(found) if found else None
 
 
 def occurrences(spec: CampaignSpec, window_start: datetime, window_end: datetime) -> list[datetime]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bantin.campaigns import samples, volume
 from bantin.campaigns.errors import CampaignError, CampaignIssue, field_path
-from bantin.campaigns.occurrences import occurrences, period_bounds
+from bantin.campaigns.occurrences import first_time, period_bounds
 from bantin.campaigns.rendering import render_input
 from bantin.campaigns.samples import extreme_units, sample_dues
 from bantin.campaigns.spec import CampaignSpec
@@ -177,9 +176,8 @@ def _sample_renders(
     session: Session, v: ValidatedCampaign, c: _Collector, home: Path | None
 ) -> None:
     spec = v.spec
-    start, end = period_bounds(spec)
-    first = occurrences(spec, start, min(end, start + timedelta(days=400)))
-    due = first[0] if first else start
+    start, _ = period_bounds(spec)
+    due = first_time(spec) or start  # not the whole list: a dense schedule is long
     kinds: dict[str | None, str | None] = {}
     for code in v.unit_codes:
         kind = session.get_one(Unit, code).kind if code else None
