@@ -14,20 +14,19 @@ transaction after each, so dispatch and other commands never wait long for SQLit
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bantin.campaigns import limits
+from bantin.campaigns.bulkinsert import Plan, bulk_insert, idempotency_key
 from bantin.campaigns.errors import CampaignError, CampaignIssue
 from bantin.campaigns.occurrences import occurrences
 from bantin.campaigns.rendering import campaign_spec
@@ -41,18 +40,10 @@ from bantin.records import audit, states
 log = logging.getLogger(__name__)
 
 CHUNK = 5000  # new rows per write transaction
+__all__ = ["idempotency_key", "materialise", "materialise_all", "target_units"]
 MAX_SLICE = timedelta(days=1)  # and at most a day of rows judged per transaction
 MAX_PAUSE = 0.1  # seconds: SQLite's busy handler polls a waiting writer this often
 SCHEDULE_CANCEL = "no longer in the campaign's schedule"
-
-
-def idempotency_key(
-    campaign_id: str, channel: str, unit_code: str | None, due_at: datetime, due_iso: str = ""
-) -> str:
-    """Stable across re-applies and restarts: the same output always has the same key.
-    (`due_iso` lets the bulk insert format each of a few hundred due times once.)"""
-    raw = f"{campaign_id}|{channel}|{unit_code or ''}|{due_iso or due_at.isoformat()}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -136,136 +127,6 @@ def target_units(session: Session, spec: CampaignSpec) -> list[str | None]:
     return list(dict.fromkeys(targets))
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """What one materialisation needs of its campaign, read once, used outside sessions."""
-
-    id: str
-    spec: CampaignSpec
-    source: str
-    agency: str
-    task: str
-    priority: str
-    content_hash: str
-    needs_approval: bool
-    units: list[str | None]
-
-
-INSERT_COLUMNS = (
-    "campaign_id",
-    "channel_name",
-    "unit_code",
-    "agency_code",
-    "task_code",
-    "due_at",
-    "priority",
-    "status",
-    "idempotency_key",
-    "needs_approval",
-    "attempts",
-    "updated_at",
-)
-
-
-def _bulk_insert(
-    session: Session,
-    campaign: _Plan,
-    keys: list[tuple[str, str | None, datetime]],
-    needs_approval: bool,
-    now: datetime,
-) -> int:
-    """Insert new rows, skipping any that already exist (the natural key is unique);
-    returns how many were inserted.
-
-    On SQLite the rows go straight to the driver's executemany: a year of examples is
-    ~10^5 rows, and SQLAlchemy's per-row parameter processing would cost more than the
-    insert itself. Values still pass through the column types' own bind processors,
-    once per distinct value (there are only a few hundred distinct due times).
-    """
-    if not keys:
-        return 0
-    bind = session.connection()
-    iso = {t: t.isoformat() for t in {k[2] for k in keys}}  # a few hundred distinct times
-    cid, agency, task, priority = campaign.id, campaign.agency, campaign.task, campaign.priority
-
-    def key_of(ch: str, u: str | None, t: datetime) -> str:
-        return idempotency_key(cid, ch, u, t, iso[t])
-
-    if bind.dialect.name != "sqlite":
-        rows = [
-            dict(
-                zip(
-                    INSERT_COLUMNS,
-                    (
-                        cid,
-                        ch,
-                        u,
-                        agency,
-                        task,
-                        t,
-                        priority,
-                        "planned",
-                        key_of(ch, u, t),
-                        needs_approval,
-                        0,
-                        now,
-                    ),
-                    strict=True,
-                )
-            )
-            for (ch, u, t) in keys
-        ]
-        stmt = _insert(session).returning(Publication.id)
-        return sum(
-            len(session.execute(stmt, rows[i : i + CHUNK]).all())
-            for i in range(0, len(rows), CHUNK)
-        )
-    table = cast(Table, Publication.__table__)
-    dialect = bind.dialect
-
-    def bound(col: str, value: Any) -> Any:
-        proc = table.c[col].type.dialect_impl(dialect).bind_processor(dialect)
-        return proc(value) if proc is not None and value is not None else value
-
-    due = {t: bound("due_at", t) for t in iso}
-    updated, approval = bound("updated_at", now), bound("needs_approval", needs_approval)
-    tuples = [
-        (
-            cid,
-            ch,
-            u,
-            agency,
-            task,
-            due[t],
-            priority,
-            "planned",
-            key_of(ch, u, t),
-            approval,
-            0,
-            updated,
-        )
-        for (ch, u, t) in keys
-    ]
-    sql = (
-        f"INSERT OR IGNORE INTO publication ({', '.join(INSERT_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"
-    )
-    return sum(
-        bind.exec_driver_sql(sql, tuples[i : i + CHUNK]).rowcount
-        for i in range(0, len(tuples), CHUNK)
-    )
-
-
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    table = cast(Table, Publication.__table__)
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return insert(table)
-
-
 def _slices(
     times: Sequence[datetime], lo: datetime, hi: datetime, per_time: int
 ) -> Iterator[tuple[datetime, datetime, Sequence[datetime]]]:
@@ -284,7 +145,7 @@ def _slices(
 
 def _reconcile(
     session: Session,
-    plan: _Plan,
+    plan: Plan,
     lo: datetime,
     hi: datetime,
     times: Sequence[datetime],
@@ -347,7 +208,7 @@ def _reconcile(
         approved_at=None,
     )
     new_keys = sorted((k for k in desired if k not in have), key=lambda k: (k[2], k[0], k[1] or ""))
-    added = _bulk_insert(session, plan, new_keys, plan.needs_approval, now)
+    added = bulk_insert(session, plan, new_keys, plan.needs_approval, now)
     # The approval rule may have changed: unsent rows follow the current one.
     session.execute(
         update(Publication)
@@ -363,13 +224,13 @@ def _reconcile(
     return added, len(cancelled), len(revived), len(reset)
 
 
-def _read_plan(db: Database, campaign_id: str) -> tuple[_Plan | None, datetime | None]:
+def _read_plan(db: Database, campaign_id: str) -> tuple[Plan | None, datetime | None]:
     with db.session() as s:
         c = s.get_one(Campaign, campaign_id)
         if c.status != "active":
             return None, c.materialised_until
         spec = campaign_spec(c)
-        plan = _Plan(
+        plan = Plan(
             c.id,
             spec,
             c.source_path or c.id,
