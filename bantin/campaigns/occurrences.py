@@ -11,10 +11,12 @@ period start, is iterated from there; COUNT is capped at validation.
 
 from __future__ import annotations
 
+import datetime as _dt
+import types
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from itertools import islice, pairwise
-from typing import Any
+from typing import Any, cast
 
 from apscheduler.triggers.cron import CronTrigger
 from dateutil.rrule import (
@@ -44,11 +46,31 @@ def period_bounds(spec: CampaignSpec) -> tuple[datetime, datetime]:
 
 def _cron_times(expr: str, spec: CampaignSpec, lo: datetime, hi: datetime) -> Iterator[datetime]:
     trigger = CronTrigger.from_crontab(expr, timezone=spec.tz)
+    # An impossible day (`0 0 31 2 *`) would be searched for until the year 9999.
+    trigger.end_date = hi.astimezone(spec.tz)
     # Ask for the first fire time at or after `lo`: APScheduler fires strictly after `prev`.
     fire = trigger.get_next_fire_time(None, lo.astimezone(spec.tz))
     while fire is not None and fire < hi:
         yield fire.astimezone(UTC)
         fire = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+
+
+_ITER: Any = cast(Any, rrule)._iter  # dateutil's own iterator, run bounded below
+
+
+def _bounded(rule: rrule, last_year: int) -> Iterator[datetime]:
+    """Iterate `rule`, giving up after `last_year`.
+
+    dateutil looks for the next occurrence of a rule that can never match
+    (`BYMONTH=2;BYMONTHDAY=30`) until the year 9999, and it checks UNTIL only on a
+    match: a MINUTELY rule then costs most of a minute. Its own iterator, run with the
+    last year it may reach lowered to ours, stops there.
+    """
+    limited = types.SimpleNamespace(MAXYEAR=last_year, date=_dt.date, datetime=_dt.datetime)
+    scope = {**_ITER.__globals__, "datetime": limited}
+    run = types.FunctionType(_ITER.__code__, scope, "_iter", _ITER.__defaults__)
+    it: Iterator[datetime] = run(rule)
+    return it
 
 
 def reanchor(rule: rrule, dtstart: datetime, lo: datetime) -> rrule:
@@ -92,9 +114,10 @@ def _rrule_times(rule: str, spec: CampaignSpec, lo: datetime, hi: datetime) -> I
     dtstart = datetime.combine(spec.period.start, time(0), tz)
     parsed = rrulestr(rule, dtstart=dtstart)
     local_lo, local_hi = lo.astimezone(tz), hi.astimezone(tz)
+    found: Iterator[datetime] = iter(parsed)
     if isinstance(parsed, rrule):
-        parsed = reanchor(parsed, dtstart, local_lo)
-    for occ in parsed:  # from the (re-anchored) DTSTART, so only a period or two early
+        found = _bounded(reanchor(parsed, dtstart, local_lo), local_hi.year)
+    for occ in found:  # from the (re-anchored) DTSTART, so only a period or two early
         occ = occ if occ.tzinfo else occ.replace(tzinfo=tz)
         if occ >= local_hi:
             return

@@ -113,3 +113,17 @@ def test_rrule_count_over_the_cap_is_refused(folder: Path, run_cli: Cli) -> None
 def test_at_far_in_the_future_is_refused(folder: Path, run_cli: Cli) -> None:
     path = write(folder, mutate(8, "  - at: 9999-12-31T23:59"), GOOD_TEMPLATE)
     assert f"{path}:8: schedule[0].at: " in refused(run_cli, path)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ['  - rrule: "FREQ=MINUTELY;INTERVAL=5;BYMONTH=2;BYMONTHDAY=30"', '  - cron: "0 8 31 2 *"'],
+)
+def test_a_schedule_that_never_fires_is_validated_quickly(
+    entry: str, folder: Path, run_cli: Cli
+) -> None:
+    path = write(folder, mutate(8, entry), GOOD_TEMPLATE)
+    started = time.monotonic()
+    result = run_cli("campaign", "validate", str(path))
+    assert time.monotonic() - started < 3
+    assert "Traceback" not in result.output
