@@ -217,7 +217,8 @@ def campaign_cancel(
     app: App, campaign_id: str, reason: str | None, actor: str | None, now: str | None
 ) -> None:
     """Cancel a campaign and every publication of it not yet sent."""
-    n = _set_status(app, campaign_id, "cancelled", actor, reason, now)
+    at, who = app.clock(now).now(), resolve_actor(actor)
+    n = service.cancel_campaign(app.db, campaign_id, at, who, reason)
     click.echo(f"{campaign_id}: cancelled ({n} publications cancelled)")
 
 

@@ -105,3 +105,20 @@ def test_a_large_apply_never_locks_out_another_writer(
     assert elapsed > 2, "the apply must outlast the other writer's busy timeout to prove it"
     assert errors == []
     assert writes[0] > 10
+
+
+def test_cancelling_a_large_campaign_commits_in_chunks(
+    db: Database, folder: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import event
+
+    from bantin.campaigns import service
+
+    path = write_campaign(folder, "b.yaml", CAMPAIGN % "none")
+    apply(db, [path], T0, home, days=10)
+    monkeypatch.setattr(service, "CANCEL_CHUNK", 3)
+    commits: list[int] = []
+    event.listen(db.engine, "commit", lambda _c: commits.append(1))
+    assert service.cancel_campaign(db, "bulletin", T0, "test", "hết kinh phí") == 20
+    assert counts(db) == {"cancelled": 20}
+    assert len(commits) >= 20 // 3
