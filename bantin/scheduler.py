@@ -64,8 +64,8 @@ class Runner:
 
     def materialise(self) -> None:
         horizon = timedelta(days=self.settings.horizon_days)
-        with metrics.timed("materialise"), self.db.session() as s:
-            results = materialise_all(s, self.clock.now(), horizon, self.id)
+        with metrics.timed("materialise"):
+            results = materialise_all(self.db, self.clock.now(), horizon, self.id)
         added = sum(r.added for r in results)
         log.info(
             "materialised %d campaigns to the %d-day horizon (%d new publications)",

@@ -36,8 +36,7 @@ def write_campaign(folder: Path, name: str, text: str) -> Path:
 
 
 def apply(db: Database, paths: list[Path], now: datetime, home: Path, days: int = 35) -> None:
-    with db.session() as s:
-        apply_files(s, paths, now, timedelta(days=days), "test", home)
+    apply_files(db, paths, now, timedelta(days=days), "test", home)
 
 
 def snapshot(db: Database) -> tuple[int, int, int]:

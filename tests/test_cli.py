@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -222,3 +223,33 @@ def test_demo_setup_writes_a_campaign_due_every_minute(run_cli: Cli, home: Path)
     assert result.exit_code == 0, result.output
     assert "demo-moi-phut: created, 15 new publications" in result.output
     assert "output goes to" in result.output
+
+
+def test_a_locked_database_is_one_sentence_not_a_traceback(
+    run_cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from sqlalchemy import event
+
+    import bantin.db
+
+    real = bantin.db.make_engine
+
+    def impatient(url: str) -> Any:
+        engine = real(url)  # then wait 0.2 s for the lock instead of 30 s
+        event.listen(engine, "connect", lambda c, _r: c.execute("PRAGMA busy_timeout=200"))
+        return engine
+
+    monkeypatch.setattr(bantin.db, "make_engine", impatient)
+    holder = sqlite3.connect(home / "bantin.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = run_cli("campaign", "pause", "loa-cds")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: the database is busy (another bantin process is writing); try again"
+    )

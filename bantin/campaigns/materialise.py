@@ -4,37 +4,46 @@ Re-applying an unchanged file changes nothing (the natural key is unique and ins
 skip conflicts). A changed file cancels the future unsent rows that no longer match,
 revives cancelled ones that match again, and sends rendered-but-unsent rows back for a
 fresh render (and a fresh approval). Nothing already sent is touched.
+
+Only rows inside the window [now, now + horizon) are judged: a longer `campaign apply
+--horizon` may have written rows further ahead, and they stay as they are until a
+window reaches them. The window is worked through in slices (at most a day, at most
+`CHUNK` new rows), each its own short write transaction, with a pause as long as the
+transaction after each, so dispatch and other commands never wait long for SQLite's lock.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
+import time
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bantin.campaigns import limits
+from bantin.campaigns.bulkinsert import Plan, bulk_insert, idempotency_key
+from bantin.campaigns.errors import CampaignError, CampaignIssue
 from bantin.campaigns.occurrences import occurrences
 from bantin.campaigns.rendering import campaign_spec
 from bantin.campaigns.spec import CampaignSpec
 from bantin.campaigns.validate import ValidatedCampaign
+from bantin.campaigns.volume import volume_problem
+from bantin.db import Database
 from bantin.models import Campaign, Publication, Unit, UnitGroupMember
 from bantin.records import audit, states
 
-CHUNK = 5000
+log = logging.getLogger(__name__)
+
+CHUNK = 5000  # new rows per write transaction
+__all__ = ["idempotency_key", "materialise", "materialise_all", "target_units"]
+MAX_SLICE = timedelta(days=1)  # and at most a day of rows judged per transaction
+MAX_PAUSE = 0.1  # seconds: SQLite's busy handler polls a waiting writer this often
 SCHEDULE_CANCEL = "no longer in the campaign's schedule"
-
-
-def idempotency_key(
-    campaign_id: str, channel: str, unit_code: str | None, due_at: datetime, due_iso: str = ""
-) -> str:
-    """Stable across re-applies and restarts: the same output always has the same key.
-    (`due_iso` lets the bulk insert format each of a few hundred due times once.)"""
-    raw = f"{campaign_id}|{channel}|{unit_code or ''}|{due_iso or due_at.isoformat()}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -118,133 +127,33 @@ def target_units(session: Session, spec: CampaignSpec) -> list[str | None]:
     return list(dict.fromkeys(targets))
 
 
-INSERT_COLUMNS = (
-    "campaign_id",
-    "channel_name",
-    "unit_code",
-    "agency_code",
-    "task_code",
-    "due_at",
-    "priority",
-    "status",
-    "idempotency_key",
-    "needs_approval",
-    "attempts",
-    "updated_at",
-)
+def _slices(
+    times: Sequence[datetime], lo: datetime, hi: datetime, per_time: int
+) -> Iterator[tuple[datetime, datetime, Sequence[datetime]]]:
+    """Cover [lo, hi) with consecutive slices of at most a day and about CHUNK rows."""
+    most = max(1, CHUNK // max(per_time, 1))
+    start, i = lo, 0
+    while start < hi:
+        end = min(hi, start + MAX_SLICE)
+        j = bisect_left(times, end, lo=i)
+        if j - i > most:
+            j = i + most
+            end = times[j]
+        yield start, end, times[i:j]
+        start, i = end, j
 
 
-def _bulk_insert(
+def _reconcile(
     session: Session,
-    campaign: Campaign,
-    keys: list[tuple[str, str | None, datetime]],
-    needs_approval: bool,
+    plan: Plan,
+    lo: datetime,
+    hi: datetime,
+    times: Sequence[datetime],
     now: datetime,
-) -> None:
-    """Insert new rows, skipping any that already exist (the natural key is unique).
-
-    On SQLite the rows go straight to the driver's executemany: a year of examples is
-    ~10^5 rows, and SQLAlchemy's per-row parameter processing would cost more than the
-    insert itself. Values still pass through the column types' own bind processors,
-    once per distinct value (there are only a few hundred distinct due times).
-    """
-    if not keys:
-        return
-    bind = session.connection()
-    iso = {t: t.isoformat() for t in {k[2] for k in keys}}  # a few hundred distinct times
-    cid, agency, task, priority = (
-        campaign.id,
-        campaign.agency_code,
-        campaign.task_code,
-        campaign.priority,
-    )
-
-    def key_of(ch: str, u: str | None, t: datetime) -> str:
-        return idempotency_key(cid, ch, u, t, iso[t])
-
-    if bind.dialect.name != "sqlite":
-        rows = [
-            dict(
-                zip(
-                    INSERT_COLUMNS,
-                    (
-                        cid,
-                        ch,
-                        u,
-                        agency,
-                        task,
-                        t,
-                        priority,
-                        "planned",
-                        key_of(ch, u, t),
-                        needs_approval,
-                        0,
-                        now,
-                    ),
-                    strict=True,
-                )
-            )
-            for (ch, u, t) in keys
-        ]
-        for i in range(0, len(rows), CHUNK):
-            session.execute(_insert(session), rows[i : i + CHUNK])
-        return
-    table = cast(Table, Publication.__table__)
-    dialect = bind.dialect
-
-    def bound(col: str, value: Any) -> Any:
-        proc = table.c[col].type.dialect_impl(dialect).bind_processor(dialect)
-        return proc(value) if proc is not None and value is not None else value
-
-    due = {t: bound("due_at", t) for t in iso}
-    updated, approval = bound("updated_at", now), bound("needs_approval", needs_approval)
-    tuples = [
-        (
-            cid,
-            ch,
-            u,
-            agency,
-            task,
-            due[t],
-            priority,
-            "planned",
-            key_of(ch, u, t),
-            approval,
-            0,
-            updated,
-        )
-        for (ch, u, t) in keys
-    ]
-    sql = (
-        f"INSERT OR IGNORE INTO publication ({', '.join(INSERT_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"
-    )
-    for i in range(0, len(tuples), CHUNK):
-        bind.exec_driver_sql(sql, tuples[i : i + CHUNK])
-
-
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    table = cast(Table, Publication.__table__)
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return insert(table)
-
-
-def materialise(
-    session: Session, campaign: Campaign, now: datetime, horizon: timedelta, actor: str = "bantin"
-) -> MaterialiseResult:
-    """Bring the campaign's future rows in line with its spec up to now + horizon."""
-    spec = campaign_spec(campaign)
-    until = now + horizon
-    if campaign.status != "active":
-        return MaterialiseResult(campaign.id, 0, 0, 0, 0, campaign.materialised_until)
-    times = occurrences(spec, now, until)
-    units = target_units(session, spec)
-    desired = {(ch, u, t) for ch in spec.channels for u in units for t in times}
-
+    actor: str,
+) -> tuple[int, int, int, int]:
+    """One slice in one transaction; returns (added, cancelled, revived, reset)."""
+    desired = {(ch, u, t) for t in times for ch in plan.spec.channels for u in plan.units}
     existing = session.execute(
         select(
             Publication.id,
@@ -254,7 +163,12 @@ def materialise(
             Publication.status,
             Publication.content_hash,
             Publication.status_reason,
-        ).where(Publication.campaign_id == campaign.id, Publication.due_at >= now)
+        ).where(
+            Publication.status.in_((*states.UNSENT, "cancelled")),
+            Publication.due_at >= lo,
+            Publication.due_at < hi,
+            Publication.campaign_id == plan.id,
+        )
     ).all()
     have = {(r.channel_name, r.unit_code, r.due_at): r for r in existing}
     stale = [r.id for k, r in have.items() if k not in desired and r.status in states.UNSENT]
@@ -271,16 +185,10 @@ def materialise(
         if k in desired
         and r.status in ("pending_approval", "approved")
         and r.content_hash is not None
-        and r.content_hash != campaign.content_hash
+        and r.content_hash != plan.content_hash
     ]
     cancelled = states.move_many(
-        session,
-        stale,
-        states.UNSENT,
-        "cancelled",
-        now,
-        actor,
-        SCHEDULE_CANCEL,
+        session, stale, states.UNSENT, "cancelled", now, actor, SCHEDULE_CANCEL
     )
     revived = states.move_many(
         session, revive, ("cancelled",), "planned", now, actor, "back in the campaign's schedule"
@@ -299,46 +207,95 @@ def materialise(
         approved_by=None,
         approved_at=None,
     )
-
-    needs_approval = campaign.approval == "required"
     new_keys = sorted((k for k in desired if k not in have), key=lambda k: (k[2], k[0], k[1] or ""))
-    _bulk_insert(session, campaign, new_keys, needs_approval, now)
+    added = bulk_insert(session, plan, new_keys, plan.needs_approval, now)
     # The approval rule may have changed: unsent rows follow the current one.
     session.execute(
         update(Publication)
         .where(
-            Publication.campaign_id == campaign.id,
+            Publication.campaign_id == plan.id,
             Publication.status.in_(states.UNSENT),
-            Publication.needs_approval != needs_approval,
+            Publication.due_at >= lo,
+            Publication.due_at < hi,
+            Publication.needs_approval != plan.needs_approval,
         )
-        .values(needs_approval=needs_approval)
+        .values(needs_approval=plan.needs_approval)
     )
-    campaign.materialised_until = until
-    result = MaterialiseResult(
-        campaign.id, len(new_keys), len(cancelled), len(revived), len(reset), until
-    )
-    if result.changed:
-        audit.append(
-            session,
-            now,
-            actor,
-            "campaign.materialised",
-            "campaign",
-            campaign.id,
-            {
+    return added, len(cancelled), len(revived), len(reset)
+
+
+def _read_plan(db: Database, campaign_id: str) -> tuple[Plan | None, datetime | None]:
+    with db.session() as s:
+        c = s.get_one(Campaign, campaign_id)
+        if c.status != "active":
+            return None, c.materialised_until
+        spec = campaign_spec(c)
+        plan = Plan(
+            c.id,
+            spec,
+            c.source_path or c.id,
+            c.agency_code,
+            c.task_code,
+            c.priority,
+            c.content_hash,
+            c.approval == "required",
+            target_units(s, spec),
+        )
+        return plan, c.materialised_until
+
+
+def materialise(
+    db: Database, campaign_id: str, now: datetime, horizon: timedelta, actor: str = "bantin"
+) -> MaterialiseResult:
+    """Bring the campaign's rows in [now, now + horizon) in line with its spec.
+
+    Raises CampaignError, before writing anything, if the window holds more
+    publications than the cap (a file validated under an older, higher cap)."""
+    until = now + horizon
+    plan, previous = _read_plan(db, campaign_id)
+    if plan is None:
+        return MaterialiseResult(campaign_id, 0, 0, 0, 0, previous)
+    times = occurrences(plan.spec, now, until)  # outside any transaction
+    per_time = len(plan.units) * len(plan.spec.channels)
+    if len(times) * per_time > limits.max_publications():
+        problem = volume_problem(plan.spec, plan.units, now, until) or "over the cap"
+        raise CampaignError([CampaignIssue(plan.source, None, "schedule", problem)])
+    added = cancelled = revived = reset = 0
+    for lo, hi, part in _slices(times, now, until, per_time):
+        started = time.monotonic()
+        with db.session() as s:
+            a, c, r, x = _reconcile(s, plan, lo, hi, part, now, actor)
+        added, cancelled, revived, reset = added + a, cancelled + c, revived + r, reset + x
+        # Let a waiting writer in: its busy handler polls every few to 100 ms.
+        time.sleep(min(time.monotonic() - started, MAX_PAUSE))
+    result = MaterialiseResult(campaign_id, added, cancelled, revived, reset, until)
+    with db.session() as s:
+        campaign = s.get_one(Campaign, campaign_id)
+        if campaign.materialised_until is None or campaign.materialised_until < until:
+            campaign.materialised_until = until
+        if result.changed:
+            data = {
                 "added": result.added,
                 "cancelled": result.cancelled,
                 "revived": result.revived,
                 "reset": result.reset,
                 "until": until.isoformat(),
-            },
-        )
+            }
+            audit.append(s, now, actor, "campaign.materialised", "campaign", campaign_id, data)
     return result
 
 
 def materialise_all(
-    session: Session, now: datetime, horizon: timedelta, actor: str = "bantin"
+    db: Database, now: datetime, horizon: timedelta, actor: str = "bantin"
 ) -> list[MaterialiseResult]:
-    """The daily job: extend every active campaign to the horizon."""
-    campaigns = session.execute(select(Campaign).where(Campaign.status == "active")).scalars()
-    return [materialise(session, c, now, horizon, actor) for c in campaigns]
+    """The daily job: extend every active campaign to the horizon. A campaign over the
+    publication cap is logged and skipped; the others still run."""
+    with db.session() as s:
+        ids = list(s.execute(select(Campaign.id).where(Campaign.status == "active")).scalars())
+    results = []
+    for campaign_id in ids:
+        try:
+            results.append(materialise(db, campaign_id, now, horizon, actor))
+        except CampaignError as exc:
+            log.error("campaign %s not materialised: %s", campaign_id, exc)
+    return results

@@ -13,8 +13,13 @@ from sqlalchemy.orm import Session
 from bantin.campaigns.errors import CampaignError, CampaignIssue
 from bantin.campaigns.materialise import MaterialiseResult, materialise, upsert_campaign
 from bantin.campaigns.validate import ValidatedCampaign, validate_file
+from bantin.campaigns.volume import volume_problem
+from bantin.campaigns.yamlsource import YAMLSyntax, load_located, read_text
+from bantin.db import Database
 from bantin.models import Campaign, Publication
 from bantin.records import audit, states
+
+CANCEL_CHUNK = 2000  # publications cancelled per transaction
 
 
 class CampaignNotFound(KeyError):
@@ -62,22 +67,42 @@ class ApplyResult:
     materialised: MaterialiseResult
 
 
+def _window_issue(v: ValidatedCampaign, now: datetime, horizon: timedelta) -> CampaignIssue | None:
+    """The publication cap over the window this apply writes (validation checked 35 days
+    from the period start; `--horizon 337` asks for more)."""
+    problem = volume_problem(v.spec, v.unit_codes, now, now + horizon)
+    if problem is None:
+        return None
+    try:
+        line = load_located(read_text(Path(v.source_path))).line_of(("schedule",))
+    except (OSError, UnicodeDecodeError, YAMLSyntax):
+        line = None
+    return CampaignIssue(v.source_path, line, "schedule", problem)
+
+
 def apply_files(
-    session: Session,
+    db: Database,
     paths: Sequence[Path],
     now: datetime,
     horizon: timedelta,
     actor: str,
     home: Path | None = None,
 ) -> list[ApplyResult]:
-    """Validate all files first (nothing is written if any fails), then upsert and materialise."""
-    validated = validate_files(session, paths, home)
+    """Validate all files first (nothing is written if any fails), then upsert and
+    materialise each campaign, in short transactions (see `materialise`)."""
+    with db.session() as s:
+        validated = validate_files(s, paths, home)
+        s.rollback()  # validation only reads
+    issues = [i for v in validated if (i := _window_issue(v, now, horizon)) is not None]
+    if issues:
+        raise CampaignError(issues)
     results = []
     for v in validated:
-        campaign, action = upsert_campaign(session, v, now, actor)
-        results.append(
-            ApplyResult(campaign.id, action, materialise(session, campaign, now, horizon, actor))
-        )
+        with db.session() as s:
+            campaign, action = upsert_campaign(s, v, now, actor)
+            campaign_id = campaign.id
+        materialised = materialise(db, campaign_id, now, horizon, actor)
+        results.append(ApplyResult(campaign_id, action, materialised))
     return results
 
 
@@ -108,8 +133,11 @@ def set_status(
     now: datetime,
     actor: str,
     reason: str | None = None,
+    *,
+    cancel_rows: bool = True,
 ) -> int:
-    """Pause, resume or cancel. Cancelling also cancels every future unsent publication."""
+    """Pause, resume or cancel. Cancelling also cancels every future unsent publication
+    (in this transaction; `cancel_campaign` does it in short ones)."""
     campaign = get(session, campaign_id)
     if campaign.status == "cancelled" and status != "cancelled":
         raise ValueError(f"campaign {campaign_id} is cancelled; apply it under a new id to restart")
@@ -119,24 +147,41 @@ def set_status(
     action = {"active": "resumed", "paused": "paused", "cancelled": "cancelled"}[status]
     data = {"from": previous, "reason": reason} if reason else {"from": previous}
     audit.append(session, now, actor, f"campaign.{action}", "campaign", campaign_id, data)
-    if status != "cancelled":
+    if status != "cancelled" or not cancel_rows:
         return 0
-    ids = list(
-        session.execute(
-            select(Publication.id).where(
-                Publication.campaign_id == campaign_id,
-                Publication.status.in_((*states.UNSENT, "retry_wait")),
-            )
-        ).scalars()
+    return len(_cancel_some(session, _cancellable(session, campaign_id), now, actor, reason))
+
+
+CANCEL_FROM = (*states.UNSENT, "retry_wait")
+
+
+def _cancellable(session: Session, campaign_id: str, limit: int | None = None) -> list[int]:
+    query = select(Publication.id).where(
+        Publication.campaign_id == campaign_id, Publication.status.in_(CANCEL_FROM)
     )
-    return len(
-        states.move_many(
-            session,
-            ids,
-            (*states.UNSENT, "retry_wait"),
-            "cancelled",
-            now,
-            actor,
-            reason or "campaign cancelled",
-        )
+    return list(session.execute(query.limit(limit)).scalars())
+
+
+def _cancel_some(
+    session: Session, ids: list[int], now: datetime, actor: str, reason: str | None
+) -> list[int]:
+    return states.move_many(
+        session, ids, CANCEL_FROM, "cancelled", now, actor, reason or "campaign cancelled"
     )
+
+
+def cancel_campaign(
+    db: Database, campaign_id: str, now: datetime, actor: str, reason: str | None = None
+) -> int:
+    """Cancel a campaign, then its unsent publications a chunk per transaction: the
+    campaign is cancelled first, so nothing of it is sent or added meanwhile, and a
+    large campaign never holds the write lock for long."""
+    with db.session() as s:
+        set_status(s, campaign_id, "cancelled", now, actor, reason, cancel_rows=False)
+    done = 0
+    while True:
+        with db.session() as s:
+            moved = _cancel_some(s, _cancellable(s, campaign_id, CANCEL_CHUNK), now, actor, reason)
+        done += len(moved)
+        if not moved:
+            return done

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,6 +22,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from bantin.campaigns import limits
 
 Kind = Literal["article", "post", "radio_script"]
 Priority = Literal["normal", "priority", "emergency"]
@@ -43,6 +45,9 @@ class Period(_Strict):
     def _ordered(self) -> Period:
         if self.end < self.start:
             raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
+        problem = limits.period_problem(self.start, self.end)
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -58,13 +63,28 @@ def check_cron(expr: str) -> str:
 
 
 def check_rrule(rule: str) -> str:
+    """One RRULE line; it starts with the campaign period, so DTSTART is not allowed,
+    and COUNT may not exceed the publication cap (it is counted from the period start)."""
     body = rule.removeprefix("RRULE:")
-    if "FREQ=" not in body.upper():
+    upper = body.upper()
+    if "\n" in body or "DTSTART" in upper or ":" in body:
+        raise ValueError(
+            f"invalid rrule {rule!r}: write one RRULE line without DTSTART "
+            "(the rule starts with the campaign period)"
+        )
+    if "FREQ=" not in upper:
         raise ValueError(f"invalid rrule {rule!r}: FREQ is required")
     try:
-        rrulestr(body, dtstart=datetime(2000, 1, 1))
-    except (ValueError, TypeError) as exc:
+        parsed = rrulestr(body, dtstart=datetime(2000, 1, 1))
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ValueError(f"invalid rrule {rule!r} ({exc})") from None
+    if not isinstance(parsed, rrule):
+        raise ValueError(f"invalid rrule {rule!r}: write a single RRULE")
+    count: int | None = getattr(parsed, "_count", None)  # dateutil keeps COUNT only here
+    if count is not None and count > limits.max_publications():
+        raise ValueError(
+            f"rrule COUNT={count:,} is over the limit of {limits.max_publications():,}"
+        )
     return body
 
 
@@ -84,6 +104,14 @@ class ScheduleEntry(_Strict):
     @classmethod
     def _rrule(cls, v: str | None) -> str | None:
         return None if v is None else check_rrule(v)
+
+    @field_validator("at")
+    @classmethod
+    def _at_in_range(cls, v: datetime | None) -> datetime | None:
+        if v is not None and not limits.EARLIEST <= v.date() <= limits.LATEST:
+            span = f"{limits.EARLIEST.isoformat()}..{limits.LATEST.isoformat()}"
+            raise ValueError(f"{v.isoformat()} is outside {span}")
+        return v
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ScheduleEntry:
@@ -149,7 +177,7 @@ class CampaignSpec(_Strict):
     template: str | dict[str, str]
     approval: Approval = "none"
     priority: Priority = "normal"
-    slot_minutes: float | None = Field(default=None, gt=0)
+    slot_minutes: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     #: Radio voice, `engine:voice` (bantin.content.voices), or {unit code: voice, default: …}.
     voice: str | dict[str, str] | None = None
     #: Radio jingle played before and after the script: a path inside the bundle or $BANTIN_HOME.
@@ -195,8 +223,8 @@ class CampaignSpec(_Strict):
     def _targets(cls, v: Any) -> Any:
         if isinstance(v, list):
             return [str(x) for x in v]
-        if isinstance(v, int):
-            return [str(v)]
+        if isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit()):
+            return [str(v).strip()]
         return v
 
     @field_validator("targets")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns import samples
+from bantin.campaigns import samples, volume
 from bantin.campaigns.errors import CampaignError, CampaignIssue, field_path
-from bantin.campaigns.occurrences import occurrences, period_bounds
+from bantin.campaigns.occurrences import first_time, period_bounds
 from bantin.campaigns.rendering import render_input
 from bantin.campaigns.samples import extreme_units, sample_dues
 from bantin.campaigns.spec import CampaignSpec
-from bantin.campaigns.yamlsource import LocatedYAML, YAMLSyntax, load_located
+from bantin.campaigns.yamlsource import LocatedYAML, YAMLSyntax, load_located, read_text
 from bantin.channels import open_channel
 from bantin.channels.base import ConfigError
 from bantin.content.limits import MAX_TEMPLATE_BYTES, size_text
@@ -157,7 +156,8 @@ def _check_references(session: Session, data: dict[str, Any], c: _Collector) -> 
     agency = session.get(Agency, str(agency_code)) if agency_code is not None else None
     if agency_code is not None and agency is None:
         c.add(("agency",), f"unknown agency {agency_code!r} (see `bantin agencies list`)")
-    for i, name in enumerate(data.get("channels") or []):
+    channels = data.get("channels")
+    for i, name in enumerate(channels if isinstance(channels, list) else []):
         ch = session.get(Channel, str(name))
         if ch is None:
             c.add(("channels", i), f"unknown channel {name!r} (add it with `bantin channel add`)")
@@ -240,9 +240,8 @@ def _sample_renders(
     session: Session, v: ValidatedCampaign, c: _Collector, home: Path | None
 ) -> None:
     spec = v.spec
-    start, end = period_bounds(spec)
-    first = occurrences(spec, start, min(end, start + timedelta(days=400)))
-    due = first[0] if first else start
+    start, _ = period_bounds(spec)
+    due = first_time(spec) or start  # not the whole list: a dense schedule is long
     kinds: dict[str | None, str | None] = {}
     for code in v.unit_codes:
         kind = session.get_one(Unit, code).kind if code else None
@@ -307,7 +306,7 @@ def spec_and_templates(path: Path) -> tuple[CampaignSpec, dict[str, str]]:
     """A campaign file's spec and templates, checked without the database (template check)."""
     c = _Collector(str(path), None)
     try:
-        located = load_located(path.read_text(encoding="utf-8"))
+        located = load_located(read_text(path))
         c.located = located
         spec = CampaignSpec.model_validate(located.data)
     except YAMLSyntax as exc:
@@ -333,9 +332,11 @@ def validate_file(
     """Validate one campaign file; raise CampaignError listing every problem."""
     shown = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise CampaignError([CampaignIssue(shown, None, None, f"cannot read file: {exc}")]) from exc
+    except YAMLSyntax as exc:
+        raise CampaignError([CampaignIssue(shown, exc.line, None, exc.message)]) from exc
     try:
         located = load_located(text)
     except YAMLSyntax as exc:
@@ -361,6 +362,7 @@ def validate_file(
     templates = _load_templates(names, path.parent, c)
     if spec is not None:
         _check_agency_period(session, spec, c)
+        volume.check(spec, unit_codes, c.add)
     if c.issues or spec is None:
         raise CampaignError(c.issues)
     v = ValidatedCampaign(spec, str(path), templates, content_hash(spec, templates), unit_codes)

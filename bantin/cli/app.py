@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bantin import secretstore
@@ -31,6 +32,8 @@ from bantin.runlock import AlreadyRunning
 from bantin.scrub import install_logging_scrubber, scrub_data
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+BUSY = "the database is busy (another bantin process is writing); try again"
 
 
 class App:
@@ -87,6 +90,10 @@ class BantinGroup(click.Group):
             ctx.exit(1)
         except (ConfigError, CampaignNotFound, AlreadyRunning, IllegalTransition) as exc:
             raise click.ClickException(str(exc)) from exc
+        except OperationalError as exc:
+            if "database is locked" not in str(exc.orig):
+                raise
+            raise click.ClickException(BUSY) from exc
 
 
 @click.group(cls=BantinGroup, context_settings={"help_option_names": ["-h", "--help"]})

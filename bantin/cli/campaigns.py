@@ -93,10 +93,9 @@ def campaign_apply(
     """
     at = app.clock(now).now()
     days = horizon if horizon is not None else app.settings.horizon_days
-    with app.session() as s:
-        results = service.apply_files(
-            s, list(files), at, timedelta(days=days), resolve_actor(actor), app.settings.home
-        )
+    results = service.apply_files(
+        app.db, list(files), at, timedelta(days=days), resolve_actor(actor), app.settings.home
+    )
     for r in results:
         m = r.materialised
         click.echo(
@@ -224,7 +223,8 @@ def campaign_cancel(
     app: App, campaign_id: str, reason: str | None, actor: str | None, now: str | None
 ) -> None:
     """Cancel a campaign and every publication of it not yet sent."""
-    n = _set_status(app, campaign_id, "cancelled", actor, reason, now)
+    at, who = app.clock(now).now(), resolve_actor(actor)
+    n = service.cancel_campaign(app.db, campaign_id, at, who, reason)
     click.echo(f"{campaign_id}: cancelled ({n} publications cancelled)")
 
 

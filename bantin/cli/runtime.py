@@ -160,9 +160,9 @@ def demo_setup(app: App, minutes: int, actor: str | None, now: str | None) -> No
     with app.session() as s:
         for name, url, agency in DEMO_CHANNELS:
             add_channel(s, name, url, agency, at, who, replace=True, home=home)
-        results = service.apply_files(
-            s, [*examples, demo_file], at, timedelta(days=app.settings.horizon_days), who, home
-        )
+    results = service.apply_files(
+        app.db, [*examples, demo_file], at, timedelta(days=app.settings.horizon_days), who, home
+    )
     for r in results:
         click.echo(f"{r.campaign}: {r.action}, {r.materialised.added} new publications")
     click.echo(f"output goes to {home / 'outbox'}")
