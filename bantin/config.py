@@ -31,10 +31,20 @@ class Settings:
     max_attempts: int = 6
     public_url: str | None = None  # where `bantin serve` is reachable, for audio links
     read_rate_spm: float = 233.0  # syllables a minute, for radio timing (docs/content.md)
+    #: Internal address ranges outbound requests may reach anyway (bantin.outbound).
+    outbound_allow: tuple[str, ...] = ()
+    #: The only folder a template's `image_path` may name a file in; default $home/media.
+    media_path: Path | None = None
+    #: Whole-fetch deadline for one feed, seconds (bantin.content.feeds).
+    feed_deadline_seconds: float = 30.0
 
     @property
     def outbox_dir(self) -> Path:
         return self.home / "outbox"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.media_path or self.home / "media"
 
 
 def _toml(home: Path) -> dict[str, object]:
@@ -72,4 +82,13 @@ def load_settings(
         max_attempts=int(str(pick("max_attempts", 6))),
         read_rate_spm=float(str(pick("read_rate_spm", 233))),
         public_url=str(pick("public_url", "")) or None,
+        outbound_allow=_ranges(pick("outbound_allow", "")),
+        media_path=Path(str(pick("media_dir", ""))).resolve() if pick("media_dir", "") else None,
+        feed_deadline_seconds=float(str(pick("feed_deadline_seconds", 30))),
     )
+
+
+def _ranges(value: object) -> tuple[str, ...]:
+    """`a,b` (environment) or a TOML list -> the entries, unparsed (bantin.outbound checks)."""
+    items = value if isinstance(value, list) else str(value).split(",")
+    return tuple(str(i).strip() for i in items if str(i).strip())
