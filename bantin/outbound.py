@@ -212,13 +212,12 @@ class PinnedAdapter(HTTPAdapter):
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
-            request, verify, cert
-        )
+    ) -> Any:
+        host_params, typed = super().build_connection_pool_key_attributes(request, verify, cert)
+        pool_kwargs: dict[str, Any] = dict(typed)
         host = getattr(request, "_bantin_host", None)
         if host and host_params.get("scheme") == "https":
-            pool_kwargs["server_hostname"] = host
+            pool_kwargs["server_hostname"] = host  # SNI and certificate: the name, not the IP
             pool_kwargs["assert_hostname"] = host
         return host_params, pool_kwargs
 
@@ -245,11 +244,13 @@ class OutboundSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def media_dir() -> Path:
-    """Where `image_path` files may come from (`BANTIN_MEDIA_DIR`, default $BANTIN_HOME/media)."""
+def media_dir(home: Path | None = None) -> Path:
+    """Where `image_path` files may come from: `BANTIN_MEDIA_DIR`, else `home`/media (the
+    channel's home, which is $BANTIN_HOME when the runner opens it)."""
     from bantin.config import load_settings
 
-    return load_settings().media_dir
+    settings = load_settings()
+    return settings.media_path or (home / "media" if home else settings.media_dir)
 
 
 def media_file(path: str, base: Path | None = None) -> Path:
