@@ -22,7 +22,6 @@ import hashlib
 import html
 import logging
 import re
-import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,13 +33,22 @@ from zoneinfo import ZoneInfo
 import feedparser
 import nh3
 import requests
-import urllib3
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bantin import __version__, outbound
+from bantin import outbound
 from bantin.channels.base import ConfigError, mask_url
 from bantin.clock import Clock
+from bantin.content.feedfetch import (
+    DEADLINE,
+    MAX_BYTES,
+    MAX_REDIRECTS,
+    FeedError,
+    Fetched,
+    fetch,
+    has_password,
+    http_session,
+)
 from bantin.content.feedview import MAX_DAYS, MAX_ENTRIES, entry_view, safe_link
 from bantin.content.limits import plain_text
 from bantin.db import Database
@@ -48,39 +56,12 @@ from bantin.models import Agency, Feed, FeedEntry
 from bantin.records import audit
 
 log = logging.getLogger(__name__)
+__all__ = ["MAX_BYTES", "MAX_REDIRECTS", "FeedError", "Fetched", "fetch", "http_session"]
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_REDIRECTS = 5
-TIMEOUT = (5.0, 20.0)  # connect, read (seconds)
-DEADLINE = 30.0  # seconds for a whole fetch, body included (setting feed_deadline_seconds)
-READ_SIZE = 65536
 MAX_NEW_PER_FETCH = 200
 MAX_SUMMARY = 20_000
-USER_AGENT = f"bantin/{__version__} (feed reader)"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-FEED_TYPES = ("xml", "rss", "atom", "rdf", "json")
-"""A content type containing one of these is a feed; anything else (an HTML login page,
-a PDF) is refused with its type named. A missing type is sniffed by the parser."""
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "a", "blockquote"}
-
-
-class FeedError(Exception):
-    """A fetch or parse that produced nothing usable; `status` is its kind."""
-
-    def __init__(self, status: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Fetched:
-    status: str  # ok | not-modified
-    body: bytes = b""
-    content_type: str = ""
-    url: str = ""
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,123 +100,6 @@ class IngestResult:
     status: str
     new: int = 0
     error: str | None = None
-
-
-def http_session(*, secret: bool = False) -> requests.Session:
-    """A session under the outbound policy; `secret` when the URL holds a password."""
-    s = outbound.OutboundSession(secret=secret, max_redirects=MAX_REDIRECTS)
-    s.headers["User-Agent"] = USER_AGENT
-    s.headers["Accept"] = "application/rss+xml, application/atom+xml, application/xml;q=0.9"
-    return s
-
-
-def _has_password(url: str) -> bool:
-    return "@" in urlsplit(url).netloc
-
-
-def fetch(
-    url: str,
-    *,
-    etag: str | None = None,
-    last_modified: str | None = None,
-    session: requests.Session | None = None,
-    max_bytes: int = MAX_BYTES,
-    deadline: float = DEADLINE,
-) -> Fetched:
-    """GET a feed, conditionally, within the bounds above; raise FeedError with a reason
-    (the URL's password masked)."""
-    try:
-        return _fetch(url, etag, last_modified, session, max_bytes, deadline)
-    except FeedError as exc:
-        if _has_password(url):
-            password = urlsplit(url).password or ""
-            reason = exc.reason.replace(password, "***") if password else exc.reason
-            raise FeedError(exc.status, reason) from None
-        raise
-
-
-def _fetch(
-    url: str,
-    etag: str | None,
-    last_modified: str | None,
-    session: requests.Session | None,
-    max_bytes: int,
-    deadline: float,
-) -> Fetched:
-    headers = {}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    own = session is None or _has_password(url)  # credentials: https, no redirects
-    http = http_session(secret=_has_password(url)) if own else session
-    assert http is not None
-    started = time.monotonic()
-    timeout = (min(TIMEOUT[0], deadline), min(TIMEOUT[1], deadline))
-    try:
-        with http.get(url, headers=headers, timeout=timeout, stream=True) as resp:
-            if resp.status_code == 304:
-                return Fetched("not-modified", url=resp.url, etag=etag, last_modified=last_modified)
-            if resp.status_code >= 300:
-                raise FeedError(
-                    "http-error", f"HTTP {resp.status_code} {resp.reason or ''}".strip()
-                )
-            ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if ctype and not any(t in ctype for t in FEED_TYPES):
-                raise FeedError(
-                    "wrong-type", f"content type {ctype} is not a feed (expected RSS or Atom XML)"
-                )
-            declared = resp.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise FeedError("too-large", f"body of {declared} bytes exceeds {max_bytes}")
-            body = _read_body(resp, started, deadline, max_bytes)
-            return Fetched(
-                "ok",
-                bytes(body),
-                resp.headers.get("Content-Type", ""),
-                resp.url,
-                resp.headers.get("ETag"),
-                resp.headers.get("Last-Modified"),
-            )
-    except ConfigError as exc:  # the outbound policy, on the first hop or a redirect
-        raise FeedError("refused", str(exc)[:300]) from None
-    except requests.TooManyRedirects:
-        raise FeedError(
-            "too-many-redirects", f"more than {MAX_REDIRECTS} redirects (a redirect loop?)"
-        ) from None
-    except requests.Timeout:
-        if time.monotonic() - started >= deadline:
-            raise FeedError("too-slow", _too_slow(deadline)) from None
-        raise FeedError("network-error", "timed out") from None
-    except requests.RequestException as exc:
-        raise FeedError("network-error", f"{type(exc).__name__}: {exc}"[:300]) from None
-    finally:
-        if own:
-            http.close()
-
-
-def _too_slow(deadline: float) -> str:
-    return f"no complete answer within {deadline:g} s; stopped reading"
-
-
-def _read_body(resp: requests.Response, started: float, deadline: float, cap: int) -> bytes:
-    """The body, read as it arrives (`read1`: a dripping server gives its bytes one by one,
-    never a full buffer), until the end, the size cap or the deadline."""
-    body = bytearray()
-    while True:
-        if time.monotonic() - started >= deadline:
-            raise FeedError("too-slow", _too_slow(deadline))
-        try:
-            chunk = resp.raw.read1(READ_SIZE, decode_content=True)
-        except (OSError, urllib3.exceptions.HTTPError) as exc:
-            if time.monotonic() - started >= deadline:
-                raise FeedError("too-slow", _too_slow(deadline)) from None
-            raise FeedError("network-error", f"{type(exc).__name__}: {exc}"[:300]) from None
-        if not chunk:
-            return bytes(body)
-        body += chunk
-        if len(body) > cap:
-            raise FeedError("too-large", f"body exceeds {cap} bytes; stopped reading")
 
 
 def _nfc(text: str) -> str:
@@ -436,7 +300,7 @@ def add_feed(
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"a feed URL must be http(s)://…, not {mask_url(url)!r}")
     try:
-        outbound.check_static(url, secret=_has_password(url))
+        outbound.check_static(url, secret=has_password(url))
     except ConfigError as exc:
         raise ConfigError(f"feed {name}: {exc}") from None
     if agency is not None and session.get(Agency, agency) is None:
