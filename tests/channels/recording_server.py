@@ -3,6 +3,7 @@ refused request made no network attempt (zero requests recorded)."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,7 +33,9 @@ class Recorder:
 
 
 @contextmanager
-def recording_server(host: str = "127.0.0.1", answer: Answer = ok) -> Iterator[Recorder]:
+def recording_server(
+    host: str = "127.0.0.1", answer: Answer = ok, tls: ssl.SSLContext | None = None
+) -> Iterator[Recorder]:
     rec = Recorder(host)
 
     class Handler(BaseHTTPRequestHandler):
@@ -48,6 +51,8 @@ def recording_server(host: str = "127.0.0.1", answer: Answer = ok) -> Iterator[R
             pass
 
     server = ThreadingHTTPServer((host, 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     rec.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)

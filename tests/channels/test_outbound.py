@@ -160,3 +160,63 @@ def test_smtp_hosts_follow_the_same_rules(no_allowance: None) -> None:
 def test_no_connection_error_leaks_as_a_traceback_for_an_unknown_host() -> None:
     with pytest.raises(requests.ConnectionError):
         outbound.check_url("http://no-such-host.invalid/", secret=False)
+
+
+def _certificate(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for `name`: (cert+key file for the server, CA file)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    both = tmp_path / f"{name}.pem"
+    both.write_bytes(
+        pem
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    ca = tmp_path / f"{name}-ca.pem"
+    ca.write_bytes(pem)
+    return both, ca
+
+
+@pytest.mark.parametrize(("cert_for", "ok"), [("localhost", True), ("other.example", False)])
+def test_tls_to_the_pinned_address_still_checks_the_host_name(
+    tmp_path: Path, cert_for: str, ok: bool
+) -> None:
+    import ssl
+
+    both, ca = _certificate(tmp_path, cert_for)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(both)
+    with recording_server(tls=context) as server:
+        url = f"https://localhost:{server.port}/x"
+        session = outbound.OutboundSession(secret=True)
+        if ok:
+            assert session.get(url, timeout=5, verify=str(ca)).text == "ok"
+            ((_, _, headers),) = server.requests
+            assert headers["Host"] == f"localhost:{server.port}"
+        else:
+            with pytest.raises(requests.exceptions.SSLError):
+                session.get(url, timeout=5, verify=str(ca))
