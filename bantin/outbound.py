@@ -27,7 +27,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from bantin.channels.base import ConfigError
 
@@ -180,13 +184,93 @@ def check_static(url: str, *, secret: bool) -> None:
         )
 
 
+class Deadline:
+    """A wall-clock limit on everything one thread sends and reads until it leaves the
+    `with` block: when it passes, the sockets in use are shut down, so a server dripping
+    its status line or headers a byte at a time (which a socket timeout, reset by every
+    byte, never stops) is abandoned on time."""
+
+    _current = threading.local()
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._socks: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    @classmethod
+    def watch(cls, sock: socket.socket | None) -> None:
+        """Called by the connections below for each request they send."""
+        current: Deadline | None = getattr(cls._current, "value", None)
+        if current is None or sock is None:
+            return
+        with current._lock:
+            if current.expired:
+                _shutdown(sock)
+            current._socks.append(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._socks:
+                _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[Deadline]:
+    """`with deadline(30) as d:` every request of this thread inside ends by then; after an
+    error, `d.expired` says whether the deadline was the cause."""
+    limit = Deadline(seconds)
+    Deadline._current.value = limit
+    limit._timer.start()
+    try:
+        yield limit
+    finally:
+        limit._timer.cancel()
+        Deadline._current.value = None
+
+
+class _WatchedHTTP(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        Deadline.watch(self.sock)
+
+
+class _WatchedHTTPS(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        Deadline.watch(self.sock)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTP
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPS
+
+
 class PinnedAdapter(HTTPAdapter):
     """Checks every request (first and each redirect hop) and connects to the checked address,
     keeping the host name for the Host header, SNI and certificate verification."""
 
     def __init__(self, *, secret: bool) -> None:
-        super().__init__()
         self.secret = secret
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {  # connections a `deadline` can end
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, **kwargs: Any

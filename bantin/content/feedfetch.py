@@ -98,6 +98,31 @@ def _fetch(
     own = session is None or has_password(url)  # credentials: https, no redirects
     http = http_session(secret=has_password(url)) if own else session
     assert http is not None
+    try:
+        with outbound.deadline(deadline) as limit:
+            try:
+                got = _get(http, url, headers, etag, last_modified, max_bytes, deadline)
+                if limit.expired:  # the end of that body may be the deadline's shutdown
+                    raise FeedError("too-slow", _too_slow(deadline))
+                return got
+            except FeedError as exc:
+                if limit.expired and exc.status == "network-error":  # sockets shut by it
+                    raise FeedError("too-slow", _too_slow(deadline)) from None
+                raise
+    finally:
+        if own:
+            http.close()
+
+
+def _get(
+    http: requests.Session,
+    url: str,
+    headers: dict[str, str],
+    etag: str | None,
+    last_modified: str | None,
+    max_bytes: int,
+    deadline: float,
+) -> Fetched:
     started = time.monotonic()
     timeout = (min(TIMEOUT[0], deadline), min(TIMEOUT[1], deadline))
     try:
@@ -137,9 +162,6 @@ def _fetch(
         raise FeedError("network-error", "timed out") from None
     except requests.RequestException as exc:
         raise FeedError("network-error", f"{type(exc).__name__}: {exc}"[:300]) from None
-    finally:
-        if own:
-            http.close()
 
 
 def _too_slow(deadline: float) -> str:

@@ -399,9 +399,11 @@ def test_an_internal_feed_is_refused_without_the_allowance(
 
 
 class Drip:
-    """A feed server that sends its headers, then one byte every 0.2 s for a minute."""
+    """A feed server that sends its headers, then one byte every 0.2 s for a minute (or,
+    with `headers_too`, drips its header lines as well, so the answer never starts)."""
 
-    def __init__(self) -> None:
+    def __init__(self, headers_too: bool = False) -> None:
+        self.headers_too = headers_too
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.stop = threading.Event()
@@ -412,12 +414,14 @@ class Drip:
         conn, _ = self.sock.accept()
         with conn:
             conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n")
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n")
+            if not self.headers_too:
+                conn.sendall(b"\r\n")
             for _ in range(300):
                 if self.stop.wait(0.2):
                     return
                 try:
-                    conn.sendall(b" ")
+                    conn.sendall(b"X" if self.headers_too else b" ")
                 except OSError:
                     return
 
@@ -439,6 +443,18 @@ def test_a_dripping_feed_is_abandoned_at_the_deadline(db: Database, drip: Drip) 
     (result,) = ingest(db, deadline=1.0)
     assert time.monotonic() - started < 2.5
     assert result.status == "too-slow" and "1 s" in (result.error or "")
+
+
+def test_a_feed_dripping_its_headers_is_abandoned_at_the_deadline(db: Database) -> None:
+    server = Drip(headers_too=True)
+    try:
+        add(db, "cham", f"http://127.0.0.1:{server.port}/rss")
+        started = time.monotonic()
+        (result,) = ingest(db, deadline=1.0)
+        assert time.monotonic() - started < 2.5
+        assert result.status == "too-slow"
+    finally:
+        server.close()
 
 
 def test_the_database_stays_writable_while_a_feed_is_fetched(
