@@ -34,10 +34,20 @@ class Settings:
     backup_dir: Path | None = None  # a daily backup goes here when set (docs/operations.md)
     backup_keep: int = 7  # how many daily backups to keep
     metrics_listen: str | None = None  # HOST:PORT for `bantin run`'s /metrics; off when unset
+    #: Internal address ranges outbound requests may reach anyway (bantin.outbound).
+    outbound_allow: tuple[str, ...] = ()
+    #: The only folder a template's `image_path` may name a file in; default $home/media.
+    media_path: Path | None = None
+    #: Whole-fetch deadline for one feed, seconds (bantin.content.feeds).
+    feed_deadline_seconds: float = 30.0
 
     @property
     def outbox_dir(self) -> Path:
         return self.home / "outbox"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.media_path or self.home / "media"
 
 
 def _toml(home: Path) -> dict[str, object]:
@@ -78,6 +88,9 @@ def load_settings(
         backup_dir=_path(pick("backup_dir", ""), home_path),
         backup_keep=max(1, int(str(pick("backup_keep", 7)))),
         metrics_listen=str(pick("metrics_listen", "")) or None,
+        outbound_allow=_ranges(pick("outbound_allow", "")),
+        media_path=Path(str(pick("media_dir", ""))).resolve() if pick("media_dir", "") else None,
+        feed_deadline_seconds=float(str(pick("feed_deadline_seconds", 30))),
     )
 
 
@@ -85,3 +98,9 @@ def _path(value: object, home: Path) -> Path | None:
     """A folder setting: empty means unset, a relative path is relative to BANTIN_HOME."""
     text = str(value or "").strip()
     return (home / text).resolve() if text else None
+
+
+def _ranges(value: object) -> tuple[str, ...]:
+    """`a,b` (environment) or a TOML list -> the entries, unparsed (bantin.outbound checks)."""
+    items = value if isinstance(value, list) else str(value).split(",")
+    return tuple(str(i).strip() for i in items if str(i).strip())

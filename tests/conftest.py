@@ -24,6 +24,13 @@ from bantin.plan.loader import load_plan
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def outbound_loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to servers on 127.0.0.1: allow loopback through the operator's own setting
+    (bantin.outbound). Tests of the policy set it to "" to see the default refusals."""
+    monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "127.0.0.0/8,::1")
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Migrate and load the plan once; every test gets a copy of this file."""

@@ -8,6 +8,7 @@ wait, stop, or ask a person. Channels are configured by URL (the Apprise idea):
 
 from __future__ import annotations
 
+import re
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -69,6 +70,75 @@ class ConfigError(ValueError):
 
 
 SENSITIVE_PARAMS = frozenset({"token", "secret", "password", "app_password", "key", "access_token"})
+#: A parameter whose name, lower-cased and without separators, contains one of these holds
+#: a secret (`api_key`, `Access-Token`, `client_secret`, `passwd`): it must be a reference.
+SENSITIVE_PARTS = ("token", "secret", "password", "passwd", "key")
+REFERENCE_PREFIXES = ("env:", "secret:")
+#: A path segment run this long mixing letters and digits is a token, not a name
+#: (`/bot123:AAH…/`, `/services/T0…/B0…/q8Zr…`); words with dashes and UUIDs are not.
+TOKEN_RUN = re.compile(r"(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{20,}")
+BOT_TOKEN = re.compile(r"/bot\d+:[\w-]+", re.IGNORECASE)
+
+
+def is_sensitive(name: str) -> bool:
+    """Does this parameter name hold a secret, however it is spelled?"""
+    folded = re.sub(r"[^a-z0-9]", "", name.lower())
+    return any(part in folded for part in SENSITIVE_PARTS)
+
+
+def query_params(where: str, query: str) -> dict[str, str]:
+    """The query as a dict, refusing a repeated name (which of two values would be used is
+    the parser's choice: `token=RAW&token=env:X` must not pass as a reference) and any
+    sensitive parameter whose value is not a secret reference."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    folded: set[str] = set()
+    for key, _ in pairs:
+        norm = re.sub(r"[^a-z0-9]", "", key.lower())
+        if norm in folded:
+            raise ConfigError(f"{where}: parameter {key!r} is given twice; give it once")
+        folded.add(norm)
+    params: dict[str, str] = {}
+    for key, value in pairs:
+        params[key] = value
+        if is_sensitive(key) and not value.startswith(REFERENCE_PREFIXES):
+            raise ConfigError(
+                f"{where}: parameter {key!r} must be a secret reference such as env:VAR, "
+                "never the secret itself"
+            )
+        if value.lower().startswith(("http://", "https://")) and "@" in urlsplit(value).netloc:
+            raise ConfigError(f"{where}: put no user name or password in the URL of {key!r}")
+    return params
+
+
+def check_no_inline_secret(where: str, url: str) -> None:
+    """No userinfo (`https://TOKEN@host`) and no token-like path segment."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        raise ConfigError(
+            f"{where}: put no user name or password in the URL; use a secret reference "
+            "(env:VAR) in a parameter"
+        )
+    if BOT_TOKEN.search(parts.path) or TOKEN_RUN.search(parts.path):
+        raise ConfigError(
+            f"{where}: part of the URL path looks like a token; a secret must never be "
+            "written in a URL: give it as a secret reference (env:VAR) in a parameter"
+        )
+
+
+def mask_url(url: str) -> str:
+    """A URL fit to show: userinfo and sensitive parameter values replaced by ***."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            netloc = "***@" + netloc.rpartition("@")[2]
+        query = "&".join(
+            f"{k}={'***' if is_sensitive(k) else v}"
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        )
+        return parts._replace(netloc=netloc, query=query).geturl()
+    except ValueError:
+        return "(an unreadable URL)"
 
 
 def parse_duration(text: str) -> timedelta:
@@ -90,6 +160,9 @@ class Channel(ABC):
     #: True when sending the same idempotency key twice cannot make a second output,
     #: so a send interrupted by a crash can simply be sent again.
     dedupes: ClassVar[bool] = False
+    #: True when requests carry credentials or go to a URL anyone can call with it: https
+    #: only (bantin.outbound) and no secret-like text in the URL's path or userinfo.
+    carries_credentials: ClassVar[bool] = False
     #: Requests a second this kind of channel allows when its URL has no `?rate=`;
     #: None for no limit (a receiver we run ourselves, a folder).
     request_rate_per_sec: ClassVar[float | None] = None
@@ -102,17 +175,14 @@ class Channel(ABC):
         if parts.scheme not in self.schemes:
             raise ConfigError(f"{name}: expected a {self.schemes[0]}:// URL")
         self.parts = parts
-        self.params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        self.params = query_params(name, parts.query)
         if parts.password:
             raise ConfigError(
-                f"{name}: put no password in the URL; use a secret reference (env:VAR)"
+                f"{name}: put no password in the URL (nor a user name); use a secret "
+                "reference (env:VAR)"
             )
-        for key, value in self.params.items():
-            if key in SENSITIVE_PARAMS and not value.startswith(("env:", "secret:")):
-                raise ConfigError(
-                    f"{name}: parameter {key!r} must be a secret reference such as env:VAR, "
-                    "never the secret itself"
-                )
+        if self.carries_credentials:
+            check_no_inline_secret(name, url)
         late = self.params.pop("late", None)
         self.budget = parse_duration(late) if late else self.lateness_budget
         rate = self.params.pop("rate", None)
@@ -125,14 +195,7 @@ class Channel(ABC):
 
     def url(self, privacy: bool = True) -> str:
         """The configuration URL; with privacy, secret references are masked too."""
-        if not privacy:
-            return self.raw_url
-        parts = self.parts
-        query = "&".join(
-            f"{k}={'***' if k in SENSITIVE_PARAMS else v}"
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        )
-        return parts._replace(query=query).geturl()
+        return self.raw_url if not privacy else mask_url(self.raw_url)
 
     def acquire(self, max_wait: float = 0.0, stop: threading.Event | None = None) -> float:
         """Take this channel's turn before a publish (rate limit, provider pause).

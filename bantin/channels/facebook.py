@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bantin import __version__
+from bantin import __version__, outbound
 from bantin.channels.base import (
     AuthError,
     Channel,
@@ -156,6 +156,7 @@ class FacebookPageChannel(Channel):
     schemes = ("facebook",)
     kind = "facebook"
     dedupes = False
+    carries_credentials = True
     #: Facebook's limit on the length of a post's text.
     body_maxlen: ClassVar[int] = 63206
 
@@ -178,6 +179,10 @@ class FacebookPageChannel(Channel):
         if base.scheme not in ("http", "https") or not base.netloc:
             raise ConfigError(f"{name}: base must be an http(s) URL such as {GRAPH_BASE}")
         try:
+            outbound.check_static(self.base, secret=True)
+        except ConfigError as exc:
+            raise ConfigError(f"{name}: base: {exc}") from None
+        try:
             self.timeout = float(self.params.pop("timeout", "10"))
         except ValueError:
             self.timeout = 0.0
@@ -185,8 +190,7 @@ class FacebookPageChannel(Channel):
             raise ConfigError(f"{name}: timeout must be a positive number of seconds")
         if self.params:
             raise ConfigError(f"{name}: unknown parameter(s) {', '.join(sorted(self.params))}")
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session = outbound.OutboundSession(secret=True, user_agent=USER_AGENT)
         #: Monotonic clock, replaceable in tests.
         self.clock: Callable[[], float] = time.monotonic
         #: Highest quota use seen in the last answer that carried usage headers, in percent.

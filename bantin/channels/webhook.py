@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from bantin import __version__
+from bantin import __version__, outbound
 from bantin.channels.base import (
     AuthError,
     Channel,
@@ -125,6 +125,7 @@ class WebhookChannel(Channel):
     schemes = ("webhook+https", "webhook+http")
     kind = "webhook"
     dedupes = True
+    carries_credentials = True
 
     def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
         super().__init__(name, url, home=home)
@@ -135,8 +136,11 @@ class WebhookChannel(Channel):
         target = self.parts._replace(scheme=self.parts.scheme.removeprefix("webhook+"))
         query = "&".join(f"{k}={v}" for k, v in self.params.items())
         self.target = target._replace(query=query).geturl()
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        try:
+            outbound.check_static(self.target, secret=True)
+        except ConfigError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+        self.session = outbound.OutboundSession(secret=True, user_agent=USER_AGENT)
 
     def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
         return self.send_json(payload(rendered, idempotency_key), idempotency_key)

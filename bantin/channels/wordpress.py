@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bantin import __version__
+from bantin import __version__, outbound
 from bantin.channels.base import (
     AuthError,
     Channel,
@@ -43,6 +43,7 @@ from bantin.channels.base import (
     RateLimited,
     Receipt,
     RetryableError,
+    mask_url,
 )
 from bantin.channels.secrets import resolve
 from bantin.channels.webhook import parse_retry_after
@@ -162,6 +163,7 @@ class WordPressChannel(Channel):
     schemes = ("wordpress", "wordpress+http")
     kind = "wordpress"
     dedupes = True
+    carries_credentials = True
 
     def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
         super().__init__(name, url, home=home)
@@ -179,6 +181,10 @@ class WordPressChannel(Channel):
             raise ConfigError(f"{name}: give the site address, without /wp-json")
         scheme = "http" if parts.scheme == "wordpress+http" else "https"
         self.base = f"{scheme}://{parts.netloc}{path}"
+        try:
+            outbound.check_static(self.base, secret=True)
+        except ConfigError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
         self.user = self.params.pop("user", "").strip()
         if not self.user:
             raise ConfigError(f"{name}: a WordPress channel needs ?user=LOGIN (the login name)")
@@ -200,8 +206,9 @@ class WordPressChannel(Channel):
             raise ConfigError(f"{name}: timeout must be a positive number of seconds")
         if self.params:
             raise ConfigError(f"{name}: unknown parameter(s) {', '.join(sorted(self.params))}")
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session = outbound.OutboundSession(secret=True, user_agent=USER_AGENT)
+        #: Image downloads carry no credential and may follow redirects, each hop checked.
+        self.images = outbound.OutboundSession(secret=False, max_redirects=3, user_agent=USER_AGENT)
         self._terms: dict[tuple[str, str], int] = {}
 
     # -- the contract ---------------------------------------------------------------
@@ -267,6 +274,7 @@ class WordPressChannel(Channel):
 
     def close(self) -> None:
         self.session.close()
+        self.images.close()
 
     # -- posts, terms, media --------------------------------------------------------
     def _find_post(self, slug: str) -> dict[str, Any] | None:
@@ -329,7 +337,11 @@ class WordPressChannel(Channel):
         return _id(doc, "the image upload")
 
     def _read_image(self, path: str) -> tuple[str, bytes]:
-        file = Path(path) if Path(path).is_absolute() else self.home / path
+        """A file from the media folder only: a template must not upload the key file."""
+        try:
+            file = outbound.media_file(path, outbound.media_dir(self.home))
+        except ConfigError as exc:
+            raise PermanentError(str(exc)) from None
         try:
             if file.stat().st_size > MAX_IMAGE_BYTES:
                 raise PermanentError(f"image {file} is over {MAX_IMAGE_BYTES >> 20} MB")
@@ -339,16 +351,19 @@ class WordPressChannel(Channel):
 
     def _download_image(self, url: str) -> tuple[str, bytes]:
         """Fetch meta.image_url without credentials (the auth header is per REST call)."""
+        shown = mask_url(url)
         try:
-            with self.session.get(url, timeout=self.timeout, stream=True) as resp:
+            with self.images.get(url, timeout=self.timeout, stream=True) as resp:
                 if resp.status_code != 200:
                     cls = RetryableError if resp.status_code >= 500 else PermanentError
-                    raise cls(f"image {url} answered {resp.status_code}")
+                    raise cls(f"image {shown} answered {resp.status_code}")
                 data = resp.raw.read(MAX_IMAGE_BYTES + 1, decode_content=True)
+        except ConfigError as exc:  # the outbound policy: the publication, not the channel
+            raise PermanentError(f"image {shown}: {exc}") from None
         except requests.RequestException as exc:
-            raise RetryableError(f"image {url}: {type(exc).__name__}") from exc
+            raise RetryableError(f"image {shown}: {type(exc).__name__}") from exc
         if len(data) > MAX_IMAGE_BYTES:
-            raise PermanentError(f"image {url} is over {MAX_IMAGE_BYTES >> 20} MB")
+            raise PermanentError(f"image {shown} is over {MAX_IMAGE_BYTES >> 20} MB")
         return PurePosixPath(urlsplit(url).path).name or "image", data
 
     def _receipt(self, post: dict[str, Any], status: int) -> Receipt:

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from bantin import __version__
+from bantin import __version__, outbound
 from bantin.channels.base import (
     SENSITIVE_PARAMS,
     AuthError,
@@ -43,6 +43,7 @@ from bantin.channels.base import (
     RateLimited,
     Receipt,
     RetryableError,
+    is_sensitive,
 )
 from bantin.channels.facebook import plain_text, redact
 from bantin.channels.secrets import resolve
@@ -150,6 +151,7 @@ class ZaloOAChannel(Channel):
     schemes = ("zalo",)
     kind = "zalo"
     dedupes = False
+    carries_credentials = True
     #: Parameters that must be secret references, beyond base.SENSITIVE_PARAMS.
     secret_params: ClassVar[frozenset[str]] = frozenset({"refresh_token", "app_secret"})
 
@@ -178,8 +180,8 @@ class ZaloOAChannel(Channel):
         self.app_id = self.params.pop("app_id", "")
         if not self.app_id.isdigit():
             raise ConfigError(f"{name}: app_id must be the numeric ID of the Zalo app")
-        self.base = self._http_param("base", OPENAPI_BASE)
-        self.oauth_base = self._http_param("oauth_base", OAUTH_BASE)
+        self.base = self._http_param("base", OPENAPI_BASE, secret=True)
+        self.oauth_base = self._http_param("oauth_base", OAUTH_BASE, secret=True)
         self.cover = self._http_param("cover", "") if "cover" in self.params else None
         self.author = self.params.pop("author", "Ban biên tập").strip()
         if not self.author or len(self.author) > AUTHOR_MAX:
@@ -193,16 +195,20 @@ class ZaloOAChannel(Channel):
         if self.params:
             raise ConfigError(f"{name}: unknown parameter(s) {', '.join(sorted(self.params))}")
         self._store = token_store
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session = outbound.OutboundSession(secret=True, user_agent=USER_AGENT)
         #: idempotency key -> create token of an article Zalo has not finished processing.
         self._pending: dict[str, str] = {}
 
-    def _http_param(self, key: str, default: str) -> str:
+    def _http_param(self, key: str, default: str, *, secret: bool = False) -> str:
         value = self.params.pop(key, default).rstrip("/")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"{self.name}: {key} must be an http(s) URL")
+        if secret:  # the access token and the app secret travel to these
+            try:
+                outbound.check_static(value, secret=True)
+            except ConfigError as exc:
+                raise ConfigError(f"{self.name}: {key}: {exc}") from None
         return value
 
     @property
@@ -217,7 +223,7 @@ class ZaloOAChannel(Channel):
             return self.raw_url
         hidden = SENSITIVE_PARAMS | self.secret_params
         query = "&".join(
-            f"{k}={'***' if k in hidden else v}"
+            f"{k}={'***' if k in hidden or is_sensitive(k) else v}"
             for k, v in parse_qsl(self.parts.query, keep_blank_values=True)
         )
         return self.parts._replace(query=query).geturl()

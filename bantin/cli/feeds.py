@@ -46,8 +46,9 @@ def feeds_list(app: App, as_json: bool, as_csv: bool) -> None:
     """List feeds with their entries, last fetch, last status and the reason of a failure.
 
     Statuses: ok, not-modified (HTTP 304), bozo (read despite malformed XML), and the
-    failures http-error, too-many-redirects, too-large, wrong-type, malformed,
-    network-error, error.
+    failures http-error, too-many-redirects, too-large, too-slow (past the whole-fetch
+    deadline), refused (an internal address, see BANTIN_OUTBOUND_ALLOW), wrong-type,
+    malformed, network-error, error. A password in a feed URL is shown as ***.
     """
     with app.session() as s:
         rows = library.list_feeds(s)
@@ -76,8 +77,8 @@ def feeds_ingest(app: App, once: bool, name: str | None, every: int, now: str | 
       bantin feeds ingest --once --name tin-cds-quoc-gia
     """
     while True:
-        with app.session() as s:
-            results = library.ingest(s, app.clock(now).now(), name)
+        deadline = app.settings.feed_deadline_seconds
+        results = library.ingest(app.db, app.clock(now).now(), name, deadline=deadline)
         for r in results:
             detail = f", {r.error}" if r.error else ""
             click.echo(f"{r.name}: {r.status}, {r.new} new{detail}")

@@ -1,8 +1,13 @@
 """Feeds in: news of the national digital-transformation programme, from outside RSS/Atom.
 
 Templates quote it (`feed('tin-cds')`, see `feedview`). The outside world is hostile by
-default, so every fetch is bounded: a timeout, at most 5 redirects (a loop is an error,
-not a hang), a 5 MB body read in chunks with a hard cap, a feed content type. Requests
+default, so every fetch is bounded: a total deadline (a server dripping a byte at a time
+is abandoned when it passes, not after each read's timeout), at most 5 redirects (a loop
+is an error, not a hang), a 5 MB body read in chunks with a hard cap, a feed content type,
+and the outbound policy (`bantin.outbound`) on every hop: no internal addresses, https
+when the URL holds a password. The fetch happens outside any database transaction: the
+feeds are read in one short session, fetched, and each result stored in its own short
+session, so a slow feed never holds SQLite's write lock. Requests
 are conditional (ETag, Last-Modified kept on the `Feed` row), so an unchanged feed costs
 a 304. Entries are parsed by feedparser from the bytes, de-duplicated by guid or link,
 their HTML sanitised with nh3 and every text made NFC.
@@ -31,45 +36,51 @@ import requests
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bantin import __version__
-from bantin.channels.base import ConfigError
+from bantin import outbound
+from bantin.channels.base import ConfigError, mask_url
 from bantin.clock import Clock
-from bantin.content.feedview import MAX_DAYS, MAX_ENTRIES, entry_view
+from bantin.content.feedfetch import (
+    DEADLINE,
+    MAX_BYTES,
+    MAX_REDIRECTS,
+    FeedError,
+    Fetched,
+    fetch,
+    has_password,
+    http_session,
+)
+from bantin.content.feedview import MAX_DAYS, MAX_ENTRIES, entry_view, safe_link
 from bantin.content.limits import plain_text
 from bantin.db import Database
 from bantin.models import Agency, Feed, FeedEntry
 from bantin.records import audit
 
 log = logging.getLogger(__name__)
+__all__ = ["MAX_BYTES", "MAX_REDIRECTS", "FeedError", "Fetched", "fetch", "http_session"]
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_REDIRECTS = 5
-TIMEOUT = (5.0, 20.0)  # connect, read (seconds)
 MAX_NEW_PER_FETCH = 200
 MAX_SUMMARY = 20_000
-USER_AGENT = f"bantin/{__version__} (feed reader)"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-FEED_TYPES = ("xml", "rss", "atom", "rdf", "json")
-"""A content type containing one of these is a feed; anything else (an HTML login page,
-a PDF) is refused with its type named. A missing type is sniffed by the parser."""
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "ul", "ol", "li", "a", "blockquote"}
 
 
-class FeedError(Exception):
-    """A fetch or parse that produced nothing usable; `status` is its kind."""
+@dataclass(frozen=True)
+class FeedRef:
+    """What a fetch needs of a `Feed` row, read before the session closes."""
 
-    def __init__(self, status: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+    name: str
+    url: str
+    etag: str | None
+    last_modified: str | None
 
 
 @dataclass(frozen=True)
-class Fetched:
-    status: str  # ok | not-modified
-    body: bytes = b""
-    content_type: str = ""
-    url: str = ""
+class Outcome:
+    """A fetch and parse, done outside the database, waiting to be stored."""
+
+    status: str
+    entries: tuple[ParsedEntry, ...] = ()
+    error: str | None = None
     etag: str | None = None
     last_modified: str | None = None
 
@@ -89,68 +100,6 @@ class IngestResult:
     status: str
     new: int = 0
     error: str | None = None
-
-
-def http_session() -> requests.Session:
-    s = requests.Session()
-    s.max_redirects = MAX_REDIRECTS
-    s.headers["User-Agent"] = USER_AGENT
-    s.headers["Accept"] = "application/rss+xml, application/atom+xml, application/xml;q=0.9"
-    return s
-
-
-def fetch(
-    url: str,
-    *,
-    etag: str | None = None,
-    last_modified: str | None = None,
-    session: requests.Session | None = None,
-    max_bytes: int = MAX_BYTES,
-) -> Fetched:
-    """GET a feed, conditionally, within the bounds above; raise FeedError with a reason."""
-    headers = {}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    http = session or http_session()
-    try:
-        with http.get(url, headers=headers, timeout=TIMEOUT, stream=True) as resp:
-            if resp.status_code == 304:
-                return Fetched("not-modified", url=resp.url, etag=etag, last_modified=last_modified)
-            if resp.status_code >= 300:
-                raise FeedError(
-                    "http-error", f"HTTP {resp.status_code} {resp.reason or ''}".strip()
-                )
-            ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if ctype and not any(t in ctype for t in FEED_TYPES):
-                raise FeedError(
-                    "wrong-type", f"content type {ctype} is not a feed (expected RSS or Atom XML)"
-                )
-            declared = resp.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise FeedError("too-large", f"body of {declared} bytes exceeds {max_bytes}")
-            body = bytearray()
-            for chunk in resp.iter_content(chunk_size=65536):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise FeedError("too-large", f"body exceeds {max_bytes} bytes; stopped reading")
-            return Fetched(
-                "ok",
-                bytes(body),
-                resp.headers.get("Content-Type", ""),
-                resp.url,
-                resp.headers.get("ETag"),
-                resp.headers.get("Last-Modified"),
-            )
-    except requests.TooManyRedirects:
-        raise FeedError(
-            "too-many-redirects", f"more than {MAX_REDIRECTS} redirects (a redirect loop?)"
-        ) from None
-    except requests.Timeout:
-        raise FeedError("network-error", "timed out") from None
-    except requests.RequestException as exc:
-        raise FeedError("network-error", f"{type(exc).__name__}: {exc}"[:300]) from None
 
 
 def _nfc(text: str) -> str:
@@ -185,7 +134,7 @@ def _when(entry: Any) -> datetime | None:
 
 
 def _entry(entry: Any) -> ParsedEntry:
-    link = entry.get("link") or None
+    link = safe_link(entry.get("link"))
     title = _plain(entry.get("title") or "") or (link or "(không có tiêu đề)")
     content = entry.get("content") or []
     raw = content[0].get("value") if content else entry.get("summary")
@@ -261,55 +210,82 @@ def store(session: Session, feed_name: str, entries: Iterable[ParsedEntry], now:
     return new
 
 
-def ingest_feed(
-    session: Session, feed: Feed, now: datetime, http: requests.Session | None = None
-) -> IngestResult:
-    """Fetch, parse and store one feed, recording the outcome on its row. Never raises for
-    what the outside world does; the caller commits."""
-    feed.last_fetched_at = now
+def fetch_and_parse(
+    ref: FeedRef, http: requests.Session | None = None, deadline: float = DEADLINE
+) -> Outcome:
+    """Fetch and parse one feed, touching no database. Never raises for what the outside
+    world does: a failure is an `Outcome` with its status and reason."""
     try:
-        got = fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified, session=http)
+        got = fetch(
+            ref.url,
+            etag=ref.etag,
+            last_modified=ref.last_modified,
+            session=http,
+            deadline=deadline,
+        )
         if got.status == "not-modified":
-            feed.last_status, feed.last_error = "not-modified", None
-            return IngestResult(feed.name, "not-modified")
+            return Outcome("not-modified", etag=ref.etag, last_modified=ref.last_modified)
         entries, warning = parse(got.body, got.content_type, got.url)
-        new = store(session, feed.name, entries, now)
-        feed.etag, feed.last_modified = got.etag, got.last_modified
-        feed.last_status, feed.last_error = ("bozo" if warning else "ok"), warning
-        return IngestResult(feed.name, feed.last_status, new, warning)
+        status = "bozo" if warning else "ok"
+        return Outcome(status, tuple(entries), warning, got.etag, got.last_modified)
     except FeedError as exc:
-        feed.last_status, feed.last_error = exc.status, exc.reason
+        return Outcome(exc.status, error=exc.reason)
     except Exception as exc:  # a parser bug on odd input must not stop the other feeds
-        log.exception("feed %s: unexpected error", feed.name)
-        feed.last_status, feed.last_error = "error", f"{type(exc).__name__}: {exc}"[:300]
-    log.warning("feed %s: %s (%s)", feed.name, feed.last_status, feed.last_error)
-    return IngestResult(feed.name, feed.last_status or "error", 0, feed.last_error)
+        log.exception("feed %s: unexpected error", ref.name)
+        return Outcome("error", error=f"{type(exc).__name__}: {exc}"[:300])
 
 
-def ingest(session: Session, now: datetime, name: str | None = None) -> list[IngestResult]:
-    """Ingest every feed (or one by name), in this session."""
-    query = select(Feed).order_by(Feed.name)
-    if name is not None:
-        if session.get(Feed, name) is None:
-            raise ConfigError(f"no feed named {name!r} (see `bantin feeds list`)")
-        query = query.where(Feed.name == name)
+def record(session: Session, ref: FeedRef, outcome: Outcome, now: datetime) -> IngestResult:
+    """Store an outcome on its feed row (and new entries), in the caller's short session."""
+    feed = session.get(Feed, ref.name)
+    if feed is None or feed.url != ref.url:  # removed or readdressed while fetching
+        return IngestResult(ref.name, "changed", 0, "the feed changed while it was fetched")
+    feed.last_fetched_at = now
+    feed.last_status, feed.last_error = outcome.status, outcome.error
+    if outcome.status in ("ok", "bozo"):
+        new = store(session, feed.name, outcome.entries, now)
+        feed.etag, feed.last_modified = outcome.etag, outcome.last_modified
+        return IngestResult(feed.name, outcome.status, new, outcome.error)
+    if outcome.status != "not-modified":
+        log.warning("feed %s: %s (%s)", feed.name, outcome.status, outcome.error)
+    return IngestResult(feed.name, outcome.status, 0, outcome.error)
+
+
+def ingest(
+    db: Database, now: datetime, name: str | None = None, *, deadline: float | None = None
+) -> list[IngestResult]:
+    """Ingest every feed (or one by name): read the rows, close the session, fetch each
+    feed, and store each outcome in its own short transaction."""
+    limit = deadline if deadline is not None else _setting_deadline()
+    with db.session() as s:
+        query = select(Feed).order_by(Feed.name)
+        if name is not None:
+            if s.get(Feed, name) is None:
+                raise ConfigError(f"no feed named {name!r} (see `bantin feeds list`)")
+            query = query.where(Feed.name == name)
+        refs = [FeedRef(f.name, f.url, f.etag, f.last_modified) for f in s.scalars(query)]
     http = http_session()
+    results = []
     try:
-        return [ingest_feed(session, f, now, http) for f in session.execute(query).scalars()]
+        for ref in refs:
+            outcome = fetch_and_parse(ref, http, limit)
+            with db.session() as s:
+                results.append(record(s, ref, outcome, now))
     finally:
         http.close()
+    return results
+
+
+def _setting_deadline() -> float:
+    from bantin.config import load_settings
+
+    return load_settings().feed_deadline_seconds
 
 
 def ingest_all(db: Database, clock: Clock) -> None:
-    """The scheduler job: every feed in its own session and transaction; never raises."""
+    """The scheduler job: every feed, none fetched inside a transaction; never raises."""
     try:
-        with db.session() as s:
-            names = list(s.execute(select(Feed.name).order_by(Feed.name)).scalars())
-        for name in names:
-            with db.session() as s:
-                feed = s.get(Feed, name)
-                if feed is not None:
-                    ingest_feed(s, feed, clock.now())
+        ingest(db, clock.now())
     except Exception:
         log.exception("feed ingestion failed; the next run will try again")
 
@@ -322,7 +298,11 @@ def add_feed(
         raise ConfigError(f"invalid feed name {name!r}: lower-case letters, digits and -")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"a feed URL must be http(s)://…, not {url!r}")
+        raise ConfigError(f"a feed URL must be http(s)://…, not {mask_url(url)!r}")
+    try:
+        outbound.check_static(url, secret=has_password(url))
+    except ConfigError as exc:
+        raise ConfigError(f"feed {name}: {exc}") from None
     if agency is not None and session.get(Agency, agency) is None:
         raise ConfigError(f"unknown agency {agency!r} (see `bantin agencies list`)")
     feed = session.get(Feed, name)
@@ -334,7 +314,7 @@ def add_feed(
         session.add(feed)
     else:  # a new address starts afresh: its validators belong to the old one
         feed.url, feed.agency_code, feed.etag, feed.last_modified = url, agency, None, None
-    audit.append(session, now, actor, f"feed.{action}", "feed", name, {"url": url})
+    audit.append(session, now, actor, f"feed.{action}", "feed", name, {"url": mask_url(url)})
     return feed, action
 
 
@@ -347,7 +327,7 @@ def list_feeds(session: Session) -> list[dict[str, Any]]:
     return [
         {
             "name": f.name,
-            "url": f.url,
+            "url": mask_url(f.url),
             "agency": f.agency_code,
             "entries": counts.get(f.name, 0),
             "last_fetched_at": f.last_fetched_at.isoformat() if f.last_fetched_at else None,

@@ -27,6 +27,23 @@ MAX_ENTRIES = 20
 FeedEntries = Mapping[str, Sequence[Mapping[str, Any]]]
 
 
+SAFE_SCHEMES = ("http", "https")
+
+
+def safe_link(link: object) -> str | None:
+    """`link` if it is an absolute http(s) URL, else None: a feed's `javascript:`, `data:`
+    or `vbscript:` link must never become a link in an article or the Atom output."""
+    if not isinstance(link, str):
+        return None
+    text = link.strip()
+    scheme, sep, rest = text.partition(":")
+    if not sep or scheme.lower() not in SAFE_SCHEMES or not rest.startswith("//"):
+        return None
+    if any(ord(c) < 0x20 or c.isspace() for c in text):
+        return None
+    return text
+
+
 def entry_view(
     *,
     feed: str,
@@ -42,7 +59,7 @@ def entry_view(
     return {
         "feed": feed,
         "title": title,
-        "link": link,
+        "link": safe_link(link),
         "summary": summary,
         "summary_html": Markup(summary_html or ""),
         "published": published,

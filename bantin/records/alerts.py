@@ -23,13 +23,14 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.channels.base import SENSITIVE_PARAMS, ChannelError, ConfigError
+from bantin import outbound
+from bantin.channels.base import ChannelError, ConfigError, mask_url, query_params
 from bantin.channels.secrets import Lookup, resolve, scrub
 from bantin.channels.webhook import WebhookChannel
 from bantin.config import DEFAULT_TZ
@@ -104,12 +105,18 @@ class MailTarget:
     password_ref: str | None
     starttls: bool
     timeout: float
+    smtps: bool = False  # TLS from the first byte (port 465), instead of STARTTLS
+
+
+YES = ("1", "true", "yes")
 
 
 def parse_mailto(url: str) -> MailTarget:
-    """`mailto:a@x.vn[,b@x.vn]?smtp=HOST:PORT[&from=…][&user=…&password=env:V][&starttls=1]`."""
+    """`mailto:a@x.vn[,b@x.vn]?smtp=HOST:PORT[&from=…][&user=…&password=env:V]
+    [&starttls=1|&smtps=1]`. A password travels only encrypted (or to a test server on an
+    allowed loopback address, as for http in bantin.outbound)."""
     parts = urlsplit(url)
-    params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    params = query_params("mailto:", parts.query)
     to = [a.strip() for a in parts.path.split(",") if a.strip()]
     if not to or not all("@" in a for a in to):
         raise ConfigError("mailto: needs at least one address, e.g. mailto:ops@example.vn")
@@ -117,8 +124,6 @@ def parse_mailto(url: str) -> MailTarget:
     if not host or not port.isdigit():
         raise ConfigError("mailto: smtp must be HOST:PORT, e.g. smtp=127.0.0.1:25")
     password = params.pop("password", None)
-    if password is not None and not password.startswith(("env:", "secret:")):
-        raise ConfigError("mailto: password must be a secret reference (env:VAR or secret:NAME)")
     user = params.pop("user", None)
     if bool(user) != bool(password):
         raise ConfigError("mailto: give user and password together, or neither")
@@ -133,24 +138,35 @@ def parse_mailto(url: str) -> MailTarget:
         sender=params.pop("from", f"bantin@{socket.gethostname()}"),
         user=user,
         password_ref=password,
-        starttls=params.pop("starttls", "0") in ("1", "true", "yes"),
+        starttls=params.pop("starttls", "0") in YES,
         timeout=timeout,
+        smtps=params.pop("smtps", "0") in YES,
     )
     if params:
         raise ConfigError(f"mailto: unknown parameter(s) {', '.join(sorted(params))}")
+    if target.starttls and target.smtps:
+        raise ConfigError("mailto: give starttls or smtps, not both")
+    if password and not (target.starttls or target.smtps):
+        _plain_login_allowed(target.host)
     return target
+
+
+def _plain_login_allowed(host: str) -> None:
+    """A login over unencrypted SMTP only to a test server on an allowed loopback address."""
+    try:
+        outbound.check_static(f"http://{host}", secret=True)
+    except ConfigError:
+        raise ConfigError(
+            f"mailto: a password needs an encrypted connection: add starttls=1 (port 587) or "
+            f"smtps=1 (port 465); {host} would receive it in clear text"
+        ) from None
 
 
 def check_notify_url(url: str, agency: str = "agency") -> str:
     """Validate a notify URL; returns it masked for display. Secrets must be references."""
     if url.startswith("mailto:"):
         parse_mailto(url)
-        parts = urlsplit(url)
-        query = "&".join(
-            f"{k}={'***' if k in SENSITIVE_PARAMS else v}"
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        )
-        return parts._replace(query=query).geturl()
+        return mask_url(url)
     if url.startswith("webhook+"):
         return WebhookChannel(f"notify-{agency}", url).url(privacy=True)
     raise ConfigError("a notify URL is webhook+https://…?secret=env:VAR or mailto:…")
@@ -280,8 +296,15 @@ def _send_mail(batch: Batch, target: MailTarget, lookup: Lookup | None) -> None:
     lines.append("Đã xử lý: bantin alerts resolve ID")
     msg.set_content("\n".join(lines))
     password = resolve(target.password_ref, lookup) if target.password_ref else ""
+    where = f"mail to {target.host}:{target.port}"
     try:
-        with smtplib.SMTP(target.host, target.port, timeout=target.timeout) as smtp:
+        outbound.check_smtp(target.host, target.port)
+    except ConfigError as exc:
+        raise NotifyError(f"{where} refused: {exc}") from None
+    except OSError as exc:  # a name that does not resolve
+        raise NotifyError(f"{where} failed: {exc}") from None
+    try:
+        with _connect(target) as smtp:
             if target.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if target.user:
@@ -297,6 +320,13 @@ def _send_mail(batch: Batch, target: MailTarget, lookup: Lookup | None) -> None:
         # An SMTP server's answer may quote what it was sent: mask before it is stored.
         reason = scrub(f"{type(exc).__name__}: {exc}", password)[:500]
         raise NotifyError(f"mail to {target.host}:{target.port} failed: {reason}") from None
+
+
+def _connect(target: MailTarget) -> smtplib.SMTP:
+    if target.smtps:
+        context = ssl.create_default_context()
+        return smtplib.SMTP_SSL(target.host, target.port, timeout=target.timeout, context=context)
+    return smtplib.SMTP(target.host, target.port, timeout=target.timeout)
 
 
 def _send_guarded(batch: Batch, lookup: Lookup | None) -> dict[int, str | None]:

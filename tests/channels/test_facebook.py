@@ -409,3 +409,19 @@ def test_chaos_30_publications_none_posted_twice(monkeypatch: pytest.MonkeyPatch
         assert {r.external_id for r in receipts.values()} == {p["id"] for p in server.posts}
         served = {f.split(":")[1] for f in server.faults_served}
         assert served == set(CHAOS_FAULTS), "every kind of fault was served at least once"
+
+
+@pytest.mark.parametrize(
+    ("base", "error"),
+    [
+        ("http://169.254.169.254", "cloud metadata"),
+        ("http://10.0.0.5:8080", "private address"),
+        ("http://graph.example.vn", "needs https"),
+    ],
+)
+def test_a_base_that_would_leak_the_token_is_refused_when_added(
+    base: str, error: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "")
+    with pytest.raises(ConfigError, match=error):
+        open_channel("fb", f"facebook://{PAGE}?token=env:FB&base={base}")

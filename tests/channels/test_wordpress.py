@@ -230,7 +230,7 @@ BASE = "wordpress://portal.example.vn/?user=bantin&app_password=env:WP"
         ("wordpress://portal.example.vn/?user=bantin&app_password=hunter2", "secret reference"),
         ("wordpress://portal.example.vn/?app_password=env:WP", "needs \\?user=LOGIN"),
         ("wordpress://portal.example.vn/?user=bantin", "needs \\?app_password=env:VAR"),
-        ("wordpress://bantin@portal.example.vn/?app_password=env:WP", "use wordpress://SITE"),
+        ("wordpress://bantin@portal.example.vn/?app_password=env:WP", "no user name or password"),
         (BASE + "&status=published", "status must be one of"),
         (BASE + "&status=future", "status must be one of"),
         (BASE + "&timeout=0", "timeout must be a positive"),
@@ -335,7 +335,8 @@ def test_slug_taken_between_lookup_and_post_keeps_the_first(wp: FakeWordPress) -
 
 
 def test_featured_image_is_uploaded_once_and_found_again(wp: FakeWordPress, tmp_path: Path) -> None:
-    (tmp_path / "Ảnh đại diện.png").write_bytes(PNG)
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "Ảnh đại diện.png").write_bytes(PNG)
     rendered = replace(R, meta={"image_path": "Ảnh đại diện.png", "image_alt": "Người dân"})
     ch = channel(wp, home=tmp_path)
     ch.publish(rendered, KEY)
@@ -373,7 +374,8 @@ def test_image_url_is_fetched_without_the_wordpress_login(
 def test_unusable_images_are_permanent(
     wp: FakeWordPress, tmp_path: Path, meta: dict[str, str], error: str
 ) -> None:
-    (tmp_path / "notes.txt").write_text("không phải ảnh")
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "notes.txt").write_text("không phải ảnh")
     with pytest.raises(PermanentError, match=error):
         channel(wp, home=tmp_path).publish(replace(R, meta=meta), KEY)
     assert wp.count("POST", "posts") == 0
@@ -462,7 +464,8 @@ def test_post_errors_are_classified(
 
 
 def test_upload_refusal_with_500_is_permanent(wp: FakeWordPress, tmp_path: Path) -> None:
-    (tmp_path / "a.png").write_bytes(PNG)
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "a.png").write_bytes(PNG)
     msg = "Sorry, you are not allowed to upload this file type."
     wp.fail_next("POST", "media", Fault(500, err("rest_upload_sideload_error", 500, msg)))
     with pytest.raises(PermanentError, match="not allowed to upload"):
@@ -555,3 +558,44 @@ def test_check_with_a_bad_password_says_so(
     monkeypatch.setenv("WP_APP_PASSWORD", "nope")
     report = channel(wp).check()
     assert report["ok"] is False and LOGIN in report["error"]
+
+
+def test_an_image_url_on_an_internal_address_is_never_fetched(
+    wp: FakeWordPress, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.channels.recording_server import recording_server
+
+    monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "127.0.0.1/32")  # the fake site, not .2
+    with recording_server("127.0.0.2") as internal:
+        meta = {"image_url": internal.url("/admin/secret.png")}
+        with pytest.raises(PermanentError, match="loopback address"):
+            channel(wp).publish(replace(R, meta=meta), KEY)
+        assert internal.requests == []
+    assert wp.uploads == [] and wp.count("POST", "posts") == 0
+
+
+@pytest.mark.parametrize("where", ["../secret.key", "ABSOLUTE", "media/../../secret.key"])
+def test_an_image_path_outside_the_media_folder_is_refused(
+    wp: FakeWordPress, tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "media").mkdir()
+    (tmp_path / "secret.key").write_bytes(PNG)  # even a real image: the place is wrong
+    path = str(tmp_path / "secret.key") if where == "ABSOLUTE" else where
+    with pytest.raises(PermanentError, match="outside the media folder"):
+        channel(wp, home=tmp_path).publish(replace(R, meta={"image_path": path}), KEY)
+    assert wp.uploads == []
+
+
+def test_the_media_folder_is_a_setting(
+    wp: FakeWordPress, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "anh").mkdir()
+    (tmp_path / "anh" / "a.png").write_bytes(PNG)
+    monkeypatch.setenv("BANTIN_MEDIA_DIR", str(tmp_path / "anh"))
+    channel(wp, home=tmp_path).publish(replace(R, meta={"image_path": "a.png"}), KEY)
+    assert len(wp.uploads) == 1
+
+
+def test_a_wordpress_site_on_a_metadata_address_is_refused_when_added() -> None:
+    with pytest.raises(ConfigError, match="cloud metadata"):
+        open_channel("c", "wordpress://169.254.169.254/?user=u&app_password=env:WP")

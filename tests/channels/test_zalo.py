@@ -174,8 +174,8 @@ GOOD = f"zalo://{OA}?token=env:T&refresh_token=env:R&app_id={APP_ID}&app_secret=
         (GOOD.replace("env:T", "secret:zalo-token"), None),
         (GOOD.replace("token=env:T&", ""), "token must be a secret reference"),
         (GOOD.replace("refresh_token=env:R&", ""), "refresh_token must be a secret reference"),
-        (GOOD.replace("env:R", "rt-plain"), "refresh_token must be .* never the secret itself"),
-        (GOOD.replace("env:S", "plain"), "app_secret must be .* never the secret itself"),
+        (GOOD.replace("env:R", "rt-plain"), "refresh_token' must be .* never the secret itself"),
+        (GOOD.replace("env:S", "plain"), "app_secret' must be .* never the secret itself"),
         (GOOD.replace("env:T", "plain"), "parameter 'token' must be a secret reference"),
         (GOOD.replace(f"app_id={APP_ID}", "app_id="), "app_id must be the numeric"),
         (GOOD.replace(OA, "baovinhlong"), "numeric Official Account ID"),
@@ -412,3 +412,19 @@ def test_connection_refused_is_retryable() -> None:
 
 def test_text_to_html_escapes() -> None:
     assert text_to_html("a < b\nc\n\n\nd") == "<p>a &lt; b<br>c</p><p>d</p>"
+
+
+@pytest.mark.parametrize(
+    ("param", "error"),
+    [
+        ("base=http://169.254.169.254", "base: refused .* cloud metadata"),
+        ("oauth_base=http://oauth.example.vn", "oauth_base: refused plain http"),
+        ("base=http://[::1]:8080", "loopback"),
+    ],
+)
+def test_a_base_that_would_leak_the_tokens_is_refused_when_added(
+    param: str, error: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "")
+    with pytest.raises(ConfigError, match=error):
+        open_channel("z", f"{GOOD}&{param}")

@@ -4,6 +4,10 @@ feeds, conditional GET (304) and every kind of failure, each recorded with its r
 from __future__ import annotations
 
 import json
+import socket
+import sqlite3
+import threading
+import time
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,10 +18,13 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from werkzeug import Request, Response
 
+from bantin.channels.base import ConfigError
 from bantin.clock import FixedClock
 from bantin.content import feeds
+from bantin.content.feedview import entry_view
 from bantin.db import Database
 from bantin.models import Feed, FeedEntry
+from tests.channels.recording_server import recording_server
 from tests.conftest import T0, Cli
 from tests.helpers import write_campaign
 
@@ -76,9 +83,10 @@ def add(db: Database, name: str, url: str) -> None:
         feeds.add_feed(s, name, url, "BAOVL", T0, "test")
 
 
-def ingest(db: Database, name: str | None = None) -> list[feeds.IngestResult]:
-    with db.session() as s:
-        return feeds.ingest(s, T0, name)
+def ingest(
+    db: Database, name: str | None = None, deadline: float | None = None
+) -> list[feeds.IngestResult]:
+    return feeds.ingest(db, T0, name, deadline=deadline)
 
 
 def row(db: Database, name: str) -> Feed:
@@ -359,3 +367,160 @@ def test_entries_for_is_relative_to_the_due_time(db: Database, server: HTTPServe
     assert [e["title"] for e in before["tin"]] == ["Tổ công nghệ số cộng đồng"]
     assert after["tin"][0]["title"] == "Chiến lược dữ liệu quốc gia"
     assert count == 2
+
+
+# -- hostile servers and addresses (issue 8) --------------------------------------------
+
+
+def test_a_redirect_to_an_internal_address_is_not_followed(
+    db: Database, server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "127.0.0.1/32")  # the feed host only
+    with recording_server("127.0.0.2") as internal:
+        server.expect_request("/rss").respond_with_data(
+            "", status=302, headers={"Location": internal.url("/admin")}
+        )
+        add(db, "tin", server.url_for("/rss"))
+        (result,) = ingest(db)
+        assert internal.requests == []
+    assert result.status == "refused"
+    assert "127.0.0.2" in (result.error or "") and "loopback" in (result.error or "")
+
+
+def test_an_internal_feed_is_refused_without_the_allowance(
+    db: Database, server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.expect_request("/rss").respond_with_data(RSS2, content_type=XML)
+    add(db, "tin", server.url_for("/rss"))
+    monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "")
+    (result,) = ingest(db)
+    assert result.status == "refused" and "BANTIN_OUTBOUND_ALLOW" in (result.error or "")
+    assert server.log == []
+
+
+class Drip:
+    """A feed server that sends its headers, then one byte every 0.2 s for a minute (or,
+    with `headers_too`, drips its header lines as well, so the answer never starts)."""
+
+    def __init__(self, headers_too: bool = False) -> None:
+        self.headers_too = headers_too
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n")
+            if not self.headers_too:
+                conn.sendall(b"\r\n")
+            for _ in range(300):
+                if self.stop.wait(0.2):
+                    return
+                try:
+                    conn.sendall(b"X" if self.headers_too else b" ")
+                except OSError:
+                    return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+@pytest.fixture
+def drip() -> Iterator[Drip]:
+    server = Drip()
+    yield server
+    server.close()
+
+
+def test_a_dripping_feed_is_abandoned_at_the_deadline(db: Database, drip: Drip) -> None:
+    add(db, "cham", f"http://127.0.0.1:{drip.port}/rss")
+    started = time.monotonic()
+    (result,) = ingest(db, deadline=1.0)
+    assert time.monotonic() - started < 2.5
+    assert result.status == "too-slow" and "1 s" in (result.error or "")
+
+
+def test_a_feed_dripping_its_headers_is_abandoned_at_the_deadline(db: Database) -> None:
+    server = Drip(headers_too=True)
+    try:
+        add(db, "cham", f"http://127.0.0.1:{server.port}/rss")
+        started = time.monotonic()
+        (result,) = ingest(db, deadline=1.0)
+        assert time.monotonic() - started < 2.5
+        assert result.status == "too-slow"
+    finally:
+        server.close()
+
+
+def test_the_database_stays_writable_while_a_feed_is_fetched(
+    db: Database, drip: Drip, home: Path
+) -> None:
+    add(db, "cham", f"http://127.0.0.1:{drip.port}/rss")
+    fetching = threading.Thread(target=ingest, args=(db, None, 2.0))
+    fetching.start()
+    time.sleep(0.5)  # the fetch is under way (it lasts 2 s)
+    try:
+        with sqlite3.connect(home / "bantin.db", timeout=0.3) as other:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("UPDATE feed SET agency_code = agency_code")
+            other.execute("COMMIT")
+    finally:
+        fetching.join()
+    assert row(db, "cham").last_status == "too-slow"
+
+
+def test_feed_credentials_are_masked_wherever_the_url_is_shown(db: Database, run_cli: Cli) -> None:
+    url = "http://reader:pa55word@127.0.0.1:9/rss"  # nothing listens: a failure to record
+    add(db, "kin", url)
+    ingest(db)
+    listed = run_cli("feeds", "list").output + run_cli("feeds", "list", "--json").output
+    assert "pa55word" not in listed and "reader" not in listed
+    assert "***@127.0.0.1:9/rss" in listed
+    with db.session() as s:
+        assert "pa55word" not in (s.get_one(Feed, "kin").last_error or "")
+    exported = run_cli("audit", "export").output
+    assert "pa55word" not in exported
+
+
+def test_feed_urls_with_a_password_need_https(db: Database) -> None:
+    with pytest.raises(ConfigError, match="needs https") as info:
+        add(db, "kin", "http://reader:pa55word@news.example.vn/rss")
+    assert "pa55word" not in str(info.value)
+
+
+def test_a_feed_on_the_metadata_address_is_refused_when_added(db: Database) -> None:
+    with pytest.raises(ConfigError, match="cloud metadata"):
+        add(db, "meta", "http://169.254.169.254/latest/meta-data/")
+
+
+SCRIPT_LINKS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>x</title>
+<item><title>a</title><link>javascript:alert(1)</link><guid>a</guid></item>
+<item><title>b</title><link>data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;</link>
+<guid>b</guid></item>
+<item><title>c</title><link> VBScript:msgbox(1)</link><guid>c</guid>
+<description>&lt;a href="javascript:alert(2)"&gt;x&lt;/a&gt;</description></item>
+<item><title>d</title><link>https://x.vn/d</link><guid>d</guid></item>
+</channel></rss>"""
+
+
+def test_script_links_from_a_feed_are_not_kept_as_links(db: Database, server: HTTPServer) -> None:
+    server.expect_request("/rss").respond_with_data(SCRIPT_LINKS, content_type=XML)
+    add(db, "tin", server.url_for("/rss"))
+    ingest(db)
+    got = {e.title: e for e in entries(db, "tin")}
+    assert [got[g].link for g in "abcd"] == [None, None, None, "https://x.vn/d"]
+    assert "javascript" not in (got["c"].summary_html or "")
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "JaVaScRiPt:x", "data:text/html,x", "vbscript:x", "//evil"]
+)
+def test_a_stored_script_link_is_not_shown_to_templates(link: str) -> None:
+    view = entry_view(feed="t", title="t", link=link, summary_html=None, summary="", published=T0)
+    assert view["link"] is None

@@ -259,3 +259,19 @@ def test_a_missing_key_names_the_setting() -> None:
 def test_an_unknown_engine_is_named() -> None:
     with pytest.raises(VoiceError, match="unknown voice engine 'vbee'"):
         engine_for(parse_voice("vbee:x"), 233, env={})
+
+
+@pytest.mark.parametrize("engine_name", ["fpt", "viettel", "zalo"])
+def test_a_voice_service_on_an_internal_address_is_refused_without_a_request(
+    engine_name: str,
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    waits: list[float],
+) -> None:
+    """Speech services go through the one outbound policy, like channels and feeds."""
+    engine = _engine(engine_name, httpserver.url_for("/tts"), monkeypatch, waits)
+    monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "")
+    with pytest.raises(VoiceError, match="refus|internal|loopback"):
+        cached(engine, "Kính thưa bà con.", "x", tmp_path)
+    assert httpserver.log == []

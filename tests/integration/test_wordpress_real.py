@@ -197,6 +197,12 @@ def article(key_source: str, image: Path) -> tuple[Rendered, str]:
     return rendered, hashlib.sha256(key_source.encode()).hexdigest()[:32]
 
 
+@pytest.fixture(autouse=True)
+def media_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Featured images come only from the media folder (bantin.outbound.media_file)."""
+    monkeypatch.setenv("BANTIN_MEDIA_DIR", str(tmp_path))
+
+
 @pytest.fixture
 def proxies() -> Iterator[list[LossyProxy]]:
     made: list[LossyProxy] = []

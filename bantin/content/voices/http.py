@@ -17,8 +17,12 @@ from typing import Any
 
 import requests
 
+from bantin import __version__
 from bantin.channels.secrets import scrub
 from bantin.content.voices.base import VoiceError
+from bantin.outbound import OutboundRefused, OutboundSession
+
+USER_AGENT = f"bantin/{__version__}"
 
 __all__ = ["Limits", "send"]
 
@@ -75,9 +79,14 @@ def send(
     while True:
         limits.wait_turn()
         try:
-            response = requests.request(
-                method, url, headers=dict(headers or {}), timeout=limits.timeout, **kwargs
-            )
+            # The project's one outbound policy: https for a keyed call, no internal
+            # addresses unless allowed (BANTIN_OUTBOUND_ALLOW), the checked address pinned.
+            with OutboundSession(secret=True, user_agent=USER_AGENT) as session:
+                response = session.request(
+                    method, url, headers=dict(headers or {}), timeout=limits.timeout, **kwargs
+                )
+        except OutboundRefused as exc:
+            raise VoiceError(f"{service}: {exc}") from None
         except requests.Timeout as exc:
             problem = f"{service} did not answer within {limits.timeout:g} s"
             error: Exception = exc

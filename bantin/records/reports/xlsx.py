@@ -64,6 +64,16 @@ def _cover(wb: Workbook, report: Report) -> None:
             c.alignment = Alignment(wrap_text=True, vertical="top")
 
 
+def _text_stays_text(wb: Workbook) -> None:
+    """openpyxl stores a string starting with `=` as a formula; names and notes typed by
+    people must never run in the office that opens the workbook (as in bantin.csvsafe)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    c.data_type = "s"
+
+
 def to_xlsx(report: Report) -> bytes:
     wb = Workbook()
     _cover(wb, report)
@@ -86,6 +96,7 @@ def to_xlsx(report: Report) -> bytes:
             for c in ws[ws.max_row]:
                 c.font = BOLD
         ws.freeze_panes = "A2"
+    _text_stays_text(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
