@@ -208,6 +208,23 @@ def _check_agency_period(session: Session, spec: CampaignSpec, c: _Collector) ->
         )
 
 
+def _check_template_coverage(session: Session, spec: CampaignSpec, c: _Collector) -> None:
+    """A template mapping must name a template for every channel it is sent to."""
+    if isinstance(spec.template, str):
+        return
+    for i, name in enumerate(spec.channels):
+        row = session.get(Channel, name)
+        if row is None:
+            continue  # reported with the references
+        if not any(key in spec.template for key in (row.name, row.kind, "default")):
+            keys = ", ".join(sorted(spec.template)) or "none"
+            c.add(
+                ("channels", i),
+                f"no template for channel {name!r} ({row.kind}): add a `{row.kind}:` or "
+                f"`default:` entry to the template mapping (it has {keys})",
+            )
+
+
 def content_hash(spec: CampaignSpec, templates: dict[str, str]) -> str:
     payload = json.dumps(
         [spec.model_dump(mode="json", by_alias=True), sorted(templates.items())],
@@ -362,6 +379,7 @@ def validate_file(
     templates = _load_templates(names, path.parent, c)
     if spec is not None:
         _check_agency_period(session, spec, c)
+        _check_template_coverage(session, spec, c)
         volume.check(spec, unit_codes, c.add)
     if c.issues or spec is None:
         raise CampaignError(c.issues)

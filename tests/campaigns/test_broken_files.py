@@ -37,6 +37,13 @@ def mutate(line: int, new: str) -> str:
 
 # (case id, campaign text, template text, expected line, expected "field: message" fragment)
 CASES = [
+    (
+        "template-mapping-misses-a-channel",
+        mutate(11, "template: {zalo: t.j2}"),
+        GOOD_TEMPLATE,
+        10,
+        "no template for channel 'baovl-fanpage' (outbox)",
+    ),
     ("yaml-syntax", mutate(2, "title: [không đóng"), GOOD_TEMPLATE, 3, "YAML syntax error"),
     ("not-a-mapping", "- a\n- b\n", GOOD_TEMPLATE, 1, "must be a YAML mapping"),
     ("duplicate-key", BASE + "title: Lần hai\n", GOOD_TEMPLATE, 14, "duplicate key 'title'"),
