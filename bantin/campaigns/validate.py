@@ -93,8 +93,12 @@ def resolve_template(name: str, campaign_dir: Path) -> Path | None:
             continue
         if not candidate.is_relative_to(root):
             escaped = True
-        elif candidate.is_file():
-            return candidate
+            continue
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a name too long for the file system, or not a name at all
+            continue
     if escaped:
         raise TemplatePathError(outside)
     return None

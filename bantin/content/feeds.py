@@ -158,7 +158,11 @@ def parse(
     headers = {"content-type": content_type} if content_type else {}
     if url:
         headers["content-location"] = url
-    doc = feedparser.parse(body, response_headers=headers)
+    try:
+        doc = feedparser.parse(body, response_headers=headers)
+    except Exception as exc:  # feedparser lets some hostile bytes through as raw errors
+        why = f"not a readable RSS or Atom feed: {type(exc).__name__}"
+        raise FeedError("malformed", why) from None
     problem = doc.get("bozo_exception") if doc.get("bozo") else None
     if isinstance(problem, feedparser.CharacterEncodingOverride):
         problem = None  # "text/xml" without a charset: harmless and common

@@ -524,3 +524,10 @@ def test_script_links_from_a_feed_are_not_kept_as_links(db: Database, server: HT
 def test_a_stored_script_link_is_not_shown_to_templates(link: str) -> None:
     view = entry_view(feed="t", title="t", link=link, summary_html=None, summary="", published=T0)
     assert view["link"] is None
+
+
+@pytest.mark.parametrize("body", [b"\x80\x81 not a feed", b"<rss>\x00</rss>", b"\xff\xfe\x00<"])
+def test_bytes_feedparser_chokes_on_are_a_malformed_feed(body: bytes) -> None:
+    """Found by tests/property: feedparser raised UnicodeDecodeError / ValueError."""
+    with pytest.raises(feeds.FeedError, match="not a readable RSS or Atom feed"):
+        feeds.parse(body, "application/xml")

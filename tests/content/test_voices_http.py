@@ -272,6 +272,6 @@ def test_a_voice_service_on_an_internal_address_is_refused_without_a_request(
     """Speech services go through the one outbound policy, like channels and feeds."""
     engine = _engine(engine_name, httpserver.url_for("/tts"), monkeypatch, waits)
     monkeypatch.setenv("BANTIN_OUTBOUND_ALLOW", "")
-    with pytest.raises(VoiceError, match="refus|internal|loopback"):
+    with pytest.raises(VoiceError, match=r"refus|internal|loopback"):
         cached(engine, "Kính thưa bà con.", "x", tmp_path)
     assert httpserver.log == []
