@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 from bantin import scrub as scrubbing
 from bantin.channels import ratelimit
 from bantin.content.render import Rendered
+from bantin.core.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,6 @@ class AuthError(PermanentError):
     """The credentials are wrong, expired or revoked: the channel is broken until fixed."""
 
 
-class ConfigError(ValueError):
-    """A channel URL that cannot work; raised when the channel is added, not at send time."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(scrubbing.scrub(message))
 
 
 SENSITIVE_PARAMS = frozenset({"token", "secret", "password", "app_password", "key", "access_token"})
