@@ -46,45 +46,35 @@ class Recorder:
             return None
         return pub
 
-    def defer(self, pub_id: int, channel_name: str, wait: float) -> str:
-        """A rate-limited channel: put the publication aside until its turn."""
+    def _give_back(self, pub_id: int, to: str | None, why: str, wait: float) -> bool:
+        """Unclaim a row of ours: to `to` (or where a released claim goes), due again in
+        `wait` seconds. False when the row is no longer ours."""
         with self.db.session() as s:
             pub = self._mine(s, pub_id)
             if pub is None:
-                return "skipped"
+                return False
             now = self.clock.now()
             states.move(
                 s,
                 pub,
-                "retry_wait",
+                to or released_status(pub),
                 now,
                 self.runner_id,
-                f"channel {channel_name} is rate-limited for {wait:.0f} s more",
+                why,
                 next_attempt_at=now + timedelta(seconds=wait),
                 claimed_by=None,
                 lease_until=None,
             )
-        return "deferred"
+        return True
+
+    def defer(self, pub_id: int, channel_name: str, wait: float) -> str:
+        """A rate-limited channel: put the publication aside until its turn."""
+        why = f"channel {channel_name} is rate-limited for {wait:.0f} s more"
+        return "deferred" if self._give_back(pub_id, "retry_wait", why, wait) else "skipped"
 
     def release(self, pub_id: int, why: str) -> str:
         """Give a claim back (the runner is stopping)."""
-        with self.db.session() as s:
-            pub = self._mine(s, pub_id)
-            if pub is None:
-                return "skipped"
-            now = self.clock.now()
-            states.move(
-                s,
-                pub,
-                released_status(pub),
-                now,
-                self.runner_id,
-                why,
-                claimed_by=None,
-                lease_until=None,
-                next_attempt_at=now,
-            )
-        return "released"
+        return "released" if self._give_back(pub_id, None, why, 0.0) else "skipped"
 
     def end(self, pub_id: int, verdict: Verdict) -> str:
         """End a claimed publication that cannot go out, alerting when a person must act."""
