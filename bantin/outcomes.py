@@ -16,15 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.channels.base import ChannelError, Receipt
-from bantin.clock import Clock
 from bantin.content.render import Rendered
-from bantin.db import Database
+from bantin.core import audit, statemachine
+from bantin.core.clock import Clock
+from bantin.core.db import Database
+from bantin.core.models import Channel as ChannelRow
+from bantin.core.models import DeliveryAttempt, Publication
+from bantin.core.scrub import scrub
 from bantin.gates import Outcome, Verdict, minutes_text
-from bantin.models import Channel as ChannelRow
-from bantin.models import DeliveryAttempt, Publication
-from bantin.records import alerts, audit, states
+from bantin.records import alerts
 from bantin.recovery import released_status
-from bantin.scrub import scrub
 
 #: Under dispatch's name: operators filter on it, and these lines are its outcomes.
 log = logging.getLogger("bantin.dispatch")
@@ -53,7 +54,7 @@ class Recorder:
             if pub is None:
                 return "skipped"
             now = self.clock.now()
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 "retry_wait",
@@ -73,7 +74,7 @@ class Recorder:
             if pub is None:
                 return "skipped"
             now = self.clock.now()
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 released_status(pub),
@@ -93,7 +94,7 @@ class Recorder:
             if pub is None:
                 return "skipped"
             now = self.clock.now()
-            states.move(s, pub, verdict.to, now, self.runner_id, verdict.why)
+            statemachine.move(s, pub, verdict.to, now, self.runner_id, verdict.why)
             if verdict.alert:
                 alerts.raise_alert(
                     s,
@@ -125,7 +126,7 @@ class Recorder:
                     outcome="sending",
                 )
             )
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 "sending",
@@ -157,7 +158,7 @@ class Recorder:
             att.ended_at, att.outcome, att.http_status = now, "published", receipt.http_status
             att.external_id, att.external_url = external_id, url
             lateness = max(0.0, (now - pub.due_at).total_seconds())
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 "published",
@@ -202,7 +203,7 @@ class Recorder:
                     "next_attempt_at": now + timedelta(seconds=outcome.retry_in),
                     "claimed_by": None,
                 }
-            states.move(s, pub, outcome.to, now, self.runner_id, outcome.why, **fields)
+            statemachine.move(s, pub, outcome.to, now, self.runner_id, outcome.why, **fields)
         if outcome.to == "retry_wait":
             log.info("publication %s will retry in %.0f s: %s", pub_id, outcome.retry_in, error)
         else:

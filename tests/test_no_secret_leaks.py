@@ -29,7 +29,7 @@ from bantin.channels import open_channel
 from bantin.channels import secrets as refs
 from bantin.channels.base import ChannelError, ConfigError
 from bantin.content.render import Rendered
-from bantin.db import Base, Database
+from bantin.core.db import Base, Database
 from tests.channels.graph_server import GraphServer
 from tests.conftest import Cli
 from tests.helpers import write_campaign

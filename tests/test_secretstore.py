@@ -15,8 +15,8 @@ from bantin import secretstore
 from bantin.channels import secrets as refs
 from bantin.channels.base import ConfigError
 from bantin.channels.service import add_channel
-from bantin.db import Database
-from bantin.models import AuditEvent, Secret
+from bantin.core.db import Database
+from bantin.core.models import AuditEvent, Secret
 from bantin.records import alerts
 from tests.conftest import T0
 

@@ -26,7 +26,7 @@ from bantin.content import timing
 from bantin.content.feedview import sample_entries
 from bantin.content.render import Rendered, render
 from bantin.content.sandbox import feed_names
-from bantin.models import Channel, Unit
+from bantin.core.models import Channel, Unit
 
 SAMPLE_WEEKS = 8
 

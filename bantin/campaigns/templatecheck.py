@@ -32,7 +32,7 @@ from bantin.content import timing
 from bantin.content.limits import CHANNEL_KINDS, LIMITS
 from bantin.content.render import RenderFailed
 from bantin.content.timing import SlotMismatch
-from bantin.models import Unit
+from bantin.core.models import Unit
 from bantin.plan.loader import DATA
 
 BUNDLED_CAMPAIGNS = DATA / "campaigns"

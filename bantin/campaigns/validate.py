@@ -31,7 +31,7 @@ from bantin.channels.base import ConfigError
 from bantin.content.limits import MAX_TEMPLATE_BYTES, size_text
 from bantin.content.render import RenderFailed, render
 from bantin.content.sandbox import make_environment, referenced
-from bantin.models import Agency, Channel, Task, Unit, UnitGroup, UnitGroupMember
+from bantin.core.models import Agency, Channel, Task, Unit, UnitGroup, UnitGroupMember
 from bantin.plan.loader import DATA
 
 BUNDLED_TEMPLATES = DATA / "templates"

@@ -63,8 +63,6 @@ class AuthError(PermanentError):
     """The credentials are wrong, expired or revoked: the channel is broken until fixed."""
 
 
-
-
 SENSITIVE_PARAMS = frozenset({"token", "secret", "password", "app_password", "key", "access_token"})
 #: A parameter whose name, lower-cased and without separators, contains one of these holds
 #: a secret (`api_key`, `Access-Token`, `client_secret`, `passwd`): it must be a reference.

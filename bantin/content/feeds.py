@@ -38,7 +38,6 @@ from sqlalchemy.orm import Session
 
 from bantin import outbound
 from bantin.channels.base import ConfigError, mask_url
-from bantin.clock import Clock
 from bantin.content.feedfetch import (
     DEADLINE,
     MAX_BYTES,
@@ -51,9 +50,10 @@ from bantin.content.feedfetch import (
 )
 from bantin.content.feedview import MAX_DAYS, MAX_ENTRIES, entry_view, safe_link
 from bantin.content.limits import plain_text
-from bantin.db import Database
-from bantin.models import Agency, Feed, FeedEntry
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.clock import Clock
+from bantin.core.db import Database
+from bantin.core.models import Agency, Feed, FeedEntry
 
 log = logging.getLogger(__name__)
 __all__ = ["MAX_BYTES", "MAX_REDIRECTS", "FeedError", "Fetched", "fetch", "http_session"]

@@ -18,7 +18,8 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bantin.models import (
+from bantin.core import audit
+from bantin.core.models import (
     Agency,
     Objective,
     Plan,
@@ -29,7 +30,6 @@ from bantin.models import (
     UnitGroupMember,
 )
 from bantin.plan.units import province_units
-from bantin.records import audit
 
 DATA = Path(str(resources.files("bantin") / "data"))
 DEFAULT_PLAN = DATA / "plans" / "vinh-long-618.yaml"

@@ -19,8 +19,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.models import Agency
-from bantin.records.errors import RecordsError
+from bantin.core.errors import RecordsError
+from bantin.core.models import Agency
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.models import ReceiptToken, Unit
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.models import ReceiptToken, Unit
 
 PREFIX = "loa_"
 #: Longest token text looked up: anything longer is not one of ours (no hashing of MBs).

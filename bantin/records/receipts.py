@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bantin.models import BroadcastReceipt, Campaign, Publication, Unit
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.models import BroadcastReceipt, Campaign, Publication, Unit
 
 #: Atom entry ids of the loudspeaker feed are this prefix plus the idempotency key (an
 #: Atom id must be an IRI); a client may send either form back as `key`.

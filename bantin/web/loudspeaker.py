@@ -31,7 +31,7 @@ from flask import (
 
 from bantin.config import Settings
 from bantin.content import vietnamese
-from bantin.db import Database
+from bantin.core.db import Database
 from bantin.web import atom
 from bantin.web.scripts import (
     AUDIO_EXTENSIONS,

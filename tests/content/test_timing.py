@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from bantin.campaigns.errors import CampaignError
 from bantin.campaigns.service import validate_files
-from bantin.clock import FixedClock
 from bantin.config import Settings
 from bantin.content import timing
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import Publication
 from bantin.dispatch import Dispatcher
-from bantin.models import Publication
 from tests.conftest import T0
 from tests.helpers import OUTBOX_CHANNELS, add_channels, apply, write_campaign
 

@@ -18,7 +18,7 @@ from bantin.content import timing
 from bantin.content.render import Rendered
 from bantin.content.vietnamese import read_aloud
 from bantin.content.vietnamese.unread import unread_tokens
-from bantin.db import Database
+from bantin.core.db import Database
 from bantin.web import scripts
 from tests.conftest import EXAMPLES, Cli
 

@@ -35,8 +35,8 @@ from bantin.channels.service import add_channel, describe
 from bantin.content import feeds
 from bantin.content.limits import output_cap
 from bantin.content.render import Rendered, RenderInput, render
-from bantin.db import Database
-from bantin.models import Channel as ChannelRow
+from bantin.core.db import Database
+from bantin.core.models import Channel as ChannelRow
 from tests.conftest import T0
 from tests.helpers import add_channels
 

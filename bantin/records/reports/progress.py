@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bantin.models import BroadcastReceipt, Campaign, Objective, Publication, Task, TaskAgency
+from bantin.core.models import BroadcastReceipt, Campaign, Objective, Publication, Task, TaskAgency
 from bantin.records.indicators import list_indicators, meets
 from bantin.records.reports.common import Context, period_text, task_sort_key
 from bantin.records.reports.document import Report, Table

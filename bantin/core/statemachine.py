@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bantin.core import audit
 from bantin.core import states as core_states
-from bantin.models import Publication
-from bantin.records import audit
-from bantin.scrub import scrub
+from bantin.core.models import Publication
+from bantin.core.scrub import scrub
 
 CLAIMABLE = core_states.CLAIMABLE
 UNSENT = core_states.UNSENT
