@@ -14,13 +14,13 @@ from pathlib import Path
 from jinja2 import TemplateError
 from sqlalchemy import select
 
-from bantin.campaigns.rendering import publication_input
+from bantin.campaigns.render_input import publication_input
 from bantin.channels import channel_class
-from bantin.channels.base import ConfigError
 from bantin.content import audio
 from bantin.content.render import render
 from bantin.core import statemachine
 from bantin.core.db import Database
+from bantin.core.errors import ConfigError
 from bantin.core.models import Campaign, Channel, Publication
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from bantin import logjson, metrics
 from bantin.campaigns.approval import prepare_reviews
-from bantin.campaigns.rendering import publication_input
+from bantin.campaigns.render_input import publication_input
 from bantin.channels import open_channel
 from bantin.channels.base import (
     AuthError,

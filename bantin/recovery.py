@@ -17,11 +17,12 @@ from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns.rendering import publication_input
-from bantin.channels.base import Channel, ChannelError, ConfigError, Receipt, RetryableError
+from bantin.campaigns.render_input import publication_input
+from bantin.channels.base import Channel, ChannelError, Receipt, RetryableError
 from bantin.content.render import render
 from bantin.core import statemachine
 from bantin.core.db import Database
+from bantin.core.errors import ConfigError
 from bantin.core.models import Channel as ChannelRow
 from bantin.core.models import DeliveryAttempt, Publication
 

@@ -15,12 +15,12 @@ from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns.rendering import publication_input
+from bantin.campaigns.render_input import publication_input
 from bantin.channels import channel_class
-from bantin.channels.base import ConfigError
 from bantin.content.render import render
 from bantin.core import statemachine
 from bantin.core.db import Database
+from bantin.core.errors import ConfigError
 from bantin.core.models import Campaign, Channel, Publication
 
 log = logging.getLogger(__name__)

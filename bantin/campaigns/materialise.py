@@ -29,7 +29,7 @@ from bantin.campaigns import limits
 from bantin.campaigns.bulkinsert import Plan, bulk_insert, idempotency_key
 from bantin.campaigns.errors import CampaignError, CampaignIssue
 from bantin.campaigns.occurrences import occurrences
-from bantin.campaigns.rendering import campaign_spec
+from bantin.campaigns.render_input import campaign_spec
 from bantin.campaigns.spec import CampaignSpec
 from bantin.campaigns.validate import ValidatedCampaign
 from bantin.campaigns.volume import volume_problem

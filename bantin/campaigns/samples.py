@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.campaigns.occurrences import occurrences, period_bounds
-from bantin.campaigns.rendering import render_input
+from bantin.campaigns.render_input import render_input
 from bantin.campaigns.spec import CampaignSpec
 from bantin.content import timing
 from bantin.content.feedview import sample_entries

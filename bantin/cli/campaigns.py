@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.campaigns import approval, service
-from bantin.campaigns.rendering import campaign_spec, render_input
+from bantin.campaigns.render_input import campaign_spec, render_input
 from bantin.channels import open_channel
 from bantin.cli.app import (
     App,

@@ -37,7 +37,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bantin import outbound
-from bantin.channels.base import ConfigError, mask_url
+from bantin.channels.base import mask_url
 from bantin.content.feedfetch import (
     DEADLINE,
     MAX_BYTES,
@@ -53,6 +53,7 @@ from bantin.content.limits import plain_text
 from bantin.core import audit
 from bantin.core.clock import Clock
 from bantin.core.db import Database
+from bantin.core.errors import ConfigError
 from bantin.core.models import Agency, Feed, FeedEntry
 
 log = logging.getLogger(__name__)

@@ -46,12 +46,6 @@ class AgencyInfo:
             self.valid_to is None or day <= self.valid_to
         )
 
-    def valid_in_year(self, year: int) -> bool:
-        """Whether the agency existed on at least one day of `year`."""
-        return (self.valid_from is None or self.valid_from <= date(year, 12, 31)) and (
-            self.valid_to is None or self.valid_to >= date(year, 1, 1)
-        )
-
     def display_name(self, lang: str = "vi") -> str:
         return (self.name_en or self.name) if lang == "en" else self.name
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.core import audit
+from bantin.core.errors import BantinError
 from bantin.core.models import ReceiptToken, Unit
 
 PREFIX = "loa_"
@@ -29,7 +30,7 @@ MAX_TOKEN_LENGTH = 128
 MAX_LABEL_LENGTH = 64
 
 
-class TokenError(ValueError):
+class TokenError(BantinError, ValueError):
     """A token command that cannot be done; the message is for the operator."""
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bantin.core import audit
+from bantin.core.errors import BantinError
 from bantin.core.models import BroadcastReceipt, Campaign, Publication, Unit
 
 #: Atom entry ids of the loudspeaker feed are this prefix plus the idempotency key (an
@@ -38,7 +39,7 @@ MAX_NOTE = 1000
 MAX_DURATION_SECONDS = 86_400.0
 
 
-class ReceiptError(ValueError):
+class ReceiptError(BantinError, ValueError):
     """A receipt that cannot be recorded; `status` is the HTTP answer the web gives."""
 
     status = 400

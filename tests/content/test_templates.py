@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bantin.campaigns import templatecheck
 from bantin.campaigns.errors import CampaignError
-from bantin.campaigns.rendering import render_publication
+from bantin.campaigns.render_input import render_publication
 from bantin.campaigns.service import validate_files
 from bantin.campaigns.validate import BUNDLED_TEMPLATES, spec_and_templates
 from bantin.content.feeds import add_feed

@@ -149,7 +149,7 @@ def test_radio_renders_carry_the_read_aloud_form_and_read_time(
 def test_render_meta_and_the_configured_rate(
     monkeypatch: pytest.MonkeyPatch, db: Database, home: Path, tmp_path: Path
 ) -> None:
-    from bantin.campaigns.rendering import render_publication
+    from bantin.campaigns.render_input import render_publication
 
     template = '{% set title = "Thử" %}\n' + LINE + "\n"
     add_channels(db, T0, OUTBOX_CHANNELS, home)

@@ -17,7 +17,7 @@ from bantin.core.models import Plan, Task
 from bantin.records.agencies import Agencies
 from bantin.records.reports.document import Column
 from bantin.records.reports.i18n import check_lang, day, share, t
-from bantin.records.reports.output import COUNTS
+from bantin.records.reports.output_query import COUNTS
 from bantin.records.reports.periods import Period
 
 

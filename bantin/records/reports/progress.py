@@ -16,7 +16,7 @@ from bantin.records.indicators import list_indicators, meets
 from bantin.records.reports.common import Context, period_text, task_sort_key
 from bantin.records.reports.document import Report, Table
 from bantin.records.reports.i18n import number, percent
-from bantin.records.reports.output import output_counts
+from bantin.records.reports.output_query import output_counts
 from bantin.records.reports.periods import Period, local_month, year_period
 from bantin.records.responsibility import (
     DRAFT_MONTH_DAY,

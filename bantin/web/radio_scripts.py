@@ -22,7 +22,7 @@ from jinja2 import TemplateError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns.rendering import render_publication
+from bantin.campaigns.render_input import render_publication
 from bantin.content import timing, vietnamese
 from bantin.content.render import Rendered
 from bantin.core.models import (
