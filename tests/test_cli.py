@@ -241,7 +241,7 @@ def test_a_locked_database_is_one_sentence_not_a_traceback(
         event.listen(engine, "connect", lambda c, _r: c.execute("PRAGMA busy_timeout=200"))
         return engine
 
-    monkeypatch.setattr(bantin.db, "make_engine", impatient)
+    monkeypatch.setattr(bantin.core.db, "make_engine", impatient)
     holder = sqlite3.connect(home / "bantin.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
