@@ -14,14 +14,14 @@ from pathlib import Path
 from jinja2 import TemplateError
 from sqlalchemy import select
 
-from bantin.campaigns.rendering import publication_input
+from bantin.campaigns.render_input import publication_input
 from bantin.channels import channel_class
-from bantin.channels.base import ConfigError
 from bantin.content import audio
 from bantin.content.render import render
-from bantin.db import Database
-from bantin.models import Campaign, Channel, Publication
-from bantin.records import states
+from bantin.core import statemachine
+from bantin.core.db import Database
+from bantin.core.errors import ConfigError
+from bantin.core.models import Campaign, Channel, Publication
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def presynthesise(db: Database, now: datetime, home: Path, ahead: timedelta = AH
             .where(
                 Campaign.kind == "radio_script",
                 Campaign.status == "active",
-                Publication.status.in_((*states.UNSENT, "retry_wait")),
+                Publication.status.in_((*statemachine.UNSENT, "retry_wait")),
                 Publication.due_at >= now,
                 Publication.due_at < now + ahead,
             )

@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from bantin import __version__, secretstore
-from bantin.channels.base import ConfigError
+from bantin.core.errors import ConfigError
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "bantin.db"

@@ -42,10 +42,6 @@ class Settings:
     feed_deadline_seconds: float = 30.0
 
     @property
-    def outbox_dir(self) -> Path:
-        return self.home / "outbox"
-
-    @property
     def media_dir(self) -> Path:
         return self.media_path or self.home / "media"
 

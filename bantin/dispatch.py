@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from bantin import logjson, metrics
 from bantin.campaigns.approval import prepare_reviews
-from bantin.campaigns.rendering import publication_input
+from bantin.campaigns.render_input import publication_input
 from bantin.channels import open_channel
 from bantin.channels.base import (
     AuthError,
@@ -31,16 +31,16 @@ from bantin.channels.base import (
     RetryableError,
 )
 from bantin.channels.ratelimit import RateLimits
-from bantin.clock import Clock, SystemClock
 from bantin.config import Settings
 from bantin.content import audio
 from bantin.content.render import Rendered, render
-from bantin.db import Database
+from bantin.core import statemachine
+from bantin.core.clock import Clock, SystemClock
+from bantin.core.db import Database
+from bantin.core.models import Campaign, Publication
+from bantin.core.models import Channel as ChannelRow
 from bantin.gates import Verdict, backoff, classify, gate
-from bantin.models import Campaign, Publication
-from bantin.models import Channel as ChannelRow
 from bantin.outcomes import Recorder
-from bantin.records import states
 from bantin.recovery import Recovery
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class Dispatcher:
     def claim(self, now: datetime) -> list[int]:
         """Move a batch of due rows to `claimed` under this runner's lease."""
         due = or_(
-            and_(Publication.status.in_(states.UNSENT), Publication.due_at <= now),
+            and_(Publication.status.in_(statemachine.UNSENT), Publication.due_at <= now),
             and_(Publication.status == "retry_wait", Publication.next_attempt_at <= now),
         )
         query = (
@@ -168,10 +168,10 @@ class Dispatcher:
             ids = list(s.execute(query).scalars())
             lease = now + timedelta(seconds=self.settings.lease_seconds)
             moved = set(
-                states.move_many(
+                statemachine.move_many(
                     s,
                     ids,
-                    states.CLAIMABLE,
+                    statemachine.CLAIMABLE,
                     "claimed",
                     now,
                     self.runner_id,
@@ -335,7 +335,8 @@ class Dispatcher:
             candidates = [
                 s.scalar(
                     select(func.min(Publication.due_at)).where(
-                        Publication.status.in_(states.UNSENT), Publication.campaign_id.in_(active)
+                        Publication.status.in_(statemachine.UNSENT),
+                        Publication.campaign_id.in_(active),
                     )
                 ),
                 s.scalar(

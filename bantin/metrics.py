@@ -36,12 +36,12 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import and_, func, or_, select
 
-from bantin.clock import Clock
 from bantin.config import DEFAULT_TZ
-from bantin.db import Database
-from bantin.models import Alert, AnnualReport, Campaign, Publication
-from bantin.models import Channel as ChannelRow
-from bantin.records import states
+from bantin.core import statemachine
+from bantin.core.clock import Clock
+from bantin.core.db import Database
+from bantin.core.models import Alert, AnnualReport, Campaign, Publication
+from bantin.core.models import Channel as ChannelRow
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class DatabaseCollector(Collector):
                 select(Publication.status, func.count()).group_by(Publication.status)
             ).all()
             due = or_(
-                and_(Publication.status.in_(states.UNSENT), Publication.due_at <= now),
+                and_(Publication.status.in_(statemachine.UNSENT), Publication.due_at <= now),
                 and_(Publication.status == "retry_wait", Publication.due_at <= now),
                 Publication.status.in_(("claimed", "sending")),
             )

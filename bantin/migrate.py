@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from bantin.db import Database
+from bantin.core.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

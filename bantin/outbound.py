@@ -40,7 +40,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from bantin.channels.base import ConfigError
+from bantin.core.errors import ConfigError
 
 ALLOW_ENV = "BANTIN_OUTBOUND_ALLOW"
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

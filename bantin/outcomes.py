@@ -16,15 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.channels.base import ChannelError, Receipt
-from bantin.clock import Clock
 from bantin.content.render import Rendered
-from bantin.db import Database
+from bantin.core import audit, statemachine
+from bantin.core.clock import Clock
+from bantin.core.db import Database
+from bantin.core.models import Channel as ChannelRow
+from bantin.core.models import DeliveryAttempt, Publication
+from bantin.core.scrub import scrub
 from bantin.gates import Outcome, Verdict, minutes_text
-from bantin.models import Channel as ChannelRow
-from bantin.models import DeliveryAttempt, Publication
-from bantin.records import alerts, audit, states
+from bantin.records import alerts
 from bantin.recovery import released_status
-from bantin.scrub import scrub
 
 #: Under dispatch's name: operators filter on it, and these lines are its outcomes.
 log = logging.getLogger("bantin.dispatch")
@@ -54,7 +55,7 @@ class Recorder:
             if pub is None:
                 return False
             now = self.clock.now()
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 to or released_status(pub),
@@ -83,7 +84,7 @@ class Recorder:
             if pub is None:
                 return "skipped"
             now = self.clock.now()
-            states.move(s, pub, verdict.to, now, self.runner_id, verdict.why)
+            statemachine.move(s, pub, verdict.to, now, self.runner_id, verdict.why)
             if verdict.alert:
                 alerts.raise_alert(
                     s,
@@ -115,7 +116,7 @@ class Recorder:
                     outcome="sending",
                 )
             )
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 "sending",
@@ -147,7 +148,7 @@ class Recorder:
             att.ended_at, att.outcome, att.http_status = now, "published", receipt.http_status
             att.external_id, att.external_url = external_id, url
             lateness = max(0.0, (now - pub.due_at).total_seconds())
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 "published",
@@ -192,7 +193,7 @@ class Recorder:
                     "next_attempt_at": now + timedelta(seconds=outcome.retry_in),
                     "claimed_by": None,
                 }
-            states.move(s, pub, outcome.to, now, self.runner_id, outcome.why, **fields)
+            statemachine.move(s, pub, outcome.to, now, self.runner_id, outcome.why, **fields)
         if outcome.to == "retry_wait":
             log.info("publication %s will retry in %.0f s: %s", pub_id, outcome.retry_in, error)
         else:

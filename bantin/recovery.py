@@ -17,13 +17,14 @@ from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns.rendering import publication_input
-from bantin.channels.base import Channel, ChannelError, ConfigError, Receipt, RetryableError
+from bantin.campaigns.render_input import publication_input
+from bantin.channels.base import Channel, ChannelError, Receipt, RetryableError
 from bantin.content.render import render
-from bantin.db import Database
-from bantin.models import Channel as ChannelRow
-from bantin.models import DeliveryAttempt, Publication
-from bantin.records import states
+from bantin.core import statemachine
+from bantin.core.db import Database
+from bantin.core.errors import ConfigError
+from bantin.core.models import Channel as ChannelRow
+from bantin.core.models import DeliveryAttempt, Publication
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class Recovery:
             )
             claimed = [p for p in stale if p.status == "claimed"]
             for pub in claimed:
-                states.move(
+                statemachine.move(
                     s,
                     pub,
                     released_status(pub),
@@ -160,7 +161,7 @@ class Recovery:
         if retry_later:
             pub.lease_until = now + RECONCILE_RETRY
         elif receipt is not None:
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 "published",
@@ -174,7 +175,7 @@ class Recovery:
                 lease_until=None,
             )
         elif dedupes:
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 "retry_wait",
@@ -186,7 +187,7 @@ class Recovery:
                 claimed_by=None,
             )
         else:
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 "unknown",
@@ -203,7 +204,7 @@ class Recovery:
             if pub.status != "sending":
                 return
             self._close_interrupted_attempt(s, pub, now)
-            states.move(s, pub, "unknown", now, self.runner_id, reason, lease_until=None)
+            statemachine.move(s, pub, "unknown", now, self.runner_id, reason, lease_until=None)
 
     def _close_interrupted_attempt(self, s: Session, pub: Publication, now: datetime) -> None:
         att = s.execute(

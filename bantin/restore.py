@@ -29,10 +29,10 @@ from bantin.backup import (
     sha256,
     sqlite_path,
 )
-from bantin.db import Database
+from bantin.core import audit
+from bantin.core.db import Database
+from bantin.core.models import AuditEvent, Secret
 from bantin.migrate import upgrade
-from bantin.models import AuditEvent, Secret
-from bantin.records import audit
 from bantin.runlock import AlreadyRunning, RunLock
 
 

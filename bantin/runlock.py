@@ -19,8 +19,10 @@ from types import TracebackType
 
 from sqlalchemy.engine import make_url
 
+from bantin.core.errors import BantinError
 
-class AlreadyRunning(RuntimeError):
+
+class AlreadyRunning(BantinError, RuntimeError):
     pass
 
 

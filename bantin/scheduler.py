@@ -24,12 +24,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bantin import backup, logjson, metrics
 from bantin.audio_prep import presynthesise
 from bantin.campaigns.materialise import materialise_all
-from bantin.clock import Clock, SystemClock
 from bantin.config import Settings
 from bantin.content.feeds import ingest_all
-from bantin.db import Database
+from bantin.core.audit import anchor as audit_anchor
+from bantin.core.clock import Clock, SystemClock
+from bantin.core.db import Database
 from bantin.dispatch import Dispatcher
-from bantin.records import alerts, audit_anchor, deadlines
+from bantin.records import alerts, deadlines
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,9 @@ from sqlalchemy import func, select
 from bantin.campaigns.materialise import materialise, upsert_campaign
 from bantin.campaigns.service import validate_files
 from bantin.channels.service import add_channel
-from bantin.db import Database
+from bantin.core.db import Database
+from bantin.core.models import Publication
 from bantin.migrate import upgrade
-from bantin.models import Publication
 from bantin.plan.loader import DATA, load_plan
 
 START = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 1/1/2027 00:00 in Vĩnh Long

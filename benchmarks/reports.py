@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reports_data import NOW, TZ, build
 
-from bantin.db import Database
-from bantin.models import BroadcastReceipt, Campaign, Publication
+from bantin.core.db import Database
+from bantin.core.models import BroadcastReceipt, Campaign, Publication
 from bantin.records.agencies import Agencies
 from bantin.records.reports import (
     Context,

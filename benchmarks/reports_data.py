@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bantin.db import Database
+from bantin.core.db import Database
 from bantin.migrate import upgrade
 from bantin.plan.loader import load_plan
 

@@ -42,7 +42,7 @@ b dispatch --once --now 2026-12-01T05:30
 b dispatch --once --now 2026-12-01T08:00
 b receipts add --key "$("$PY" - <<'PYEOF'
 from bantin.config import load_settings
-from bantin.db import Database
+from bantin.core.db import Database
 from sqlalchemy import text
 db = Database(load_settings().db_url)
 with db.engine.connect() as c:

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bantin.cli import cli
-from bantin.clock import FixedClock
 from bantin.config import Settings, load_settings
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
 from bantin.migrate import upgrade
 from bantin.plan.loader import load_plan
 

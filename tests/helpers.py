@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bantin.campaigns.service import apply_files
 from bantin.channels.service import add_channel
-from bantin.db import Database
-from bantin.models import AuditHead, Campaign, Publication
+from bantin.core.db import Database
+from bantin.core.models import AuditHead, Campaign, Publication
 
 OUTBOX_CHANNELS = [
     ("baovl-fanpage", "outbox://outbox/baovl-fanpage", "BAOVL"),

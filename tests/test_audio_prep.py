@@ -12,9 +12,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from bantin.audio_prep import presynthesise
-from bantin.clock import FixedClock
 from bantin.config import Settings
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
 from bantin.dispatch import Dispatcher
 from tests.conftest import T0
 from tests.helpers import add_channels, apply, write_campaign

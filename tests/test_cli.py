@@ -232,16 +232,16 @@ def test_a_locked_database_is_one_sentence_not_a_traceback(
 
     from sqlalchemy import event
 
-    import bantin.db
+    import bantin.core.db
 
-    real = bantin.db.make_engine
+    real = bantin.core.db.make_engine
 
     def impatient(url: str) -> Any:
         engine = real(url)  # then wait 0.2 s for the lock instead of 30 s
         event.listen(engine, "connect", lambda c, _r: c.execute("PRAGMA busy_timeout=200"))
         return engine
 
-    monkeypatch.setattr(bantin.db, "make_engine", impatient)
+    monkeypatch.setattr(bantin.core.db, "make_engine", impatient)
     holder = sqlite3.connect(home / "bantin.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:

@@ -7,7 +7,7 @@ import json
 import pytest
 from pytest_httpserver import HTTPServer
 
-from bantin.db import Database
+from bantin.core.db import Database
 from bantin.records import alerts
 from tests.conftest import T0, Cli
 

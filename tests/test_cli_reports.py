@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bantin.db import Database
+from bantin.core.db import Database
 from tests.conftest import Cli
 from tests.records.report_data import RESPONSIBLE_2026, build
 

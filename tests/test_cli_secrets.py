@@ -16,8 +16,8 @@ from werkzeug import Request, Response
 
 from bantin import secretstore
 from bantin.cli import cli
-from bantin.db import Database
-from bantin.models import Secret
+from bantin.core.db import Database
+from bantin.core.models import Secret
 from tests.conftest import Cli
 from tests.helpers import write_campaign
 
@@ -141,7 +141,7 @@ def test_a_world_readable_key_file_stops_the_command(run_cli: Cli, key_file: Pat
 def test_setting_a_broken_channels_secret_says_how_to_bring_it_back(
     run_cli: Cli, db: Database
 ) -> None:
-    from bantin.models import Channel
+    from bantin.core.models import Channel
 
     run_cli("channel", "add", "w", "webhook+https://x.vn/a?secret=secret:HOOK", "--agency", "BAOVL")
     with db.session() as s:
@@ -151,7 +151,7 @@ def test_setting_a_broken_channels_secret_says_how_to_bring_it_back(
 
 
 def test_replace_with_the_same_url_repairs_a_broken_channel(run_cli: Cli, db: Database) -> None:
-    from bantin.models import Channel
+    from bantin.core.models import Channel
 
     url = "webhook+https://x.vn/a?secret=secret:HOOK"
     run_cli("channel", "add", "w", url, "--agency", "BAOVL")

@@ -22,15 +22,15 @@ from bantin.channels.base import (
     Receipt,
     RetryableError,
 )
-from bantin.clock import FixedClock
 from bantin.config import Settings
 from bantin.content.render import Rendered
-from bantin.db import Database
+from bantin.core import audit
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import AuditEvent, DeliveryAttempt, Publication
+from bantin.core.models import Channel as ChannelRow
 from bantin.dispatch import Dispatcher
 from bantin.gates import backoff
-from bantin.models import AuditEvent, DeliveryAttempt, Publication
-from bantin.models import Channel as ChannelRow
-from bantin.records import audit
 from tests.conftest import T0
 from tests.helpers import add_channels, apply, write_campaign
 
@@ -429,7 +429,7 @@ def test_dropping_the_approval_rule_releases_rows_awaiting_review(
 def test_render_failure_at_send_time_fails_with_an_alert(
     db: Database, settings: Settings, home: Path, tmp_path: Path
 ) -> None:
-    from bantin.models import Alert, Campaign
+    from bantin.core.models import Alert, Campaign
 
     setup_campaign(db, home, tmp_path)
     with db.session() as s:  # the stored template broke after validation

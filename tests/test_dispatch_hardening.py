@@ -15,12 +15,12 @@ from sqlalchemy import select
 from bantin import channels as channel_registry
 from bantin import dispatch as dispatch_module
 from bantin.channels.base import Receipt
-from bantin.clock import FixedClock
 from bantin.config import Settings
 from bantin.content.render import Rendered, RenderInput
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import Alert, Campaign, Publication
 from bantin.gates import Verdict, gate
-from bantin.models import Alert, Campaign, Publication
 from tests.test_dispatch import (  # noqa: F401 (scripted is a fixture)
     DUE,
     ScriptedChannel,

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bantin.db import Database
-from bantin.fileperms import secure_home
+from bantin.core.db import Database
+from bantin.core.fileperms import secure_home
 from tests.conftest import Cli
 
 

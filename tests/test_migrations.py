@@ -13,8 +13,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from bantin.core.db import Base, Database
 from bantin.core.states import PublicationState
-from bantin.db import Base, Database
 from bantin.migrate import alembic_config, upgrade
 from bantin.plan.loader import load_plan
 from tests.conftest import T0

@@ -27,9 +27,10 @@ from werkzeug import Request, Response
 from bantin import secretstore
 from bantin.channels import open_channel
 from bantin.channels import secrets as refs
-from bantin.channels.base import ChannelError, ConfigError
+from bantin.channels.base import ChannelError
 from bantin.content.render import Rendered
-from bantin.db import Base, Database
+from bantin.core.db import Base, Database
+from bantin.core.errors import ConfigError
 from tests.channels.graph_server import GraphServer
 from tests.conftest import Cli
 from tests.helpers import write_campaign

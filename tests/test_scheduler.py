@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bantin.config import Settings
-from bantin.db import Database
+from bantin.core.db import Database
 from bantin.runlock import AlreadyRunning, RunLock
 from bantin.scheduler import JOB_DEFAULTS, Runner
 from tests.conftest import Cli

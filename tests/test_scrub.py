@@ -10,8 +10,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from bantin import scrub as scrubbing
-from bantin.scrub import MASK, Scrubber, ScrubFilter, scrub_data
+from bantin.core import scrub as scrubbing
+from bantin.core.scrub import MASK, Scrubber, ScrubFilter, scrub_data
 
 SECRET = "Wp7q Xk2m Zz9r Tt4u Ab3c De5f"  # a WordPress application password, spaces and all
 USER = "bantin-editor"

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from bantin import secretstore
 from bantin.channels import secrets as refs
-from bantin.channels.base import ConfigError
 from bantin.channels.service import add_channel
-from bantin.db import Database
-from bantin.models import AuditEvent, Secret
+from bantin.core.db import Database
+from bantin.core.errors import ConfigError
+from bantin.core.models import AuditEvent, Secret
 from bantin.records import alerts
 from tests.conftest import T0
 

@@ -15,13 +15,13 @@ from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns.rendering import publication_input
+from bantin.campaigns.render_input import publication_input
 from bantin.channels import channel_class
-from bantin.channels.base import ConfigError
 from bantin.content.render import render
-from bantin.db import Database
-from bantin.models import Campaign, Channel, Publication
-from bantin.records import states
+from bantin.core import statemachine
+from bantin.core.db import Database
+from bantin.core.errors import ConfigError
+from bantin.core.models import Campaign, Channel, Publication
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def prepare_reviews(db: Database, now: datetime, lead: timedelta, actor: str = "
             pub = s.get_one(Publication, pub_id)
             if pub.status != "planned":
                 continue  # changed while we rendered (cancelled, claimed, re-planned)
-            states.move(
+            statemachine.move(
                 s,
                 pub,
                 "pending_approval",
@@ -85,7 +85,7 @@ def prepare_reviews(db: Database, now: datetime, lead: timedelta, actor: str = "
 
 def approve(session: Session, ids: Sequence[int], now: datetime, actor: str) -> list[int]:
     """Approve publications awaiting review; returns the ids approved."""
-    return states.move_many(
+    return statemachine.move_many(
         session,
         list(ids),
         ("pending_approval",),
@@ -116,7 +116,7 @@ def reject(
     session: Session, ids: Sequence[int], reason: str, now: datetime, actor: str
 ) -> list[int]:
     """Reject: the publication is cancelled with the reviewer's reason on record."""
-    return states.move_many(
+    return statemachine.move_many(
         session,
         list(ids),
         ("pending_approval", "approved", "planned"),

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bantin.campaigns.spec import CampaignSpec
-from bantin.models import Publication
+from bantin.core.models import Publication
 
 CHUNK = 5000  # rows per executemany
 

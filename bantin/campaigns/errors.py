@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bantin.core.errors import BantinError
+
 
 @dataclass(frozen=True)
 class CampaignIssue:
@@ -23,7 +25,7 @@ class CampaignIssue:
         )
 
 
-class CampaignError(Exception):
+class CampaignError(BantinError):
     """One or more problems in campaign files; `str()` lists them one per line."""
 
     def __init__(self, issues: list[CampaignIssue]) -> None:

@@ -29,13 +29,13 @@ from bantin.campaigns import limits
 from bantin.campaigns.bulkinsert import Plan, bulk_insert, idempotency_key
 from bantin.campaigns.errors import CampaignError, CampaignIssue
 from bantin.campaigns.occurrences import occurrences
-from bantin.campaigns.rendering import campaign_spec
+from bantin.campaigns.render_input import campaign_spec
 from bantin.campaigns.spec import CampaignSpec
 from bantin.campaigns.validate import ValidatedCampaign
 from bantin.campaigns.volume import volume_problem
-from bantin.db import Database
-from bantin.models import Campaign, Publication, Unit, UnitGroupMember
-from bantin.records import audit, states
+from bantin.core import audit, statemachine
+from bantin.core.db import Database
+from bantin.core.models import Campaign, Publication, Unit, UnitGroupMember
 
 log = logging.getLogger(__name__)
 
@@ -164,14 +164,14 @@ def _reconcile(
             Publication.content_hash,
             Publication.status_reason,
         ).where(
-            Publication.status.in_((*states.UNSENT, "cancelled")),
+            Publication.status.in_((*statemachine.UNSENT, "cancelled")),
             Publication.due_at >= lo,
             Publication.due_at < hi,
             Publication.campaign_id == plan.id,
         )
     ).all()
     have = {(r.channel_name, r.unit_code, r.due_at): r for r in existing}
-    stale = [r.id for k, r in have.items() if k not in desired and r.status in states.UNSENT]
+    stale = [r.id for k, r in have.items() if k not in desired and r.status in statemachine.UNSENT]
     # Only rows this very mechanism cancelled come back; a reviewer's rejection or a
     # cancelled campaign is a person's decision and stays.
     revive = [
@@ -187,13 +187,13 @@ def _reconcile(
         and r.content_hash is not None
         and r.content_hash != plan.content_hash
     ]
-    cancelled = states.move_many(
-        session, stale, states.UNSENT, "cancelled", now, actor, SCHEDULE_CANCEL
+    cancelled = statemachine.move_many(
+        session, stale, statemachine.UNSENT, "cancelled", now, actor, SCHEDULE_CANCEL
     )
-    revived = states.move_many(
+    revived = statemachine.move_many(
         session, revive, ("cancelled",), "planned", now, actor, "back in the campaign's schedule"
     )
-    reset = states.move_many(
+    reset = statemachine.move_many(
         session,
         rerender,
         ("pending_approval", "approved"),
@@ -214,7 +214,7 @@ def _reconcile(
         update(Publication)
         .where(
             Publication.campaign_id == plan.id,
-            Publication.status.in_(states.UNSENT),
+            Publication.status.in_(statemachine.UNSENT),
             Publication.due_at >= lo,
             Publication.due_at < hi,
             Publication.needs_approval != plan.needs_approval,

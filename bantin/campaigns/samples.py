@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.campaigns.occurrences import occurrences, period_bounds
-from bantin.campaigns.rendering import render_input
+from bantin.campaigns.render_input import render_input
 from bantin.campaigns.spec import CampaignSpec
 from bantin.content import timing
 from bantin.content.feedview import sample_entries
 from bantin.content.render import Rendered, render
 from bantin.content.sandbox import feed_names
-from bantin.models import Channel, Unit
+from bantin.core.models import Channel, Unit
 
 SAMPLE_WEEKS = 8
 

@@ -15,9 +15,9 @@ from bantin.campaigns.materialise import MaterialiseResult, materialise, upsert_
 from bantin.campaigns.validate import ValidatedCampaign, validate_file
 from bantin.campaigns.volume import volume_problem
 from bantin.campaigns.yamlsource import YAMLSyntax, load_located, read_text
-from bantin.db import Database
-from bantin.models import Campaign, Publication
-from bantin.records import audit, states
+from bantin.core import audit, statemachine
+from bantin.core.db import Database
+from bantin.core.models import Campaign, Publication
 
 CANCEL_CHUNK = 2000  # publications cancelled per transaction
 
@@ -152,7 +152,7 @@ def set_status(
     return len(_cancel_some(session, _cancellable(session, campaign_id), now, actor, reason))
 
 
-CANCEL_FROM = (*states.UNSENT, "retry_wait")
+CANCEL_FROM = (*statemachine.UNSENT, "retry_wait")
 
 
 def _cancellable(session: Session, campaign_id: str, limit: int | None = None) -> list[int]:
@@ -165,7 +165,7 @@ def _cancellable(session: Session, campaign_id: str, limit: int | None = None) -
 def _cancel_some(
     session: Session, ids: list[int], now: datetime, actor: str, reason: str | None
 ) -> list[int]:
-    return states.move_many(
+    return statemachine.move_many(
         session, ids, CANCEL_FROM, "cancelled", now, actor, reason or "campaign cancelled"
     )
 

@@ -27,12 +27,12 @@ from bantin.campaigns.errors import CampaignError
 from bantin.campaigns.materialise import target_units
 from bantin.campaigns.spec import CampaignSpec
 from bantin.campaigns.validate import BUNDLED_TEMPLATES, spec_and_templates
-from bantin.channels.base import ConfigError
 from bantin.content import timing
 from bantin.content.limits import CHANNEL_KINDS, LIMITS
 from bantin.content.render import RenderFailed
 from bantin.content.timing import SlotMismatch
-from bantin.models import Unit
+from bantin.core.errors import ConfigError
+from bantin.core.models import Unit
 from bantin.plan.loader import DATA
 
 BUNDLED_CAMPAIGNS = DATA / "campaigns"

@@ -22,16 +22,16 @@ from sqlalchemy.orm import Session
 from bantin.campaigns import samples, volume
 from bantin.campaigns.errors import CampaignError, CampaignIssue, field_path
 from bantin.campaigns.occurrences import first_time, period_bounds
-from bantin.campaigns.rendering import render_input
+from bantin.campaigns.render_input import render_input
 from bantin.campaigns.samples import extreme_units, sample_dues
 from bantin.campaigns.spec import CampaignSpec
 from bantin.campaigns.yamlsource import LocatedYAML, YAMLSyntax, load_located, read_text
 from bantin.channels import open_channel
-from bantin.channels.base import ConfigError
 from bantin.content.limits import MAX_TEMPLATE_BYTES, size_text
 from bantin.content.render import RenderFailed, render
 from bantin.content.sandbox import make_environment, referenced
-from bantin.models import Agency, Channel, Task, Unit, UnitGroup, UnitGroupMember
+from bantin.core.errors import ConfigError
+from bantin.core.models import Agency, Channel, Task, Unit, UnitGroup, UnitGroupMember
 from bantin.plan.loader import DATA
 
 BUNDLED_TEMPLATES = DATA / "templates"

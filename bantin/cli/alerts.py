@@ -8,8 +8,8 @@ import click
 from sqlalchemy import select
 
 from bantin.cli.app import App, actor_option, cli, emit, output_options, pass_app, resolve_actor
-from bantin.clock import SystemClock
-from bantin.models import Alert
+from bantin.core.clock import SystemClock
+from bantin.core.models import Alert
 from bantin.records import alerts
 
 ALERT_COLUMNS = ["id", "at_local", "agency", "kind", "channel", "message", "notified", "resolved"]

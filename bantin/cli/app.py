@@ -20,16 +20,16 @@ from sqlalchemy.orm import Session
 from bantin import secretstore
 from bantin.campaigns.errors import CampaignError
 from bantin.campaigns.service import CampaignNotFound
-from bantin.channels.base import ConfigError
-from bantin.clock import Clock, FixedClock, SystemClock
 from bantin.config import Settings, load_settings
+from bantin.core.audit import current_actor
+from bantin.core.clock import Clock, FixedClock, SystemClock
+from bantin.core.db import Database
+from bantin.core.errors import ConfigError
+from bantin.core.scrub import install_logging_scrubber, scrub_data
+from bantin.core.statemachine import IllegalTransition
 from bantin.csvsafe import dict_rows_csv
-from bantin.db import Database
 from bantin.logjson import FORMATS, make_handler
-from bantin.records.audit import current_actor
-from bantin.records.states import IllegalTransition
 from bantin.runlock import AlreadyRunning
-from bantin.scrub import install_logging_scrubber, scrub_data
 
 F = TypeVar("F", bound=Callable[..., Any])
 

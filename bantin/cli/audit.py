@@ -13,10 +13,12 @@ import click
 from sqlalchemy.orm import Session
 
 from bantin.cli.app import App, cli, now_option, pass_app
-from bantin.records import audit, audit_anchor, audit_key
-from bantin.records.audit_chain import VerifyResult
-from bantin.records.audit_export import export as export_chain
-from bantin.records.audit_export import verify_lines
+from bantin.core import audit
+from bantin.core.audit import anchor as audit_anchor
+from bantin.core.audit import key as audit_key
+from bantin.core.audit.chain import VerifyResult
+from bantin.core.audit.export import export as export_chain
+from bantin.core.audit.export import verify_lines
 
 UNCHECKED = 3
 KEY_HINT = f"set {audit_key.KEY_ENV}, pass --key-file, or run `bantin init`"

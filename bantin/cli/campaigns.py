@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.campaigns import approval, service
-from bantin.campaigns.rendering import campaign_spec, render_input
+from bantin.campaigns.render_input import campaign_spec, render_input
 from bantin.channels import open_channel
 from bantin.cli.app import (
     App,
@@ -37,7 +37,7 @@ from bantin.content.audio import (
 from bantin.content.limits import LimitExceeded, check_limits
 from bantin.content.render import Rendered
 from bantin.content.render import render as render_content
-from bantin.models import Channel, Publication, Unit
+from bantin.core.models import Channel, Publication, Unit
 
 FILES = click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path)

@@ -8,7 +8,7 @@ import click
 
 from bantin.channels import service
 from bantin.cli.app import App, actor_option, cli, emit, output_options, pass_app, resolve_actor
-from bantin.models import Channel as ChannelRow
+from bantin.core.models import Channel as ChannelRow
 
 
 @cli.group()
@@ -34,7 +34,7 @@ def channel_add(
       bantin channel add loa-vendor --agency COMMUNES \
         'webhook+https://loa.example.vn/api/bulletins?secret=env:LOA_SECRET'
     """
-    from bantin.clock import SystemClock
+    from bantin.core.clock import SystemClock
 
     with app.session() as s:
         row, what = service.add_channel(

@@ -8,7 +8,7 @@ import click
 
 from bantin.backup import BackupError, prune, take_backup
 from bantin.cli.app import App, cli, pass_app
-from bantin.clock import SystemClock
+from bantin.core.clock import SystemClock
 
 
 @cli.command("backup")

@@ -10,7 +10,7 @@ import click
 from sqlalchemy import select
 
 from bantin.cli.app import App, cli, emit, output_options, pass_app
-from bantin.models import (
+from bantin.core.models import (
     Agency,
     Objective,
     Plan,

@@ -21,8 +21,8 @@ from bantin.cli.app import (
     pass_app,
     resolve_actor,
 )
+from bantin.core.errors import RecordsError
 from bantin.records import deadlines
-from bantin.records.errors import RecordsError
 from bantin.records.indicators import list_indicators, record_indicator
 from bantin.records.reports import (
     FORMATS,

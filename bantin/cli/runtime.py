@@ -10,10 +10,12 @@ import click
 
 from bantin import secretstore
 from bantin.cli.app import App, actor_option, cli, now_option, pass_app, resolve_actor
-from bantin.fileperms import secure_home
+from bantin.core import audit
+from bantin.core.audit import anchor as audit_anchor
+from bantin.core.audit import key as audit_key
+from bantin.core.fileperms import secure_home
 from bantin.migrate import upgrade
 from bantin.plan.loader import DATA, load_plan
-from bantin.records import audit, audit_anchor, audit_key
 from bantin.runlock import RunLock
 from bantin.scheduler import Runner, runner_id
 
@@ -30,7 +32,7 @@ def init_cmd(app: App, actor: str | None) -> None:
     Example:
       BANTIN_HOME=/var/lib/bantin bantin init
     """
-    from bantin.clock import SystemClock
+    from bantin.core.clock import SystemClock
 
     secure_home(app.settings.home)  # 0700: the database, keys and lock live here
     upgrade(app.db)

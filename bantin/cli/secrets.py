@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from bantin import secretstore
 from bantin.cli.app import App, actor_option, cli, emit, output_options, pass_app, resolve_actor
-from bantin.clock import SystemClock
-from bantin.models import Channel
+from bantin.core.clock import SystemClock
+from bantin.core.models import Channel
 
 
 @cli.group()

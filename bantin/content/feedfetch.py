@@ -17,7 +17,7 @@ import requests
 import urllib3
 
 from bantin import __version__, outbound
-from bantin.channels.base import ConfigError
+from bantin.core.errors import ConfigError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5

@@ -37,8 +37,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bantin import outbound
-from bantin.channels.base import ConfigError, mask_url
-from bantin.clock import Clock
+from bantin.channels.base import mask_url
 from bantin.content.feedfetch import (
     DEADLINE,
     MAX_BYTES,
@@ -51,9 +50,11 @@ from bantin.content.feedfetch import (
 )
 from bantin.content.feedview import MAX_DAYS, MAX_ENTRIES, entry_view, safe_link
 from bantin.content.limits import plain_text
-from bantin.db import Database
-from bantin.models import Agency, Feed, FeedEntry
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.clock import Clock
+from bantin.core.db import Database
+from bantin.core.errors import ConfigError
+from bantin.core.models import Agency, Feed, FeedEntry
 
 log = logging.getLogger(__name__)
 __all__ = ["MAX_BYTES", "MAX_REDIRECTS", "FeedError", "Fetched", "fetch", "http_session"]

@@ -239,7 +239,7 @@ def feed_names(sources: Mapping[str, str]) -> frozenset[str]:
     """Names passed as a literal to `feed(…)` in any of the sources.
 
     Renders run in threads without a database session, so the entries a template may ask
-    for are fetched beforehand (`campaigns.rendering.render_input`); this says which.
+    for are fetched beforehand (`campaigns.render_input.render_input`); this says which.
     """
     if not any("feed" in text for text in sources.values()):
         return frozenset()  # the common case, without parsing

@@ -1,2 +1,3 @@
-"""What every part of bantin uses and that imports nothing above it: the publication
-vocabulary and its state machine's rules (more of the core moves here as layers settle)."""
+"""What every part of bantin uses and that imports nothing above it: errors, the
+publication vocabulary and its state machine, the audit chain, the clock, the database and
+its models, scrubbing and file modes. `tests/test_layers.py` holds it to that."""

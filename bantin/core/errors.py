@@ -7,7 +7,7 @@ servers echo credentials (`bantin.scrub`).
 
 from __future__ import annotations
 
-from bantin.scrub import scrub
+from bantin.core.scrub import scrub
 
 
 class BantinError(Exception):
@@ -20,3 +20,9 @@ class BantinError(Exception):
 class ConfigError(BantinError, ValueError):
     """A setting, URL or reference that cannot work; raised where it is given (`channel
     add`, `agency notify`, settings), not at send time."""
+
+
+class RecordsError(BantinError, ValueError):
+    """A request the records cannot satisfy: unknown agency, bad indicator value, a missing
+    audit key. Commands turn it into a single sentence (`bantin.cli.reports.RecordsGroup`);
+    anything else escaping the records layer is a bug and keeps its traceback."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from bantin import models  # noqa: F401  (registers every table on Base.metadata)
-from bantin.db import Base
+from bantin.core import models  # noqa: F401  (registers every table on Base.metadata)
+from bantin.core.db import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -14,7 +14,7 @@ target_metadata = Base.metadata
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from bantin.db import make_engine
+        from bantin.core.db import make_engine
 
         engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.begin() as conn:

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from bantin.models import (
+from bantin.core import audit
+from bantin.core.models import (
     Agency,
     Objective,
     Plan,
@@ -29,7 +30,6 @@ from bantin.models import (
     UnitGroupMember,
 )
 from bantin.plan.units import province_units
-from bantin.records import audit
 
 DATA = Path(str(resources.files("bantin") / "data"))
 DEFAULT_PLAN = DATA / "plans" / "vinh-long-618.yaml"
@@ -214,11 +214,3 @@ def _load_groups(session: Session, groups: list[dict[str, Any]], known: set[str]
         session.execute(delete(UnitGroupMember).where(UnitGroupMember.group_name == g["name"]))
         session.add_all(UnitGroupMember(group_name=g["name"], unit_code=str(c)) for c in g["units"])
     session.flush()
-
-
-def group_units(session: Session, name: str) -> list[str]:
-    return list(
-        session.execute(
-            select(UnitGroupMember.unit_code).where(UnitGroupMember.group_name == name)
-        ).scalars()
-    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from vietnam_provinces import Province, ProvinceCode, Ward
+from vietnam_provinces import ProvinceCode, Ward
 
 from bantin.content.collation import sort_key_string, unit_sort_key
 
@@ -26,10 +26,6 @@ class UnitRecord:
     @property
     def sort_key(self) -> str:
         return sort_key_string(self.name)
-
-
-def province_name(province_code: int) -> str:
-    return unicodedata.normalize("NFC", Province.from_code(ProvinceCode(province_code)).name)
 
 
 def province_units(province_code: int) -> list[UnitRecord]:

@@ -19,8 +19,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.models import Agency
-from bantin.records.errors import RecordsError
+from bantin.core.errors import RecordsError
+from bantin.core.models import Agency
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +44,6 @@ class AgencyInfo:
         """Whether the agency existed on `day` (open ends count as always)."""
         return (self.valid_from is None or self.valid_from <= day) and (
             self.valid_to is None or day <= self.valid_to
-        )
-
-    def valid_in_year(self, year: int) -> bool:
-        """Whether the agency existed on at least one day of `year`."""
-        return (self.valid_from is None or self.valid_from <= date(year, 12, 31)) and (
-            self.valid_to is None or self.valid_to >= date(year, 1, 1)
         )
 
     def display_name(self, lang: str = "vi") -> str:

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.models import AnnualReport, AuditEvent
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.models import AnnualReport, AuditEvent
 from bantin.records.agencies import Agencies
 from bantin.records.alerts import raise_alert
 from bantin.records.reports import Context, build_annual_report, render

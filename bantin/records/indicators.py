@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.models import IndicatorValue, Objective, Plan
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.errors import RecordsError
+from bantin.core.models import IndicatorValue, Objective, Plan
 from bantin.records.agencies import Agencies
-from bantin.records.errors import RecordsError
 
 COMPARATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bantin.models import BroadcastReceipt, Publication, Unit
+from bantin.core.models import BroadcastReceipt, Publication, Unit
 
 GROUP_COLUMNS = {
     "agency": Publication.agency_code,

@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.models import ReceiptToken, Unit
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.errors import BantinError
+from bantin.core.models import ReceiptToken, Unit
 
 PREFIX = "loa_"
 #: Longest token text looked up: anything longer is not one of ours (no hashing of MBs).
@@ -29,7 +30,7 @@ MAX_TOKEN_LENGTH = 128
 MAX_LABEL_LENGTH = 64
 
 
-class TokenError(ValueError):
+class TokenError(BantinError, ValueError):
     """A token command that cannot be done; the message is for the operator."""
 
 

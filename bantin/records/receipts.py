@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bantin.models import BroadcastReceipt, Campaign, Publication, Unit
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.errors import BantinError
+from bantin.core.models import BroadcastReceipt, Campaign, Publication, Unit
 
 #: Atom entry ids of the loudspeaker feed are this prefix plus the idempotency key (an
 #: Atom id must be an IRI); a client may send either form back as `key`.
@@ -38,7 +39,7 @@ MAX_NOTE = 1000
 MAX_DURATION_SECONDS = 86_400.0
 
 
-class ReceiptError(ValueError):
+class ReceiptError(BantinError, ValueError):
     """A receipt that cannot be recorded; `status` is the HTTP answer the web gives."""
 
     status = 400

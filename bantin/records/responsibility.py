@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.models import Campaign, Task, TaskAgency
+from bantin.core.models import Campaign, Task, TaskAgency
 from bantin.records.agencies import Agencies
 
 DRAFT_MONTH_DAY = (11, 20)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Flask, Response
 
 from bantin import metrics
-from bantin.clock import Clock, SystemClock
 from bantin.config import Settings
-from bantin.db import Database
+from bantin.core.clock import Clock, SystemClock
+from bantin.core.db import Database
 from bantin.web import security
 from bantin.web.loudspeaker import bp as loudspeaker
 from bantin.web.receipts import MAX_BODY

@@ -26,7 +26,7 @@ from lxml import etree
 
 from bantin.content import vietnamese
 from bantin.records.receipts import ENTRY_ID_PREFIX
-from bantin.web.scripts import Audience, ScriptItem, Window
+from bantin.web.radio_scripts import Audience, ScriptItem, Window
 
 NS = "urn:bantin:loa:1"
 PRIORITY_SCHEME = "urn:bantin:loa:priority"

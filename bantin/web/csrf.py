@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bantin.fileperms import secure_dir
+from bantin.core.fileperms import secure_dir
 
 KEY_FILE = "web-csrf.key"
 LIFETIME = timedelta(hours=12)  # a form left open over a morning still posts

@@ -8,7 +8,7 @@ URLs (docs/loudspeakers.md), `<ai>` being `don-vi/<unit code>` or `nhom/<group n
     POST /loa/receipts                  "we aired it" (web.receipts: needs a unit token)
     GET  /loa/receipts/form?token=…     the form for a browser (web.receipts)
 
-Views stay thin: the list comes from `web.scripts`, the feed from `web.atom`. Absolute
+Views stay thin: the list comes from `web.radio_scripts`, the feed from `web.atom`. Absolute
 links come from `web.security.link` (the configured public URL, never the Host header).
 The clock is `app.config["CLOCK"]`.
 """
@@ -31,9 +31,9 @@ from flask import (
 
 from bantin.config import Settings
 from bantin.content import vietnamese
-from bantin.db import Database
+from bantin.core.db import Database
 from bantin.web import atom
-from bantin.web.scripts import (
+from bantin.web.radio_scripts import (
     AUDIO_EXTENSIONS,
     Audience,
     ScriptItem,

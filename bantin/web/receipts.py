@@ -19,8 +19,8 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from sqlalchemy import select
 
 from bantin.config import Settings
-from bantin.db import Database
-from bantin.models import Campaign, Publication, Unit
+from bantin.core.db import Database
+from bantin.core.models import Campaign, Publication, Unit
 from bantin.records.receipt_tokens import TokenIdentity, authenticate
 from bantin.records.receipts import (
     EARLY_AIRING,

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bantin.campaigns.approval import approve, prepare_reviews
-from bantin.db import Database
-from bantin.models import Publication
+from bantin.core.db import Database
+from bantin.core.models import Publication
 from tests.conftest import T0
 from tests.helpers import OUTBOX_CHANNELS, add_channels, apply, write_campaign
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bantin.campaigns.materialise import materialise_all
-from bantin.db import Database
-from bantin.models import Publication
+from bantin.core.db import Database
+from bantin.core.models import Publication
 from tests.campaigns.test_materialise import CAMPAIGN, counts
 from tests.conftest import T0
 from tests.helpers import OUTBOX_CHANNELS, add_channels, apply, write_campaign

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bantin.db import Database
+from bantin.core.db import Database
 from tests.campaigns.test_broken_files import BASE, GOOD_TEMPLATE
 from tests.conftest import T0, Cli
 from tests.helpers import OUTBOX_CHANNELS, add_channels

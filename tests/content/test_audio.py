@@ -16,7 +16,7 @@ from bantin.campaigns import samples
 from bantin.campaigns.validate import spec_and_templates
 from bantin.content import audio, timing
 from bantin.content.render import Rendered
-from bantin.db import Database
+from bantin.core.db import Database
 from tests.conftest import EXAMPLES, Cli
 
 needs_espeak = pytest.mark.skipif(

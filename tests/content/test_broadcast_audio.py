@@ -18,7 +18,7 @@ from bantin.content import audio, timing
 from bantin.content.render import Rendered
 from bantin.content.voices.master import BroadcastFormat
 from bantin.content.voices.measure import duration_seconds, integrated_loudness
-from bantin.db import Database
+from bantin.core.db import Database
 from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.skipif(

@@ -18,12 +18,12 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from werkzeug import Request, Response
 
-from bantin.channels.base import ConfigError
-from bantin.clock import FixedClock
 from bantin.content import feeds
 from bantin.content.feedview import entry_view
-from bantin.db import Database
-from bantin.models import Feed, FeedEntry
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.errors import ConfigError
+from bantin.core.models import Feed, FeedEntry
 from tests.channels.recording_server import recording_server
 from tests.conftest import T0, Cli
 from tests.helpers import write_campaign

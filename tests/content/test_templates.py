@@ -13,14 +13,14 @@ from sqlalchemy import func, select
 
 from bantin.campaigns import templatecheck
 from bantin.campaigns.errors import CampaignError
-from bantin.campaigns.rendering import render_publication
+from bantin.campaigns.render_input import render_publication
 from bantin.campaigns.service import validate_files
 from bantin.campaigns.validate import BUNDLED_TEMPLATES, spec_and_templates
 from bantin.content.feeds import add_feed
 from bantin.content.limits import LIMITS, LimitExceeded, check_limits
 from bantin.content.render import Rendered
-from bantin.db import Database
-from bantin.models import Publication, Unit
+from bantin.core.db import Database
+from bantin.core.models import Publication, Unit
 from tests.conftest import EXAMPLES, T0
 from tests.helpers import OUTBOX_CHANNELS, add_channels, apply, write_campaign
 
@@ -187,8 +187,8 @@ def test_a_publication_over_its_limit_is_failed_with_the_reason(
     publication of 28 November does not, and dispatch fails it without calling Zalo."""
     from datetime import timedelta
 
-    from bantin.clock import FixedClock
     from bantin.config import load_settings
+    from bantin.core.clock import FixedClock
     from bantin.dispatch import Dispatcher
 
     add_channels(db, T0, REAL_CHANNELS, home)

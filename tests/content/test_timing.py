@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from bantin.campaigns.errors import CampaignError
 from bantin.campaigns.service import validate_files
-from bantin.clock import FixedClock
 from bantin.config import Settings
 from bantin.content import timing
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import Publication
 from bantin.dispatch import Dispatcher
-from bantin.models import Publication
 from tests.conftest import T0
 from tests.helpers import OUTBOX_CHANNELS, add_channels, apply, write_campaign
 
@@ -149,7 +149,7 @@ def test_radio_renders_carry_the_read_aloud_form_and_read_time(
 def test_render_meta_and_the_configured_rate(
     monkeypatch: pytest.MonkeyPatch, db: Database, home: Path, tmp_path: Path
 ) -> None:
-    from bantin.campaigns.rendering import render_publication
+    from bantin.campaigns.render_input import render_publication
 
     template = '{% set title = "Thử" %}\n' + LINE + "\n"
     add_channels(db, T0, OUTBOX_CHANNELS, home)

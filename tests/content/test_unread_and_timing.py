@@ -18,8 +18,8 @@ from bantin.content import timing
 from bantin.content.render import Rendered
 from bantin.content.vietnamese import read_aloud
 from bantin.content.vietnamese.unread import unread_tokens
-from bantin.db import Database
-from bantin.web import scripts
+from bantin.core.db import Database
+from bantin.web import radio_scripts
 from tests.conftest import EXAMPLES, Cli
 
 
@@ -82,7 +82,7 @@ def test_cli_sheet_feed_and_webhook_show_the_same_estimate(db: Database) -> None
     seconds = int(script.meta["estimated_seconds"])
     shown = timing.duration_text(seconds)
     assert timing_lines(script, None)[0].startswith(f"Thời lượng ước tính: {shown} (")
-    assert scripts._read_seconds(script, None) == (seconds, False)
+    assert radio_scripts._read_seconds(script, None) == (seconds, False)
     assert webhook.estimated_seconds(script) == seconds
     # the raw estimate is not a whole second: rounding one way here and another there was
     # how the CLI said "1 phút 30 giây" and the sheet "1 phút 31 giây" for one script
@@ -99,8 +99,8 @@ def test_a_recording_replaces_the_estimate_everywhere(db: Database, tmp_path: Pa
     assert webhook.estimated_seconds(recorded) == 87
     (tmp_path / "k.mp3").write_bytes(b"ID3")
     (tmp_path / "k.json").write_text(json.dumps({"seconds": 86.6}), encoding="utf-8")
-    found = scripts._audio(script, "k", tmp_path)
-    assert found is not None and scripts._read_seconds(script, found) == (87, True)
+    found = radio_scripts._audio(script, "k", tmp_path)
+    assert found is not None and radio_scripts._read_seconds(script, found) == (87, True)
 
 
 def test_calibration_from_recordings() -> None:

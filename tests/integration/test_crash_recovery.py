@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bantin.db import Database
-from bantin.models import DeliveryAttempt, Publication
+from bantin.core.db import Database
+from bantin.core.models import DeliveryAttempt, Publication
 from tests.conftest import Cli
 from tests.helpers import write_campaign
 

@@ -15,11 +15,11 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from werkzeug import Request, Response
 
-from bantin.clock import FixedClock
 from bantin.config import Settings
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import Publication, Unit
 from bantin.dispatch import Dispatcher
-from bantin.models import Publication, Unit
 from tests.conftest import EXAMPLES, T0, Cli
 from tests.helpers import OUTBOX_CHANNELS, add_channels, apply, write_campaign
 

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bantin.channels.facebook import marker
-from bantin.clock import FixedClock
 from bantin.config import Settings
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import Alert, Publication
+from bantin.core.models import Channel as ChannelRow
 from bantin.dispatch import Dispatcher
-from bantin.models import Alert, Publication
-from bantin.models import Channel as ChannelRow
 from tests.channels.graph_server import GraphServer
 from tests.conftest import T0
 from tests.helpers import add_channels, apply, write_campaign

@@ -25,15 +25,15 @@ from sqlalchemy import func, inspect, select
 
 from bantin.channels.base import Receipt
 from bantin.cli import cli
-from bantin.clock import FixedClock
 from bantin.config import Settings, load_settings
 from bantin.content.render import Rendered
-from bantin.db import Base, Database
+from bantin.core import audit
+from bantin.core.clock import FixedClock
+from bantin.core.db import Base, Database
+from bantin.core.models import AuditEvent, AuditHead, DeliveryAttempt, Publication
 from bantin.dispatch import Dispatcher
 from bantin.migrate import upgrade
-from bantin.models import AuditEvent, AuditHead, DeliveryAttempt, Publication
 from bantin.plan.loader import load_plan
-from bantin.records import audit
 from tests.conftest import EXAMPLES, T0
 from tests.helpers import OUTBOX_CHANNELS, add_channels, apply, snapshot
 from tests.integration.pg import PgCluster, PgUnavailable

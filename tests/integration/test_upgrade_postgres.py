@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bantin.backup import BackupError, take_backup
-from bantin.clock import SystemClock
-from bantin.db import Database
+from bantin.core.clock import SystemClock
+from bantin.core.db import Database
 from bantin.migrate import upgrade
 from bantin.restore import restore
 from tests.integration.pg import PgCluster, PgUnavailable

@@ -14,7 +14,7 @@ import pytest
 from bantin import channels as channel_registry
 from bantin.channels.base import Channel, Receipt
 from bantin.content.render import Rendered
-from bantin.db import Database
+from bantin.core.db import Database
 from tests.conftest import T0
 from tests.helpers import add_channels, apply, write_campaign
 
@@ -75,7 +75,7 @@ def burst_campaign(db: Database, home: Path, folder: Path) -> int:
     """Two due times for every unit of the province; returns the number of publications."""
     from sqlalchemy import func, select
 
-    from bantin.models import Publication
+    from bantin.core.models import Publication
 
     add_channels(db, T0, [("loa", "gated://x", "COMMUNES")], home)
     write_campaign(folder, "t.j2", "Bà con {{ unit.name }} chú ý, {{ due_date }}.\n")

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from bantin.backup import MANIFEST, backups_in, take_backup
-from bantin.clock import FixedClock
 from bantin.config import Settings, load_settings
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import AuditEvent, Publication
 from bantin.dispatch import Dispatcher
-from bantin.models import AuditEvent, Publication
 from bantin.runlock import RunLock
 from bantin.scheduler import Runner
 from tests.conftest import Cli

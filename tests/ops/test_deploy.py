@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from bantin import metrics
-from bantin.clock import FixedClock
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
 from tests.conftest import T0
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

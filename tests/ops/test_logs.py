@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bantin.db import Database
+from bantin.core.db import Database
 from bantin.logjson import ContextFilter, JsonFormatter, TextFormatter, bind, clear
 from tests.conftest import T0
 from tests.helpers import add_channels, apply, write_campaign

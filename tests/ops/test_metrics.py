@@ -12,9 +12,9 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.serving import make_server
 
-from bantin.clock import FixedClock
 from bantin.config import Settings, load_settings
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
 from bantin.dispatch import Dispatcher
 from bantin.scheduler import Runner
 from bantin.web import create_app
@@ -108,7 +108,7 @@ def test_a_scrape_during_dispatch_sees_counters_move_and_the_oldest_due(
 def test_a_broken_channel_shows_as_down(
     db: Database, home: Path, tmp_path: Path, web: tuple[str, FixedClock], gated: type[GatedChannel]
 ) -> None:
-    from bantin.models import Channel
+    from bantin.core.models import Channel
 
     burst_campaign(db, home, tmp_path / "c")
     with db.session() as s:

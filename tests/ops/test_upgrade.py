@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bantin.config import load_settings
-from bantin.db import Database
+from bantin.core.db import Database
 from bantin.migrate import upgrade
 from tests.conftest import Cli
 from tests.ops.upgrade_data import (

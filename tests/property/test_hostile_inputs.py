@@ -30,13 +30,13 @@ from jinja2 import TemplateError
 
 from bantin.campaigns.errors import CampaignError
 from bantin.campaigns.validate import validate_file
-from bantin.channels.base import ConfigError
 from bantin.channels.service import add_channel, describe
 from bantin.content import feeds
 from bantin.content.limits import output_cap
 from bantin.content.render import Rendered, RenderInput, render
-from bantin.db import Database
-from bantin.models import Channel as ChannelRow
+from bantin.core.db import Database
+from bantin.core.errors import ConfigError
+from bantin.core.models import Channel as ChannelRow
 from tests.conftest import T0
 from tests.helpers import add_channels
 

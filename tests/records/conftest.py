@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from bantin.db import Database
+from bantin.core.db import Database
 from bantin.records.reports import Context
 from tests.records.report_data import NOW, TZ, build
 
@@ -64,7 +64,7 @@ def xlsx_cover(data: bytes) -> list[str]:
 @pytest.fixture
 def audit_keys(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """An audit key in the environment (newest first), as a host that injects secrets has."""
-    from bantin.records import audit_key
+    from bantin.core.audit import key as audit_key
 
     key = audit_key.new_key()
     monkeypatch.setenv(audit_key.KEY_ENV, key.decode())

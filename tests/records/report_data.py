@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bantin.db import Database
-from bantin.models import (
+from bantin.core.db import Database
+from bantin.core.models import (
     BroadcastReceipt,
     Campaign,
     Channel,

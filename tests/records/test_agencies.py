@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from bantin.db import Database
+from bantin.core.db import Database
+from bantin.core.errors import RecordsError
 from bantin.records.agencies import Agencies, AgencyInfo, rollup
-from bantin.records.errors import RecordsError
 
 
 def info(code: str, successor: str | None = None, **kw: object) -> AgencyInfo:

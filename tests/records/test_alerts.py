@@ -28,13 +28,13 @@ from bantin.channels.base import (
     RetryableError,
 )
 from bantin.channels.webhook import signature
-from bantin.clock import FixedClock
 from bantin.config import Settings
 from bantin.content.render import Rendered
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import Alert, AuditEvent
+from bantin.core.models import Channel as ChannelRow
 from bantin.dispatch import Dispatcher
-from bantin.models import Alert, AuditEvent
-from bantin.models import Channel as ChannelRow
 from bantin.records import alerts
 from bantin.scheduler import Runner
 from tests.conftest import T0

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from bantin.db import Database
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.db import Database
 from tests.conftest import T0, Cli
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from bantin.db import Database
-from bantin.models import AuditEvent, AuditHead
-from bantin.records import audit, audit_key
+from bantin.core import audit
+from bantin.core.audit import key as audit_key
+from bantin.core.db import Database
+from bantin.core.models import AuditEvent, AuditHead
 from tests.conftest import T0, Cli
 
 

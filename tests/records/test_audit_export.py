@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bantin.db import Database
-from bantin.records import audit
-from bantin.records.audit_export import export, verify_lines
+from bantin.core import audit
+from bantin.core.audit.export import export, verify_lines
+from bantin.core.db import Database
 from tests.conftest import T0, Cli
 
 

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bantin.clock import FixedClock
 from bantin.config import Settings
-from bantin.db import Database
-from bantin.records import audit, audit_anchor, audit_key
-from bantin.records.audit_export import export
+from bantin.core import audit
+from bantin.core.audit import anchor as audit_anchor
+from bantin.core.audit import key as audit_key
+from bantin.core.audit.export import export
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
 from bantin.scheduler import Runner
 from tests.conftest import T0, Cli
 
@@ -207,7 +209,7 @@ def test_against_an_export_that_still_matches(
 def test_offline_export_with_the_key_finds_a_recomputed_file(
     chain: Database, tmp_path: Path, audit_keys: list[bytes]
 ) -> None:
-    from bantin.records.audit_export import line_hash, verify_lines
+    from bantin.core.audit.export import line_hash, verify_lines
 
     lines = write_export(chain, tmp_path / "audit.jsonl")
     events = [json.loads(x) for x in lines[:-1]]

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bantin.clock import FixedClock
 from bantin.config import Settings
-from bantin.db import Database
-from bantin.models import Alert, AnnualReport, AuditHead
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import Alert, AnnualReport, AuditHead
 from bantin.records import deadlines
 from bantin.scheduler import Runner
 from tests.records.report_data import RESPONSIBLE_2026, TZ, build

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bantin.db import Database
-from bantin.models import AuditEvent
-from bantin.records.errors import RecordsError
+from bantin.core.db import Database
+from bantin.core.errors import RecordsError
+from bantin.core.models import AuditEvent
 from bantin.records.indicators import list_indicators, record_indicator
 from tests.conftest import T0
 

@@ -18,11 +18,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from bantin.clock import FixedClock
 from bantin.config import Settings, load_settings
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import Publication
 from bantin.dispatch import Dispatcher
-from bantin.models import Publication
 from bantin.web import create_app
 from tests.conftest import EXAMPLES
 from tests.helpers import OUTBOX_CHANNELS, add_channels, apply, write_campaign

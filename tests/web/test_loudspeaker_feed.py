@@ -20,11 +20,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from bantin.clock import FixedClock
 from bantin.config import Settings
-from bantin.db import Database
-from bantin.models import Publication
-from bantin.records import states
+from bantin.core import statemachine
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import Publication
 from bantin.web import create_app
 from tests.conftest import EXAMPLES, Cli
 from tests.helpers import apply, write_campaign
@@ -53,7 +53,7 @@ def cancel_storm_warning(db: Database, at: datetime) -> None:
                 Publication.unit_code == "29641", Publication.campaign_id == "canh-bao-mua-lon"
             )
         ).scalar_one()
-        states.move(s, pub, "cancelled", at, "test", "hết nguy cơ mưa lớn")
+        statemachine.move(s, pub, "cancelled", at, "test", "hết nguy cơ mưa lớn")
 
 
 def test_group_feed_has_every_pilot_units_scripts_with_priority_and_duration(

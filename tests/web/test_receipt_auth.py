@@ -15,10 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from bantin.clock import FixedClock
 from bantin.config import Settings
-from bantin.db import Database
-from bantin.models import AuditEvent, BroadcastReceipt, Publication
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import AuditEvent, BroadcastReceipt, Publication
 from bantin.records.receipt_tokens import revoke_token
 from bantin.web import create_app
 from tests.web.conftest import make_token

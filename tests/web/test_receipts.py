@@ -15,9 +15,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from bantin.clock import FixedClock
-from bantin.db import Database
-from bantin.models import AuditEvent, BroadcastReceipt, Campaign, Publication
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import AuditEvent, BroadcastReceipt, Campaign, Publication
 from tests.conftest import Cli
 from tests.web.conftest import make_token
 

@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bantin.clock import FixedClock
 from bantin.config import Settings
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
 from bantin.web import create_app
 
 SAMPLES: dict[str, list[tuple[str, str]]] = {

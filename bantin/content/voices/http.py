@@ -18,8 +18,8 @@ from typing import Any
 import requests
 
 from bantin import __version__
-from bantin.channels.secrets import scrub
 from bantin.content.voices.base import VoiceError
+from bantin.core.scrub import scrub
 from bantin.outbound import OutboundRefused, OutboundSession
 
 USER_AGENT = f"bantin/{__version__}"

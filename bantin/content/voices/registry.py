@@ -13,7 +13,6 @@ import os
 import shutil
 from collections.abc import Callable, Mapping
 
-from bantin.channels.base import ConfigError
 from bantin.channels.secrets import resolve
 from bantin.content.voices import fpt, viettel, zalo
 from bantin.content.voices.base import Engine, VoiceError, VoiceSpec
@@ -22,6 +21,7 @@ from bantin.content.voices.fpt import FptEngine
 from bantin.content.voices.neural import PiperEngine
 from bantin.content.voices.viettel import ViettelEngine
 from bantin.content.voices.zalo import ZaloEngine
+from bantin.core.errors import ConfigError
 
 __all__ = ["ENGINES", "engine_for"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bantin.db
+import bantin.core.db
 
 revision = "0001"
 down_revision = None
@@ -43,7 +43,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_event",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=128), nullable=False),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("entity", sa.String(length=32), nullable=False),
@@ -98,7 +98,7 @@ def upgrade() -> None:
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=True),
-        sa.Column("created_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_code"], ["agency.code"], name=op.f("fk_channel_agency_code_agency")
         ),
@@ -172,9 +172,9 @@ def upgrade() -> None:
         sa.Column("templates", sa.JSON(), nullable=False),
         sa.Column("source_path", sa.Text(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("materialised_until", bantin.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("materialised_until", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_code"], ["agency.code"], name=op.f("fk_campaign_agency_code_agency")
         ),
@@ -210,7 +210,7 @@ def upgrade() -> None:
         sa.Column("unit_code", sa.String(length=16), nullable=True),
         sa.Column("agency_code", sa.String(length=32), nullable=False),
         sa.Column("task_code", sa.String(length=16), nullable=False),
-        sa.Column("due_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("priority", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=True),
@@ -220,16 +220,16 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("body", sa.Text(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("claimed_by", sa.String(length=128), nullable=True),
-        sa.Column("lease_until", bantin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lease_until", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("approved_by", sa.String(length=128), nullable=True),
-        sa.Column("approved_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("published_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approved_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("lateness_seconds", sa.Float(), nullable=True),
         sa.Column("external_id", sa.Text(), nullable=True),
         sa.Column("external_url", sa.Text(), nullable=True),
-        sa.Column("updated_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_code"], ["agency.code"], name=op.f("fk_publication_agency_code_agency")
         ),
@@ -275,8 +275,8 @@ def upgrade() -> None:
         sa.Column("publication_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("runner", sa.String(length=128), nullable=False),
-        sa.Column("started_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=20), nullable=False),
         sa.Column("http_status", sa.Integer(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bantin.db
+import bantin.core.db
 
 revision = "0002"
 down_revision = "0001"
@@ -24,8 +24,8 @@ def upgrade() -> None:
         "secret",
         sa.Column("name", sa.String(length=128), nullable=False),
         sa.Column("ciphertext", sa.Text(), nullable=False),
-        sa.Column("created_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_secret")),
     )
     op.create_table(
@@ -46,9 +46,9 @@ def upgrade() -> None:
         sa.Column("agency_code", sa.String(length=32), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("drafted_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("reminded_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("submitted_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("drafted_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("submitted_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("submitted_by", sa.String(length=128), nullable=True),
         sa.Column("document_path", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -64,10 +64,10 @@ def upgrade() -> None:
         sa.Column("agency_code", sa.String(length=32), nullable=True),
         sa.Column("etag", sa.Text(), nullable=True),
         sa.Column("last_modified", sa.Text(), nullable=True),
-        sa.Column("last_fetched_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_fetched_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_status", sa.String(length=32), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_code"], ["agency.code"], name=op.f("fk_feed_agency_code_agency")
         ),
@@ -83,7 +83,7 @@ def upgrade() -> None:
         sa.Column("unit", sa.String(length=16), nullable=False),
         sa.Column("source_document", sa.Text(), nullable=False),
         sa.Column("recorded_by", sa.String(length=128), nullable=False),
-        sa.Column("recorded_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_code"], ["agency.code"], name=op.f("fk_indicator_value_agency_code_agency")
         ),
@@ -100,8 +100,8 @@ def upgrade() -> None:
         sa.Column("link", sa.Text(), nullable=True),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("summary_html", sa.Text(), nullable=True),
-        sa.Column("published_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("fetched_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("fetched_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["feed_name"],
             ["feed.name"],
@@ -119,15 +119,15 @@ def upgrade() -> None:
     op.create_table(
         "alert",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("agency_code", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("channel_name", sa.String(length=64), nullable=True),
         sa.Column("publication_id", sa.Integer(), nullable=True),
-        sa.Column("notified_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("notified_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("notify_error", sa.Text(), nullable=True),
-        sa.Column("resolved_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_code"], ["agency.code"], name=op.f("fk_alert_agency_code_agency")
         ),
@@ -149,12 +149,12 @@ def upgrade() -> None:
         sa.Column("publication_id", sa.Integer(), nullable=True),
         sa.Column("unit_code", sa.String(length=16), nullable=False),
         sa.Column("agency_code", sa.String(length=32), nullable=True),
-        sa.Column("aired_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("aired_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("duration_seconds", sa.Float(), nullable=True),
         sa.Column("reported_by", sa.String(length=128), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("recorded_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_code"], ["agency.code"], name=op.f("fk_broadcast_receipt_agency_code_agency")
         ),

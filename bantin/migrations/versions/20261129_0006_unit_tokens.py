@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import bantin.db
+import bantin.core.db
 
 revision = "0006"
 down_revision = "0005"
@@ -28,9 +28,9 @@ def upgrade() -> None:
         sa.Column("unit_code", sa.String(length=16), nullable=False),
         sa.Column("label", sa.String(length=64), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", bantin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", bantin.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=128), nullable=False),
-        sa.Column("revoked_at", bantin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", bantin.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("revoked_by", sa.String(length=128), nullable=True),
         sa.ForeignKeyConstraint(
             ["unit_code"], ["unit.code"], name=op.f("fk_receipt_token_unit_code_unit")

@@ -4,12 +4,12 @@ JSON. Builders aggregate in SQL into a neutral `Report`; renderers only format i
 
 from __future__ import annotations
 
-from bantin.records.reports.agency_output import build_output_report
 from bantin.records.reports.annual import build_annual_report
 from bantin.records.reports.common import Context
 from bantin.records.reports.coverage_report import build_coverage_report
 from bantin.records.reports.document import Report
 from bantin.records.reports.formats import FORMATS, render
+from bantin.records.reports.output_report import build_output_report
 from bantin.records.reports.progress import build_progress_report
 
 __all__ = [

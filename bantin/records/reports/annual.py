@@ -16,11 +16,11 @@ from typing import Any
 from bantin.records.agencies import DIC_CODE
 from bantin.records.indicators import list_indicators
 from bantin.records.reports.common import Context, period_text, task_sort_key, with_share
-from bantin.records.reports.coverage import coverage
+from bantin.records.reports.coverage_query import coverage
 from bantin.records.reports.document import Chart, Official, Report, Section, Table
 from bantin.records.reports.i18n import day, number, percent
 from bantin.records.reports.i18n import month as month_label
-from bantin.records.reports.output import COUNTS, activity, output_counts, roll_up, totals
+from bantin.records.reports.output_query import COUNTS, activity, output_counts, roll_up, totals
 from bantin.records.reports.periods import year_period
 from bantin.records.responsibility import DRAFT_MONTH_DAY, roles_in_year
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.content.vietnamese import format_datetime
-from bantin.models import Plan, Task
+from bantin.core.errors import RecordsError
+from bantin.core.models import Plan, Task
 from bantin.records.agencies import Agencies
-from bantin.records.errors import RecordsError
 from bantin.records.reports.document import Column
 from bantin.records.reports.i18n import check_lang, day, share, t
-from bantin.records.reports.output import COUNTS
+from bantin.records.reports.output_query import COUNTS
 from bantin.records.reports.periods import Period
 
 

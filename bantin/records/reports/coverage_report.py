@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bantin.records.reports.common import Context, period_text
-from bantin.records.reports.coverage import COVERAGE_OBJECTIVE, coverage
+from bantin.records.reports.coverage_query import COVERAGE_OBJECTIVE, coverage
 from bantin.records.reports.document import Chart, Report, Table
 from bantin.records.reports.i18n import month as month_label
 from bantin.records.reports.i18n import number, percent, share

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bantin.models import BroadcastReceipt, Campaign, Objective, Publication, Task, TaskAgency
+from bantin.core.models import BroadcastReceipt, Campaign, Objective, Publication, Task, TaskAgency
 from bantin.records.indicators import list_indicators, meets
 from bantin.records.reports.common import Context, period_text, task_sort_key
 from bantin.records.reports.document import Report, Table
 from bantin.records.reports.i18n import number, percent
-from bantin.records.reports.output import output_counts
+from bantin.records.reports.output_query import output_counts
 from bantin.records.reports.periods import Period, local_month, year_period
 from bantin.records.responsibility import (
     DRAFT_MONTH_DAY,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bantin.records import audit_key
+from bantin.core.audit import key as audit_key
 
 GENESIS = "0" * 64
 

@@ -21,9 +21,9 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.models import AuditEvent, AuditHead
-from bantin.records.audit import GENESIS, event_hash
-from bantin.records.audit_chain import ChainCheck, VerifyResult
+from bantin.core.audit import GENESIS, event_hash
+from bantin.core.audit.chain import ChainCheck, VerifyResult
+from bantin.core.models import AuditEvent, AuditHead
 
 FORMAT = "bantin-audit/2"
 

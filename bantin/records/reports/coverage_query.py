@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
-from bantin.models import BroadcastReceipt, Campaign, Objective, Publication, Unit
+from bantin.core.models import BroadcastReceipt, Campaign, Objective, Publication, Unit
 from bantin.records.reports.periods import Period, local_month
 
 RADIO_KIND = "radio_script"

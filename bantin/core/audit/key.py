@@ -28,7 +28,7 @@ import stat
 import threading
 from pathlib import Path
 
-from bantin.records.errors import RecordsError
+from bantin.core.errors import RecordsError
 
 log = logging.getLogger(__name__)
 

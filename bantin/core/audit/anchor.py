@@ -29,10 +29,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.models import AuditEvent
-from bantin.records import audit, audit_key
-from bantin.records.audit_chain import VerifyResult
-from bantin.records.audit_export import event_line
+from bantin.core import audit
+from bantin.core.audit import key as audit_key
+from bantin.core.audit.chain import VerifyResult
+from bantin.core.audit.export import event_line
+from bantin.core.models import AuditEvent
 
 log = logging.getLogger(__name__)
 

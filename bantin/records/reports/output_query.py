@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from bantin.core.models import BroadcastReceipt, Feed, FeedEntry, Publication
 from bantin.core.states import OUTCOMES
-from bantin.models import BroadcastReceipt, Feed, FeedEntry, Publication
 from bantin.records.agencies import Agencies
 from bantin.records.reports.periods import Period, local_month
 

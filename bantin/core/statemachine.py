@@ -9,17 +9,18 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bantin.core import audit
 from bantin.core import states as core_states
-from bantin.models import Publication
-from bantin.records import audit
-from bantin.scrub import scrub
+from bantin.core.errors import BantinError
+from bantin.core.models import Publication
+from bantin.core.scrub import scrub
 
 CLAIMABLE = core_states.CLAIMABLE
 UNSENT = core_states.UNSENT
 ALLOWED = core_states.ALLOWED
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(BantinError, ValueError):
     def __init__(self, pub_id: int, frm: str, to: str) -> None:
         super().__init__(f"publication {pub_id}: cannot go from {frm} to {to}")
 

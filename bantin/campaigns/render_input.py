@@ -13,7 +13,7 @@ from bantin.campaigns.spec import CampaignSpec
 from bantin.content import feeds, timing, vietnamese
 from bantin.content.render import Rendered, RenderInput, render
 from bantin.content.sandbox import feed_names
-from bantin.models import Agency, Campaign, Channel, Plan, Publication, Task, Unit
+from bantin.core.models import Agency, Campaign, Channel, Plan, Publication, Task, Unit
 
 
 def _agency(session: Session, code: str) -> dict[str, Any]:

@@ -22,10 +22,10 @@ from jinja2 import TemplateError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns.rendering import render_publication
+from bantin.campaigns.render_input import render_publication
 from bantin.content import timing, vietnamese
 from bantin.content.render import Rendered
-from bantin.models import (
+from bantin.core.models import (
     PUBLICATION_STATES,
     Agency,
     Campaign,
@@ -35,7 +35,7 @@ from bantin.models import (
     UnitGroup,
     UnitGroupMember,
 )
-from bantin.models import Channel as ChannelRow
+from bantin.core.models import Channel as ChannelRow
 
 #: Never on a loudspeaker: withdrawn, too late, undeliverable.
 HIDDEN_STATES = frozenset({"cancelled", "missed", "failed"})
