@@ -26,7 +26,6 @@ from bantin.channels.base import (
     AuthError,
     Channel,
     ChannelError,
-    ConfigError,
     RateLimited,
     RetryableError,
 )
@@ -37,6 +36,7 @@ from bantin.content.render import Rendered, render
 from bantin.core import statemachine
 from bantin.core.clock import Clock, SystemClock
 from bantin.core.db import Database
+from bantin.core.errors import ConfigError
 from bantin.core.models import Campaign, Publication
 from bantin.core.models import Channel as ChannelRow
 from bantin.gates import Verdict, backoff, classify, gate

@@ -70,7 +70,7 @@ BACKOFF_CAP = 3600.0
 
 def backoff(attempt: int, retry_after: float | None, rng: random.Random) -> float:
     """Exponential backoff with equal jitter, never sooner than the server asked."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** max(0, attempt - 1))
     return max(ceiling / 2 + rng.uniform(0, ceiling / 2), retry_after or 0.0)
 
 

@@ -95,7 +95,8 @@ def send(
             error = exc
         else:
             if response.status_code not in RETRY_STATUSES:
-                return response
+                answered: requests.Response = response
+                return answered
             problem = f"{service} answered HTTP {response.status_code}"
             if response.status_code == 429:
                 problem += " (rate limit or quota exceeded)"

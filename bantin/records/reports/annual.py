@@ -29,7 +29,9 @@ DEADLINE_MONTH_DAY = (12, 5)  # "trước ngày 05/12" (plan, VI.6 and VI.7)
 
 
 def _task_sentence(ctx: Context, row: dict[str, Any], origins: dict[str, int]) -> str:
-    n = lambda v: number(v, ctx.lang)  # noqa: E731
+    def n(value: float | int | None) -> str:
+        return number(value, ctx.lang)
+
     share = percent(row["published_share"], ctx.lang)
     if ctx.lang == "en":
         text = (
