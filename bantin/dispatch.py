@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from jinja2 import TemplateError
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Integer, bindparam, func, literal_column, select, text
+from sqlalchemy.sql.expression import ColumnClause
 
 from bantin import logjson, metrics
 from bantin.campaigns.approval import prepare_reviews
@@ -35,9 +36,9 @@ from bantin.content import audio
 from bantin.content.render import Rendered, render
 from bantin.core import statemachine
 from bantin.core.clock import Clock, SystemClock
-from bantin.core.db import Database
+from bantin.core.db import Database, UTCDateTime
 from bantin.core.errors import ConfigError
-from bantin.core.models import Campaign, Publication
+from bantin.core.models import CLAIM_RANK_SQL, UNSENT_SQL, Campaign, Publication
 from bantin.core.models import Channel as ChannelRow
 from bantin.gates import Verdict, backoff, classify, gate
 from bantin.outcomes import Recorder
@@ -51,8 +52,20 @@ RADIO_BUDGET = timedelta(hours=1)  # a 05:30 bulletin aired after 06:30 has lost
 TURN_WAIT = 10.0
 #: How long a channel pauses after a 429 that did not say how long.
 RATE_LIMIT_PAUSE = 60.0
-PRIORITY_RANK = case(
-    (Publication.priority == "emergency", 0), (Publication.priority == "priority", 1), else_=2
+#: The claim's priority order, spelled as the claim index spells it (see core.models).
+_RANK_SQL = CLAIM_RANK_SQL.replace("priority", "publication.priority", 1)
+CLAIM_RANK: ColumnClause[int] = literal_column(_RANK_SQL, Integer)
+SQLITE_UNSENT_CLAIM = (
+    text(
+        f"SELECT publication.id, {_RANK_SQL} AS rank, publication.due_at "
+        "FROM publication INDEXED BY ix_publication_claim "
+        "JOIN campaign ON campaign.id = publication.campaign_id "
+        f"WHERE publication.{UNSENT_SQL} AND publication.due_at <= :now "
+        "AND campaign.status = 'active' "
+        f"ORDER BY {_RANK_SQL}, publication.due_at, publication.id LIMIT :batch"
+    )
+    .bindparams(bindparam("now", type_=UTCDateTime()), bindparam("batch", type_=Integer))
+    .columns(id=Integer, rank=Integer, due_at=UTCDateTime())
 )
 
 
@@ -150,22 +163,43 @@ class Dispatcher:
         return stats
 
     def claim(self, now: datetime) -> list[int]:
-        """Move a batch of due rows to `claimed` under this runner's lease."""
-        due = or_(
-            and_(Publication.status.in_(statemachine.UNSENT), Publication.due_at <= now),
-            and_(Publication.status == "retry_wait", Publication.next_attempt_at <= now),
-        )
-        query = (
-            select(Publication.id)
+        """Move a batch of due rows to `claimed` under this runner's lease.
+
+        Two index-ordered reads, each stopping after a batch — unsent rows by (priority,
+        due time) through `ix_publication_claim`, rows waiting to retry through
+        `ix_publication_retry_due` — merged in claim order. One query with an OR over both
+        sorted every due row: 0.5 s a claim with a million rows due.
+        """
+        batch = self.settings.dispatch_batch
+        unsent = (
+            select(Publication.id, CLAIM_RANK, Publication.due_at)
             .join(Campaign, Campaign.id == Publication.campaign_id)
-            .where(due, Campaign.status == "active")
-            .order_by(PRIORITY_RANK, Publication.due_at, Publication.id)
-            .limit(self.settings.dispatch_batch)
+            .where(text(f"publication.{UNSENT_SQL}"), Publication.due_at <= now)
+            .where(Campaign.status == "active")
+            .order_by(CLAIM_RANK, Publication.due_at, Publication.id)
+            .limit(batch)
+        )
+        retry = (
+            select(Publication.id, CLAIM_RANK, Publication.next_attempt_at)
+            .join(Campaign, Campaign.id == Publication.campaign_id)
+            .where(text("publication.status = 'retry_wait'"), Publication.next_attempt_at <= now)
+            .where(Campaign.status == "active")
+            .order_by(CLAIM_RANK, Publication.next_attempt_at, Publication.id)
+            .limit(batch)
         )
         with self.db.session() as s:
-            if not self.db.is_sqlite:
-                query = query.with_for_update(skip_locked=True, of=Publication)
-            ids = list(s.execute(query).scalars())
+            if self.db.is_sqlite:
+                # Without ANALYZE statistics SQLite prefers the (status, due_at) index and
+                # sorts every due row; the claim index is always right for this query, and
+                # SQLAlchemy renders no table hints for SQLite, hence the text.
+                first = s.execute(SQLITE_UNSENT_CLAIM.bindparams(now=now, batch=batch)).all()
+            else:
+                unsent = unsent.with_for_update(skip_locked=True, of=Publication)
+                retry = retry.with_for_update(skip_locked=True, of=Publication)
+                first = s.execute(unsent).all()
+            found = [*first, *s.execute(retry).all()]
+            found.sort(key=lambda row: (row[1], row[2], row[0]))
+            ids = [row[0] for row in found[:batch]]
             lease = now + timedelta(seconds=self.settings.lease_seconds)
             moved = set(
                 statemachine.move_many(

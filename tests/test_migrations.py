@@ -27,7 +27,22 @@ def schema_differences(db: Database) -> list[object]:
         warnings.filterwarnings("ignore", "Skipped unsupported reflection")
         warnings.filterwarnings("ignore", "autogenerate skipping")
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return list(compare_metadata(context, Base.metadata))
+        diffs = list(compare_metadata(context, Base.metadata))
+
+    # An expression index reflects as text PostgreSQL has reformatted ("CASE priority WHEN
+    # 'emergency'::text ..."), so autogenerate reports it removed and added under the same
+    # name; that pair is not a difference (the index exists: test_claim_index_is_used).
+    def named(kind: str) -> set[str]:
+        return {d[1].name for d in diffs if isinstance(d, tuple) and d[0] == kind}
+
+    same = named("remove_index") & named("add_index")
+    return [
+        d
+        for d in diffs
+        if not (
+            isinstance(d, tuple) and d[0] in ("remove_index", "add_index") and d[1].name in same
+        )
+    ]
 
 
 def test_migrations_produce_the_models_schema_on_sqlite(tmp_path: Path) -> None:

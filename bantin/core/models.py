@@ -155,6 +155,13 @@ class Campaign(Base):
 PUBLICATION_STATES: tuple[str, ...] = tuple(s.value for s in states.ALL)
 
 
+#: Priority as a number the claim sorts by; literal SQL, because an expression index is
+#: only used when the query spells the same expression (no bound parameters).
+CLAIM_RANK_SQL = "(CASE priority WHEN 'emergency' THEN 0 WHEN 'priority' THEN 1 ELSE 2 END)"
+#: The unsent states, literally, so the planner can prove a partial index applies.
+UNSENT_SQL = "status IN ('planned', 'pending_approval', 'approved')"
+
+
 class Publication(Base):
     """One output due at one time on one channel for one unit (or page-wide).
 
@@ -165,6 +172,16 @@ class Publication(Base):
     __table_args__ = (
         CheckConstraint(states.check_sql(), name="status_valid"),
         Index("ix_publication_status_due", "status", "due_at"),
+        # The claim walks this in order and stops after a batch: emergencies first, then
+        # by due time, over unsent rows only (migration 0007; the query's text must match).
+        Index(
+            "ix_publication_claim",
+            text(CLAIM_RANK_SQL),
+            "due_at",
+            "id",
+            sqlite_where=text(UNSENT_SQL),
+            postgresql_where=text(UNSENT_SQL),
+        ),
         Index("ix_publication_agency_due", "agency_code", "due_at"),
         # Only rows waiting to retry need this; a partial index keeps bulk inserts cheap.
         Index(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import String, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from bantin.core import audit
@@ -50,6 +50,13 @@ def move(
     audit.append(session, now, actor, f"publication.{to}", "publication", pub.id, data)
 
 
+#: `+status` (SQLite only; PostgreSQL has no unary plus on text): the unary plus keeps
+#: SQLite from looking rows up through the (status, due_at) index. With many rows in a
+#: state it would walk all of them instead of fetching the given ids by primary key
+#: (0.75 ms instead of 100 ms for 64 rows of a million).
+_STATUS_NOT_INDEXED = literal_column("+publication.status", String)
+
+
 def move_many(
     session: Session,
     ids: Sequence[int],
@@ -67,6 +74,9 @@ def move_many(
         if to not in ALLOWED[core_states.PublicationState(f)]:
             raise IllegalTransition(-1, f, to)
     reason = scrub(reason) if reason else reason
+    status = (
+        _STATUS_NOT_INDEXED if session.get_bind().dialect.name == "sqlite" else Publication.status
+    )
     moved: list[int] = []
     records: list[audit.AuditRecord] = []
     for chunk_start in range(0, len(ids), 500):
@@ -74,13 +84,13 @@ def move_many(
         before = dict(
             session.execute(
                 select(Publication.id, Publication.status).where(
-                    Publication.id.in_(chunk), Publication.status.in_(frm)
+                    Publication.id.in_(chunk), status.in_(frm)
                 )
             ).all()
         )
         rows = session.execute(
             update(Publication)
-            .where(Publication.id.in_(chunk), Publication.status.in_(frm))
+            .where(Publication.id.in_(chunk), status.in_(frm))
             .values(status=to, status_reason=reason, updated_at=now, **fields)
             .returning(Publication.id)
         ).all()
