@@ -24,6 +24,7 @@ PRIORITY_NAMES = {"normal": "thường", "priority": "ưu tiên", "emergency": "
 class OutboxChannel(Channel):
     schemes = ("outbox",)
     kind = "outbox"
+    usual_for = ("post", "article", "radio_script")
     lateness_budget = timedelta(days=1)
     dedupes = True
 

@@ -28,15 +28,15 @@ import logging
 import re
 import unicodedata
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from bantin import __version__, outbound
+from bantin import outbound
 from bantin.channels.base import (
     AuthError,
-    Channel,
     ChannelError,
     ConfigError,
     PermanentError,
@@ -45,12 +45,12 @@ from bantin.channels.base import (
     RetryableError,
     mask_url,
 )
+from bantin.channels.helpers import parse_retry_after
+from bantin.channels.http import USER_AGENT, HTTPChannel
 from bantin.channels.secrets import resolve
-from bantin.channels.webhook import parse_retry_after
 from bantin.content.render import Rendered
 
 log = logging.getLogger(__name__)
-USER_AGENT = f"bantin/{__version__}"
 STATUSES = ("publish", "draft", "pending", "private")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 RETRYABLE_STATUS = frozenset({408, 425, 500, 502, 503, 504})
@@ -159,32 +159,38 @@ class TermExists(PermanentError):
         self.term_id = term_id
 
 
-class WordPressChannel(Channel):
+class WordPressChannel(HTTPChannel):
+    """The URL's host and path are the site address; `base=` replaces it for requests."""
+
     schemes = ("wordpress", "wordpress+http")
     kind = "wordpress"
     dedupes = True
-    carries_credentials = True
+    reconciles = True
+    usual_for = ("article",)
+    default_timeout = 20.0
+    parameters = frozenset({"user", "app_password", "status", "category", "tags"})
+    provider = "WordPress"
+    #: A portal headline of more than two lines is not read: keep it to what a reader scans.
+    limits = MappingProxyType({"title": 200})
 
-    def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
-        super().__init__(name, url, home=home)
+    def default_base(self) -> str:
         parts = self.parts
         host = parts.hostname or ""
         if not host or parts.username:
-            raise ConfigError(f"{name}: use wordpress://SITE/?user=LOGIN&app_password=env:VAR")
+            raise ConfigError(f"{self.name}: use wordpress://SITE/?user=LOGIN&app_password=env:VAR")
         if parts.scheme == "wordpress+http" and host not in LOOPBACK:
             raise ConfigError(
-                f"{name}: wordpress+http:// is only for a test site on 127.0.0.1; use "
+                f"{self.name}: wordpress+http:// is only for a test site on 127.0.0.1; use "
                 "wordpress:// (https) so the application password is not sent in clear text"
             )
         path = parts.path.rstrip("/")
         if "/wp-json" in path:
-            raise ConfigError(f"{name}: give the site address, without /wp-json")
+            raise ConfigError(f"{self.name}: give the site address, without /wp-json")
         scheme = "http" if parts.scheme == "wordpress+http" else "https"
-        self.base = f"{scheme}://{parts.netloc}{path}"
-        try:
-            outbound.check_static(self.base, secret=True)
-        except ConfigError as exc:
-            raise ConfigError(f"{name}: {exc}") from None
+        return f"{scheme}://{parts.netloc}{path}"
+
+    def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
+        super().__init__(name, url, home=home)
         self.user = self.params.pop("user", "").strip()
         if not self.user:
             raise ConfigError(f"{name}: a WordPress channel needs ?user=LOGIN (the login name)")
@@ -198,15 +204,6 @@ class WordPressChannel(Channel):
         self.categories = [category] if category else []
         tags = unicodedata.normalize("NFC", self.params.pop("tags", ""))
         self.tags = [t.strip() for t in tags.split(",") if t.strip()]
-        try:
-            self.timeout = float(self.params.pop("timeout", "20"))
-        except ValueError:
-            self.timeout = 0.0
-        if not self.timeout > 0:
-            raise ConfigError(f"{name}: timeout must be a positive number of seconds")
-        if self.params:
-            raise ConfigError(f"{name}: unknown parameter(s) {', '.join(sorted(self.params))}")
-        self.session = outbound.OutboundSession(secret=True, user_agent=USER_AGENT)
         #: Image downloads carry no credential and may follow redirects, each hop checked.
         self.images = outbound.OutboundSession(secret=False, max_redirects=3, user_agent=USER_AGENT)
         self._terms: dict[tuple[str, str], int] = {}
@@ -389,14 +386,7 @@ class WordPressChannel(Channel):
             data = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
             sent["Content-Type"] = "application/json; charset=utf-8"
         url = f"{self.base}/wp-json/wp/v2/{path}"
-        try:
-            resp = self.session.request(
-                method, url, params=params, data=data, headers=sent, timeout=self.timeout
-            )
-        except requests.Timeout as exc:
-            raise RetryableError(f"WordPress: {what} timed out after {self.timeout:g} s") from exc
-        except requests.RequestException as exc:
-            raise RetryableError(f"WordPress: {what} failed: {type(exc).__name__}") from exc
+        resp = self.request(method, url, params=params, data=data, headers=sent)
         try:
             doc = resp.json()
         except ValueError:

@@ -1,4 +1,5 @@
-"""Length limits of each channel kind, in one place, checked when a template is validated
+"""Length limits of each channel kind, declared by the channel classes (`Channel.limits`,
+`Channel.measure`) and checked when a template is validated
 and again whenever a publication is rendered.
 
 A post that is too long is refused by the platform at 08:00 with nobody at the desk, so
@@ -22,36 +23,32 @@ from typing import TYPE_CHECKING
 from jinja2 import TemplateError
 
 if TYPE_CHECKING:
+    from bantin.channels.base import Channel
     from bantin.content.render import Rendered
-
-CHANNEL_KINDS = ("facebook", "zalo", "wordpress", "outbox", "webhook")
-"""Every channel kind a template can be written for (`template:` mapping keys)."""
-
-FACEBOOK_RESERVE = 40
-"""Characters the Facebook channel adds after the text (blank line and reference line)."""
-
-LIMITS: dict[str, dict[str, int]] = {
-    # The whole message (first line, blank line, body): Facebook refuses longer posts. The
-    # first line is what a reader sees in the feed before "Xem thêm": our house rule keeps
-    # it to one strong sentence.
-    "facebook": {"post": 63_206 - FACEBOOK_RESERVE, "first_line": 150},
-    # Zalo OA articles: the API refuses longer titles and descriptions.
-    "zalo": {"title": 150, "description": 300},
-    # WordPress stores a title of any length; a portal headline of more than two lines is
-    # not read, so keep it to what a reader scans.
-    "wordpress": {"title": 200},
-    # Files and webhooks carry any length; radio scripts are limited by time instead.
-    "outbox": {},
-    "webhook": {},
-}
-"""Maximum characters per measured part, per channel kind."""
 
 LIMIT_NAMES = {
     "post": "the post (first line, blank line and text)",
     "first_line": "the first line",
     "title": "the title",
     "description": "the description",
+    "message": "the SMS text (GSM-7 characters, without diacritics)",
 }
+
+
+def _channel_kinds() -> dict[str, type[Channel]]:
+    # Imported here: channels build on content (`Rendered`); the facts live on the classes.
+    from bantin.channels import kinds
+
+    return kinds()
+
+
+def __getattr__(name: str) -> object:
+    """`CHANNEL_KINDS` and `LIMITS`, read from the channel classes (their one place)."""
+    if name == "CHANNEL_KINDS":
+        return tuple(_channel_kinds())
+    if name == "LIMITS":
+        return {kind: dict(cls.limits) for kind, cls in _channel_kinds().items()}
+    raise AttributeError(name)
 
 
 class ContentRuleError(TemplateError):
@@ -84,25 +81,14 @@ def plain_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _parts(rendered: Rendered, kind: str) -> dict[str, str]:
-    title = " ".join(rendered.title.split())
-    if kind == "facebook":
-        body = rendered.body
-        if rendered.kind == "article":  # the channel posts articles as plain text
-            body = plain_text(body)
-        return {"post": f"{title}\n\n{body.strip()}", "first_line": title}
-    parts = {"title": title}
-    description = rendered.meta.get("description")
-    if isinstance(description, str):
-        parts["description"] = " ".join(description.split())
-    return parts
-
-
 def measure(rendered: Rendered, channel_kind: str) -> list[Measure]:
-    """Every limited part of `rendered` on a channel of `channel_kind`, with its length."""
-    limits = LIMITS.get(channel_kind, {})
-    parts = _parts(rendered, channel_kind)
-    return [Measure(p, len(parts[p]), n) for p, n in limits.items() if p in parts]
+    """Every limited part of `rendered` on a channel of `channel_kind`, with its length as
+    that channel counts it (`Channel.measure`); nothing for a kind without limits."""
+    cls = _channel_kinds().get(channel_kind)
+    if cls is None or not cls.limits:
+        return []
+    lengths = cls.measure(rendered)
+    return [Measure(p, lengths[p], n) for p, n in cls.limits.items() if p in lengths]
 
 
 def check_limits(rendered: Rendered, channel_kind: str, *, template: str) -> None:
