@@ -138,7 +138,7 @@ def variants(spec: CampaignSpec) -> list[tuple[str, str]]:
     out = []
     for kind in wanted:
         template = spec.template_for(kind, kind)
-        key = (template, tuple(sorted(classes[kind].limits.items())))
+        key = (template, tuple(sorted(classes[kind].length_limits.items())))
         if key not in seen:
             seen.add(key)
             out.append((kind, template))

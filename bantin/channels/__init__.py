@@ -12,7 +12,7 @@ import importlib
 import inspect
 import pkgutil
 import threading
-from collections.abc import Iterator
+from collections.abc import ItemsView, Iterator, ValuesView
 from pathlib import Path
 
 from bantin.channels.base import Channel, ConfigError
@@ -71,10 +71,10 @@ class Registry(dict[str, type[Channel]]):
     def get(self, scheme: str, default: type[Channel] | None = None) -> type[Channel] | None:  # type: ignore[override]
         return dict.get(self.load(), scheme, default)
 
-    def values(self):  # type: ignore[no-untyped-def,override]
+    def values(self) -> ValuesView[type[Channel]]:  # type: ignore[override]
         return dict.values(self.load())
 
-    def items(self):  # type: ignore[no-untyped-def,override]
+    def items(self) -> ItemsView[str, type[Channel]]:  # type: ignore[override]
         return dict.items(self.load())
 
 

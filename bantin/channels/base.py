@@ -167,7 +167,10 @@ class Channel(ABC):
     secret_params: ClassVar[frozenset[str]] = frozenset()
     #: Maximum characters per measured part (see `measure`); checked at validation and at
     #: render by `bantin.content.limits`. Empty: no length limit.
-    limits: ClassVar[Mapping[str, int]] = NO_LIMITS
+    length_limits: ClassVar[Mapping[str, int]] = NO_LIMITS
+    #: How a part of `length_limits` is named in a message, for parts the general list
+    #: (`bantin.content.limits.LIMIT_NAMES`) does not name.
+    limit_names: ClassVar[Mapping[str, str]] = MappingProxyType({})
     #: Content kinds this channel can carry (`post`, `article`, `radio_script`).
     content_kinds: ClassVar[frozenset[str]] = ALL_CONTENT_KINDS
     #: Content kinds whose templates `bantin template check` tries on this channel even
@@ -215,7 +218,7 @@ class Channel(ABC):
 
     @classmethod
     def measure(cls, rendered: Rendered) -> dict[str, int]:
-        """Length of each part named in `limits`, as this channel would count it. The
+        """Length of each part named in `length_limits`, as this channel would count it. The
         default measures the title and an exported `description`, in characters."""
         parts = {"title": len(" ".join(rendered.title.split()))}
         description = rendered.meta.get("description")

@@ -144,7 +144,7 @@ class FacebookPageChannel(HTTPChannel):
     body_maxlen: ClassVar[int] = POST_MAXLEN
     #: The whole message (first line, blank line, body) leaves room for the marker line;
     #: the first line is what a reader sees before "Xem thêm": one strong sentence.
-    limits = MappingProxyType({"post": POST_MAXLEN - MARKER_RESERVE, "first_line": 150})
+    length_limits = MappingProxyType({"post": POST_MAXLEN - MARKER_RESERVE, "first_line": 150})
 
     @classmethod
     def measure(cls, rendered: Rendered) -> dict[str, int]:

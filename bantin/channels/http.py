@@ -132,11 +132,11 @@ class HTTPChannel(Channel):
         if 200 <= status < 300:
             return None
         log.info(
-            "%s %s: %s answered %s: %s",
+            "%s %s answered %s to %s: %s",
             self.kind,
             self.name,
-            what,
             status,
+            what,
             redact(resp.text, *secrets),
         )
         wait = parse_retry_after(resp.headers.get("Retry-After"))

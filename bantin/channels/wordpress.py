@@ -171,7 +171,7 @@ class WordPressChannel(HTTPChannel):
     parameters = frozenset({"user", "app_password", "status", "category", "tags"})
     provider = "WordPress"
     #: A portal headline of more than two lines is not read: keep it to what a reader scans.
-    limits = MappingProxyType({"title": 200})
+    length_limits = MappingProxyType({"title": 200})
 
     def default_base(self) -> str:
         parts = self.parts

@@ -143,7 +143,7 @@ class ZaloOAChannel(HTTPChannel):
     secret_params = frozenset({"token", "refresh_token", "app_secret"})
     provider = "Zalo API"
     #: The API refuses longer titles; the description is cut to its limit by `article`.
-    limits = MappingProxyType({"title": TITLE_MAX, "description": DESCRIPTION_MAX})
+    length_limits = MappingProxyType({"title": TITLE_MAX, "description": DESCRIPTION_MAX})
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""Length limits of each channel kind, declared by the channel classes (`Channel.limits`,
+"""Length limits of each channel kind, declared by the channel classes (`Channel.length_limits`,
 `Channel.measure`) and checked when a template is validated
 and again whenever a publication is rendered.
 
@@ -31,7 +31,6 @@ LIMIT_NAMES = {
     "first_line": "the first line",
     "title": "the title",
     "description": "the description",
-    "message": "the SMS text (GSM-7 characters, without diacritics)",
 }
 
 
@@ -47,7 +46,7 @@ def __getattr__(name: str) -> object:
     if name == "CHANNEL_KINDS":
         return tuple(_channel_kinds())
     if name == "LIMITS":
-        return {kind: dict(cls.limits) for kind, cls in _channel_kinds().items()}
+        return {kind: dict(cls.length_limits) for kind, cls in _channel_kinds().items()}
     raise AttributeError(name)
 
 
@@ -85,10 +84,10 @@ def measure(rendered: Rendered, channel_kind: str) -> list[Measure]:
     """Every limited part of `rendered` on a channel of `channel_kind`, with its length as
     that channel counts it (`Channel.measure`); nothing for a kind without limits."""
     cls = _channel_kinds().get(channel_kind)
-    if cls is None or not cls.limits:
+    if cls is None or not cls.length_limits:
         return []
     lengths = cls.measure(rendered)
-    return [Measure(p, lengths[p], n) for p, n in cls.limits.items() if p in lengths]
+    return [Measure(p, lengths[p], n) for p, n in cls.length_limits.items() if p in lengths]
 
 
 def check_limits(rendered: Rendered, channel_kind: str, *, template: str) -> None:
@@ -96,8 +95,10 @@ def check_limits(rendered: Rendered, channel_kind: str, *, template: str) -> Non
     over = [m for m in measure(rendered, channel_kind) if not m.ok]
     if not over:
         return
+    cls = _channel_kinds().get(channel_kind)
+    names = {**LIMIT_NAMES, **(cls.limit_names if cls else {})}
     what = "; ".join(
-        f"{LIMIT_NAMES.get(m.part, m.part)} is {m.length} characters, the limit is {m.limit}"
+        f"{names.get(m.part, m.part)} is {m.length} characters, the limit is {m.limit}"
         for m in over
     )
     raise LimitExceeded(
