@@ -36,6 +36,7 @@ def discover() -> Iterator[type[Channel]]:
                 and cls.__module__ == module.__name__
                 and not inspect.isabstract(cls)
                 and "schemes" in vars(cls)
+                and cls.listed
             ):
                 yield cls
 

@@ -178,6 +178,8 @@ class Channel(ABC):
     usual_for: ClassVar[tuple[str, ...]] = ()
     #: True when `reconcile` can find out whether a publication already went out.
     reconciles: ClassVar[bool] = False
+    #: False for a channel kind campaigns cannot name yet (mail, used by alerts only).
+    listed: ClassVar[bool] = True
     #: How late an output may still go out before it is recorded `missed` instead.
     lateness_budget: ClassVar[timedelta] = timedelta(hours=6)
     #: True when sending the same idempotency key twice cannot make a second output,
