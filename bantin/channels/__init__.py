@@ -18,9 +18,7 @@ from pathlib import Path
 from bantin.channels.base import Channel, ConfigError
 
 #: Modules of this package that hold shared code, not channels.
-_NOT_CHANNELS = frozenset(
-    {"base", "http", "helpers", "ratelimit", "secrets", "tokenstore", "service"}
-)
+_NOT_CHANNELS = frozenset({"base", "http", "helpers", "ratelimit", "service"})
 _LOCK = threading.Lock()
 
 

@@ -37,8 +37,8 @@ from bantin.channels.base import (
 )
 from bantin.channels.helpers import plain_text, redact
 from bantin.channels.http import HTTPChannel
-from bantin.channels.secrets import resolve
 from bantin.content.render import Rendered
+from bantin.secrets.resolve import resolve
 
 ESMS_BASE = "https://rest.esms.vn/MainService.svc/json"
 SEND_PATH = "/SendMultipleMessage_V4_post_json/"

@@ -45,8 +45,8 @@ from bantin.channels.base import (
 )
 from bantin.channels.helpers import parse_retry_after, plain_text, redact
 from bantin.channels.http import HTTPChannel
-from bantin.channels.secrets import resolve
 from bantin.content.render import Rendered
+from bantin.secrets.resolve import resolve
 
 log = logging.getLogger(__name__)
 GRAPH_BASE = "https://graph.facebook.com"

@@ -25,8 +25,8 @@ from bantin import outbound
 from bantin.channels.base import Channel, ConfigError, Receipt, RetryableError, query_params
 from bantin.channels.helpers import plain_text
 from bantin.channels.http import parse_timeout
-from bantin.channels.secrets import Lookup, resolve, scrub
 from bantin.content.render import Rendered
+from bantin.secrets.resolve import Lookup, resolve, scrub
 
 SMTP_TIMEOUT = 10.0
 YES = ("1", "true", "yes")

@@ -47,8 +47,8 @@ from bantin.channels.base import (
 )
 from bantin.channels.helpers import parse_retry_after
 from bantin.channels.http import USER_AGENT, HTTPChannel
-from bantin.channels.secrets import resolve
 from bantin.content.render import Rendered
+from bantin.secrets.resolve import resolve
 
 log = logging.getLogger(__name__)
 STATUSES = ("publish", "draft", "pending", "private")

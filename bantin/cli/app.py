@@ -17,7 +17,6 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bantin import secretstore
 from bantin.campaigns.errors import CampaignError
 from bantin.campaigns.service import CampaignNotFound
 from bantin.channels.base import ConfigError
@@ -30,6 +29,7 @@ from bantin.records.audit import current_actor
 from bantin.records.states import IllegalTransition
 from bantin.runlock import AlreadyRunning
 from bantin.scrub import install_logging_scrubber, scrub_data
+from bantin.secrets import store as secretstore
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bantin import secretstore
 from bantin.cli.app import App, actor_option, cli, now_option, pass_app, resolve_actor
 from bantin.fileperms import secure_home
 from bantin.migrate import upgrade
@@ -16,6 +15,7 @@ from bantin.plan.loader import DATA, load_plan
 from bantin.records import audit, audit_anchor, audit_key
 from bantin.runlock import RunLock
 from bantin.scheduler import Runner, runner_id
+from bantin.secrets import store as secretstore
 
 
 @cli.command("init")

@@ -27,13 +27,13 @@ from sqlalchemy.orm import Session
 from bantin.channels.base import ChannelError, ConfigError, mask_url
 from bantin.channels.mail import MailChannel, parse_mailto
 from bantin.channels.mail import MailTarget as MailTarget  # where callers found it
-from bantin.channels.secrets import Lookup, scrub
 from bantin.channels.webhook import WebhookChannel
 from bantin.config import DEFAULT_TZ
 from bantin.db import Database
 from bantin.models import Agency, AgencySetting, Alert
 from bantin.records import audit
-from bantin.secretstore import StoreLookup, get_secret
+from bantin.secrets.resolve import Lookup, scrub
+from bantin.secrets.store import StoreLookup, get_secret
 
 log = logging.getLogger(__name__)
 

@@ -108,3 +108,17 @@ def test_importing_the_base_loads_no_channel_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_channels_and_their_secret_helpers_load_no_database_code() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bantin.channels as c; c.CHANNEL_TYPES.load(); "
+        "import bantin.secrets.tokens, bantin.secrets.resolve; "
+        "print([m for m in ('bantin.db', 'bantin.models', 'bantin.secrets.store', "
+        "'bantin.secrets.dbtokens', 'sqlalchemy') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from bantin.channels import open_channel, zalo
+from bantin.channels import open_channel
 from bantin.channels.base import (
     AuthError,
     ConfigError,
@@ -28,6 +28,7 @@ from bantin.channels.base import (
 )
 from bantin.channels.zalo import MemoryTokenStore, ZaloOAChannel, shorten, text_to_html
 from bantin.content.render import Rendered
+from bantin.secrets import tokens
 
 OA, APP_ID, SECRET = "4318263917364729", "2730916543", "zalo-app-secret-thu"
 KEY = "9d1c0e5b3f2a4e7f8a6b2c9d0e1f2a3b"
@@ -371,7 +372,7 @@ def test_a_worker_that_waited_for_the_lock_uses_the_new_token(fake: ZaloFake) ->
 
 
 def test_channels_for_one_oa_share_a_store(fake: ZaloFake, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(zalo, "_STORES", {})
+    monkeypatch.setattr(tokens, "_STORES", {})
     monkeypatch.setenv("ZALO_TOKEN", "access-1")
     monkeypatch.setenv("ZALO_REFRESH", "refresh-1")
     one, two = (open_channel("zalo-vl", url_for(fake)) for _ in range(2))

@@ -18,9 +18,9 @@ from typing import Any
 import requests
 
 from bantin import __version__
-from bantin.channels.secrets import scrub
 from bantin.content.voices.base import VoiceError
 from bantin.outbound import OutboundRefused, OutboundSession
+from bantin.secrets.resolve import scrub
 
 USER_AGENT = f"bantin/{__version__}"
 

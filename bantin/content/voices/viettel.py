@@ -15,10 +15,10 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from bantin.channels.secrets import scrub
 from bantin.content.voices.base import Synthesis, VoiceError
 from bantin.content.voices.http import Limits, send
 from bantin.content.voices.measure import duration_seconds
+from bantin.secrets.resolve import scrub
 
 __all__ = ["ENDPOINT", "ViettelEngine"]
 

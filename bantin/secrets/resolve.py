@@ -1,7 +1,7 @@
 """Resolve secret references in channel and notification URLs at send time.
 
 A URL in the database names a secret, it never holds one: `env:VAR` reads the running
-process's environment, `secret:NAME` the encrypted store (`bantin.secretstore`).
+process's environment, `secret:NAME` the encrypted store (`bantin.secrets.store`).
 
 Why a process-wide resolver: channels call `resolve(ref)` at send time, deep inside code
 that knows nothing of databases, and the store needs one. Rather than thread a database
@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 
 from bantin import scrub as scrubbing
-from bantin.channels.base import ConfigError
+from bantin.core.errors import ConfigError
 
 #: Reads the value of `secret:NAME` given NAME; raises ConfigError naming only NAME.
 Lookup = Callable[[str], str]
