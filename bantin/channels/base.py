@@ -223,7 +223,7 @@ class Channel(ABC):
         """Length of each part named in `length_limits`, as this channel would count it. The
         default measures the title and an exported `description`, in characters."""
         parts = {"title": len(" ".join(rendered.title.split()))}
-        description = rendered.meta.get("description")
+        description = rendered.meta.description
         if isinstance(description, str):
             parts["description"] = len(" ".join(description.split()))
         return parts

@@ -183,8 +183,8 @@ class FacebookPageChannel(HTTPChannel):
             if found is not None:
                 self._uncertain.discard(idempotency_key)
                 return found
-        link = rendered.meta.get("link")
-        image = rendered.meta.get("image_url")
+        link = rendered.meta.link
+        image = rendered.meta.image_url
         data = {"message": self.compose(rendered, idempotency_key, link if image else None)}
         if image:
             photo = self._call(

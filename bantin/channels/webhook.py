@@ -69,10 +69,10 @@ def broadcast(rendered: Rendered) -> dict[str, Any] | None:
         "units": units,
         "priority": rendered.priority,
         "slot_start": rendered.due_local.isoformat(),
-        "slot_minutes": _number(rendered.meta.get("slot_minutes")),
+        "slot_minutes": _number(rendered.meta.slot_minutes),
         "estimated_seconds": estimated_seconds(rendered),
         "script": rendered.body,
-        "audio_url": rendered.meta.get("audio_url") or None,
+        "audio_url": rendered.meta.audio_url or None,
     }
 
 
@@ -93,7 +93,7 @@ def payload(rendered: Rendered, idempotency_key: str) -> dict[str, Any]:
         "agency": rendered.agency_code,
         "task": rendered.task_code,
         "channel": rendered.channel,
-        "meta": rendered.meta,
+        "meta": dict(rendered.meta),
         "broadcast": broadcast(rendered),
     }
 

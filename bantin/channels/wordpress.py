@@ -309,7 +309,7 @@ class WordPressChannel(HTTPChannel):
         return term_id
 
     def _featured_media(self, rendered: Rendered) -> int | None:
-        path, url = rendered.meta.get("image_path"), rendered.meta.get("image_url")
+        path, url = rendered.meta.image_path, rendered.meta.image_url
         if not path and not url:
             return None
         name, data = self._read_image(str(path)) if path else self._download_image(str(url))
@@ -323,7 +323,7 @@ class WordPressChannel(HTTPChannel):
         for item in _items(found):
             if item.get("slug") == slug:
                 return _id(item, "the image lookup")
-        alt = str(rendered.meta.get("image_alt") or rendered.title)
+        alt = str(rendered.meta.image_alt or rendered.title)
         disposition = f'attachment; filename="{filename}"'
         headers = {"Content-Type": mime, "Content-Disposition": disposition}
         title = unicodedata.normalize("NFC", rendered.title)

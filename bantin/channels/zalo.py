@@ -172,14 +172,14 @@ class ZaloOAChannel(HTTPChannel):
             raise PermanentError(
                 f"the title is {len(title)} characters and Zalo allows {TITLE_MAX}: shorten it"
             )
-        cover = rendered.meta.get("image_url") or self.cover
+        cover = rendered.meta.image_url or self.cover
         if not cover:
             raise PermanentError(
                 "a Zalo article needs a cover image: export image_url from the template "
                 "or set &cover= on the channel"
             )
         body = rendered.body if rendered.kind == "article" else text_to_html(rendered.body)
-        description = str(rendered.meta.get("description") or plain_text(body))
+        description = str(rendered.meta.description or plain_text(body))
         return {
             "type": "normal",
             "title": title,
