@@ -31,8 +31,9 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bantin import __version__, secretstore
+from bantin import __version__
 from bantin.core.errors import ConfigError
+from bantin.secrets import store as secretstore
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "bantin.db"

@@ -19,7 +19,6 @@ from typing import Any
 from cryptography.fernet import InvalidToken
 from sqlalchemy import select, text
 
-from bantin import secretstore
 from bantin.backup import (
     KEYS_DIR,
     MANIFEST,
@@ -34,6 +33,7 @@ from bantin.core.db import Database
 from bantin.core.models import AuditEvent, Secret
 from bantin.migrate import upgrade
 from bantin.runlock import AlreadyRunning, RunLock
+from bantin.secrets import store as secretstore
 
 
 @dataclass

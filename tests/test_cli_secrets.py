@@ -14,10 +14,10 @@ from cryptography.fernet import Fernet
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from bantin import secretstore
 from bantin.cli import cli
 from bantin.core.db import Database
 from bantin.core.models import Secret
+from bantin.secrets import store as secretstore
 from tests.conftest import Cli
 from tests.helpers import write_campaign
 

@@ -15,23 +15,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bantin"
 
-#: Package cycles that exist today and that the channel kit removes (channels that know
-#: the database and the records, the secret store beside the channels' token store, alerts
-#: with their own SMTP/webhook code). Each entry is one import edge, (importing module,
-#: imported group), left out of the graph. Temporary: the lead empties this list when the
-#: channel kit lands; do not add to it.
-TEMPORARY_EDGES: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("bantin.channels.service", "records"),  # audit through the bantin.records.audit shim
-        ("bantin.channels.tokenstore", "secretstore"),  # token store apart from the secret store
-        ("bantin.secretstore", "channels"),  # secret references and the token store
-        ("bantin.secretstore", "records"),  # audit through the bantin.records.audit shim
-        ("bantin.records.alerts", "channels"),  # alerts' own webhook and SMTP sending
-        ("bantin.records.alerts", "secretstore"),
-        ("bantin.content.feeds", "channels"),  # mask_url lives in channels.base
-        ("bantin.content.voices.registry", "channels"),  # secret references resolve there
-    }
-)
+#: Import edges left out of the graph, each with its reason: (importing module, imported
+#: group). Keep it empty; an entry is a debt with a name.
+TEMPORARY_EDGES: frozenset[tuple[str, str]] = frozenset()
 
 
 def modules() -> dict[str, Path]:

@@ -24,13 +24,13 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 from werkzeug import Request, Response
 
-from bantin import secretstore
 from bantin.channels import open_channel
-from bantin.channels import secrets as refs
 from bantin.channels.base import ChannelError
 from bantin.content.render import Rendered
 from bantin.core.db import Base, Database
 from bantin.core.errors import ConfigError
+from bantin.secrets import resolve as refs
+from bantin.secrets import store as secretstore
 from tests.channels.graph_server import GraphServer
 from tests.conftest import Cli
 from tests.helpers import write_campaign

@@ -26,8 +26,8 @@ from cryptography.fernet import Fernet
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from bantin import secretstore
-from bantin.channels import secrets as refs
+from bantin.secrets import resolve as refs
+from bantin.secrets import store as secretstore
 from tests.conftest import Cli
 from tests.helpers import write_campaign
 

@@ -11,13 +11,13 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bantin import secretstore
-from bantin.channels import secrets as refs
 from bantin.channels.service import add_channel
 from bantin.core.db import Database
 from bantin.core.errors import ConfigError
 from bantin.core.models import AuditEvent, Secret
 from bantin.records import alerts
+from bantin.secrets import resolve as refs
+from bantin.secrets import store as secretstore
 from tests.conftest import T0
 
 VALUE = "EAAB-page-token-Zq9x-bí-mật"

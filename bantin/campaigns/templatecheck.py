@@ -27,8 +27,8 @@ from bantin.campaigns.errors import CampaignError
 from bantin.campaigns.materialise import target_units
 from bantin.campaigns.spec import CampaignSpec
 from bantin.campaigns.validate import BUNDLED_TEMPLATES, spec_and_templates
+from bantin.channels import kinds
 from bantin.content import timing
-from bantin.content.limits import CHANNEL_KINDS, LIMITS
 from bantin.content.render import RenderFailed
 from bantin.content.timing import SlotMismatch
 from bantin.core.errors import ConfigError
@@ -37,12 +37,12 @@ from bantin.plan.loader import DATA
 
 BUNDLED_CAMPAIGNS = DATA / "campaigns"
 
-USUAL_KINDS = {
-    "post": ("facebook", "zalo", "outbox"),
-    "article": ("wordpress", "zalo", "facebook", "outbox"),
-    "radio_script": ("outbox", "webhook"),
-}
-"""Channel kinds a campaign of each content kind is checked for, besides its mapping's."""
+
+def usual_kinds(content_kind: str) -> list[str]:
+    """Channel kinds a campaign of this content kind is checked for, besides its mapping's:
+    the channels that declare it in `usual_for` (channel facts, `bantin.channels`)."""
+    return [kind for kind, cls in kinds().items() if content_kind in cls.usual_for]
+
 
 FOLDER_KINDS = {"radio": "radio_script", "articles": "article", "posts": "post"}
 
@@ -130,14 +130,15 @@ def bundled_campaign_files() -> list[Path]:
 def variants(spec: CampaignSpec) -> list[tuple[str, str]]:
     """(channel kind, template) pairs to check; kinds with the same template and limits
     render the same text against the same rules, so only one of them is kept."""
-    kinds = list(USUAL_KINDS[spec.kind])
+    classes = kinds()
+    wanted = usual_kinds(spec.kind)
     if isinstance(spec.template, dict):
-        kinds += [k for k in spec.template if k in CHANNEL_KINDS and k not in kinds]
+        wanted += [k for k in spec.template if k in classes and k not in wanted]
     seen: set[tuple[str, tuple[tuple[str, int], ...]]] = set()
     out = []
-    for kind in kinds:
+    for kind in wanted:
         template = spec.template_for(kind, kind)
-        key = (template, tuple(sorted(LIMITS.get(kind, {}).items())))
+        key = (template, tuple(sorted(classes[kind].length_limits.items())))
         if key not in seen:
             seen.add(key)
             out.append((kind, template))

@@ -11,16 +11,19 @@ from __future__ import annotations
 import re
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
-from bantin import scrub as scrubbing
 from bantin.channels import ratelimit
 from bantin.content.render import Rendered
+from bantin.core import scrub as scrubbing
 from bantin.core.errors import ConfigError
+from bantin.core.scrub import is_sensitive, mask_url
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,6 @@ class AuthError(PermanentError):
 
 
 SENSITIVE_PARAMS = frozenset({"token", "secret", "password", "app_password", "key", "access_token"})
-#: A parameter whose name, lower-cased and without separators, contains one of these holds
-#: a secret (`api_key`, `Access-Token`, `client_secret`, `passwd`): it must be a reference.
-SENSITIVE_PARTS = ("token", "secret", "password", "passwd", "key")
 REFERENCE_PREFIXES = ("env:", "secret:")
 #: A path segment run this long mixing letters and digits is a token, not a name
 #: (`/bot123:AAH…/`, `/services/T0…/B0…/q8Zr…`); words with dashes and UUIDs are not.
@@ -74,13 +74,7 @@ TOKEN_RUN = re.compile(r"(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{2
 BOT_TOKEN = re.compile(r"/bot\d+:[\w-]+", re.IGNORECASE)
 
 
-def is_sensitive(name: str) -> bool:
-    """Does this parameter name hold a secret, however it is spelled?"""
-    folded = re.sub(r"[^a-z0-9]", "", name.lower())
-    return any(part in folded for part in SENSITIVE_PARTS)
-
-
-def query_params(where: str, query: str) -> dict[str, str]:
+def query_params(where: str, query: str, secret_names: Collection[str] = ()) -> dict[str, str]:
     """The query as a dict, refusing a repeated name (which of two values would be used is
     the parser's choice: `token=RAW&token=env:X` must not pass as a reference) and any
     sensitive parameter whose value is not a secret reference."""
@@ -94,7 +88,7 @@ def query_params(where: str, query: str) -> dict[str, str]:
     params: dict[str, str] = {}
     for key, value in pairs:
         params[key] = value
-        if is_sensitive(key) and not value.startswith(REFERENCE_PREFIXES):
+        if is_sensitive(key, secret_names) and not value.startswith(REFERENCE_PREFIXES):
             raise ConfigError(
                 f"{where}: parameter {key!r} must be a secret reference such as env:VAR, "
                 "never the secret itself"
@@ -119,22 +113,6 @@ def check_no_inline_secret(where: str, url: str) -> None:
         )
 
 
-def mask_url(url: str) -> str:
-    """A URL fit to show: userinfo and sensitive parameter values replaced by ***."""
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            netloc = "***@" + netloc.rpartition("@")[2]
-        query = "&".join(
-            f"{k}={'***' if is_sensitive(k) else v}"
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        )
-        return parts._replace(netloc=netloc, query=query).geturl()
-    except ValueError:
-        return "(an unreadable URL)"
-
-
 def parse_duration(text: str) -> timedelta:
     """'90s', '30m', '6h', '2d' -> timedelta."""
     units = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -144,11 +122,39 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{units[text[-1]]: float(text[:-1])})
 
 
+ALL_CONTENT_KINDS = frozenset({"post", "article", "radio_script"})
+NO_LIMITS: Mapping[str, int] = MappingProxyType({})
+
+
 class Channel(ABC):
-    """Base class: parses the URL, holds the shared rules; subclasses only deliver."""
+    """Base class: parses the URL, holds the shared rules; subclasses only deliver.
+
+    A channel's *facts* are class attributes, read without building a channel: by
+    `bantin.content.limits` (length limits), `bantin.campaigns.templatecheck` (which kinds
+    to check) and the registry in `bantin.channels` (which schemes). Adding a channel is
+    one module that declares them (docs/channels/writing-a-channel.md).
+    """
 
     schemes: ClassVar[tuple[str, ...]]
     kind: ClassVar[str]
+    #: Parameters whose values are secrets, beyond the general rule (`is_sensitive`): they
+    #: must be secret references and are masked by `url()`.
+    secret_params: ClassVar[frozenset[str]] = frozenset()
+    #: Maximum characters per measured part (see `measure`); checked at validation and at
+    #: render by `bantin.content.limits`. Empty: no length limit.
+    length_limits: ClassVar[Mapping[str, int]] = NO_LIMITS
+    #: How a part of `length_limits` is named in a message, for parts the general list
+    #: (`bantin.content.limits.LIMIT_NAMES`) does not name.
+    limit_names: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    #: Content kinds this channel can carry (`post`, `article`, `radio_script`).
+    content_kinds: ClassVar[frozenset[str]] = ALL_CONTENT_KINDS
+    #: Content kinds whose templates `bantin template check` tries on this channel even
+    #: when a campaign's mapping does not name it.
+    usual_for: ClassVar[tuple[str, ...]] = ()
+    #: True when `reconcile` can find out whether a publication already went out.
+    reconciles: ClassVar[bool] = False
+    #: False for a channel kind campaigns cannot name yet (mail, used by alerts only).
+    listed: ClassVar[bool] = True
     #: How late an output may still go out before it is recorded `missed` instead.
     lateness_budget: ClassVar[timedelta] = timedelta(hours=6)
     #: True when sending the same idempotency key twice cannot make a second output,
@@ -169,7 +175,7 @@ class Channel(ABC):
         if parts.scheme not in self.schemes:
             raise ConfigError(f"{name}: expected a {self.schemes[0]}:// URL")
         self.parts = parts
-        self.params = query_params(name, parts.query)
+        self.params = query_params(name, parts.query, self.secret_params)
         if parts.password:
             raise ConfigError(
                 f"{name}: put no password in the URL (nor a user name); use a secret "
@@ -187,9 +193,19 @@ class Channel(ABC):
         #: Shared by every thread that sends on this channel; a dispatcher sets its own.
         self.limits: ratelimit.RateLimits = ratelimit.default_limits
 
+    @classmethod
+    def measure(cls, rendered: Rendered) -> dict[str, int]:
+        """Length of each part named in `length_limits`, as this channel would count it. The
+        default measures the title and an exported `description`, in characters."""
+        parts = {"title": len(" ".join(rendered.title.split()))}
+        description = rendered.meta.description
+        if isinstance(description, str):
+            parts["description"] = len(" ".join(description.split()))
+        return parts
+
     def url(self, privacy: bool = True) -> str:
         """The configuration URL; with privacy, secret references are masked too."""
-        return self.raw_url if not privacy else mask_url(self.raw_url)
+        return self.raw_url if not privacy else mask_url(self.raw_url, self.secret_params)
 
     def acquire(self, max_wait: float = 0.0, stop: threading.Event | None = None) -> float:
         """Take this channel's turn before a publish (rate limit, provider pause).

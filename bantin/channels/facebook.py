@@ -23,22 +23,19 @@ answer are read; at 95 % of any quota the channel stops sending and raises RateL
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import re
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import requests
 
-from bantin import __version__, outbound
 from bantin.channels.base import (
     AuthError,
-    Channel,
     ChannelError,
     ConfigError,
     PermanentError,
@@ -46,12 +43,12 @@ from bantin.channels.base import (
     Receipt,
     RetryableError,
 )
-from bantin.channels.secrets import resolve
-from bantin.channels.webhook import parse_retry_after
+from bantin.channels.helpers import parse_retry_after, plain_text, redact
+from bantin.channels.http import HTTPChannel
 from bantin.content.render import Rendered
+from bantin.secrets.resolve import resolve
 
 log = logging.getLogger(__name__)
-USER_AGENT = f"bantin/{__version__}"
 GRAPH_BASE = "https://graph.facebook.com"
 DEFAULT_VERSION = "v21.0"
 VERSION_RE = re.compile(r"v\d{1,3}\.\d{1,2}")
@@ -85,29 +82,6 @@ def marker(idempotency_key: str) -> str:
 
 def permalink(post_id: str) -> str:
     return f"https://www.facebook.com/{post_id}"
-
-
-_BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(p|div|li|h[1-6]|blockquote|tr)>")
-_TAG = re.compile(r"<[^>]+>")
-
-
-def plain_text(markup: str) -> str:
-    """HTML (article templates) as plain text: block ends become line breaks, tags go."""
-    text = html.unescape(_TAG.sub("", _BLOCK_END.sub("\n", markup)))
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-_TOKEN_FIELD = re.compile(r"""((?:access|refresh)_token["']?\s*[:=]\s*["']?)[^"'&\s,}]+""")
-
-
-def redact(text: str, *secrets: str, limit: int = 300) -> str:
-    """A body fit for a log line: secrets and token fields masked first, then truncated."""
-    text = _TOKEN_FIELD.sub(r"\1***", text[: limit * 10])
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text[:limit].replace("\n", " ")
 
 
 def _number(value: Any) -> float:
@@ -152,13 +126,32 @@ class DuplicatePost(PermanentError):
     """Graph code 506: the same message is already on the Page. `publish` reconciles it."""
 
 
-class FacebookPageChannel(Channel):
+#: Facebook's limit on the length of a post's text.
+POST_MAXLEN = 63_206
+#: Characters the channel adds after the text (blank line and the reference line).
+MARKER_RESERVE = 40
+
+
+class FacebookPageChannel(HTTPChannel):
     schemes = ("facebook",)
     kind = "facebook"
     dedupes = False
-    carries_credentials = True
-    #: Facebook's limit on the length of a post's text.
-    body_maxlen: ClassVar[int] = 63206
+    reconciles = True
+    usual_for = ("post", "article")
+    api_base = GRAPH_BASE
+    parameters = frozenset({"token", "version"})
+    provider = "Graph API"
+    body_maxlen: ClassVar[int] = POST_MAXLEN
+    #: The whole message (first line, blank line, body) leaves room for the marker line;
+    #: the first line is what a reader sees before "Xem thêm": one strong sentence.
+    length_limits = MappingProxyType({"post": POST_MAXLEN - MARKER_RESERVE, "first_line": 150})
+
+    @classmethod
+    def measure(cls, rendered: Rendered) -> dict[str, int]:
+        """The post as composed (articles as plain text) and its first line."""
+        title = " ".join(rendered.title.split())
+        body = plain_text(rendered.body) if rendered.kind == "article" else rendered.body
+        return {"post": len(f"{title}\n\n{body.strip()}"), "first_line": len(title)}
 
     def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
         super().__init__(name, url, home=home)
@@ -174,23 +167,6 @@ class FacebookPageChannel(Channel):
         self.version = self.params.pop("version", DEFAULT_VERSION)
         if not VERSION_RE.fullmatch(self.version):
             raise ConfigError(f"{name}: version must look like v21.0, not {self.version!r}")
-        self.base = self.params.pop("base", GRAPH_BASE).rstrip("/")
-        base = urlsplit(self.base)
-        if base.scheme not in ("http", "https") or not base.netloc:
-            raise ConfigError(f"{name}: base must be an http(s) URL such as {GRAPH_BASE}")
-        try:
-            outbound.check_static(self.base, secret=True)
-        except ConfigError as exc:
-            raise ConfigError(f"{name}: base: {exc}") from None
-        try:
-            self.timeout = float(self.params.pop("timeout", "10"))
-        except ValueError:
-            self.timeout = 0.0
-        if not self.timeout > 0:
-            raise ConfigError(f"{name}: timeout must be a positive number of seconds")
-        if self.params:
-            raise ConfigError(f"{name}: unknown parameter(s) {', '.join(sorted(self.params))}")
-        self.session = outbound.OutboundSession(secret=True, user_agent=USER_AGENT)
         #: Monotonic clock, replaceable in tests.
         self.clock: Callable[[], float] = time.monotonic
         #: Highest quota use seen in the last answer that carried usage headers, in percent.
@@ -207,8 +183,8 @@ class FacebookPageChannel(Channel):
             if found is not None:
                 self._uncertain.discard(idempotency_key)
                 return found
-        link = rendered.meta.get("link")
-        image = rendered.meta.get("image_url")
+        link = rendered.meta.link
+        image = rendered.meta.image_url
         data = {"message": self.compose(rendered, idempotency_key, link if image else None)}
         if image:
             photo = self._call(
@@ -281,9 +257,6 @@ class FacebookPageChannel(Channel):
             "hint": None if page_token else hint + " with pages_manage_posts granted",
         }
 
-    def close(self) -> None:
-        self.session.close()
-
     # -- composing ------------------------------------------------------------------
     def compose(self, rendered: Rendered, idempotency_key: str, link: Any = None) -> str:
         """Title as its own first line, a blank line, the body, then the marker line."""
@@ -324,14 +297,7 @@ class FacebookPageChannel(Channel):
     ) -> dict[str, Any]:
         token = resolve(self.token_ref)
         url, auth = f"{self.base}/{self.version}/{path}", {"Authorization": f"Bearer {token}"}
-        try:
-            resp = self.session.request(
-                method, url, params=params, data=data, headers=auth, timeout=self.timeout
-            )
-        except requests.Timeout as exc:
-            raise RetryableError(f"Graph API timed out after {self.timeout:g} s") from exc
-        except requests.RequestException as exc:
-            raise RetryableError(f"Graph API connection failed: {type(exc).__name__}") from exc
+        resp = self.request(method, url, params=params, data=data, headers=auth)
         self._note_usage(resp.headers)
         try:
             doc = resp.json()

@@ -24,6 +24,7 @@ PRIORITY_NAMES = {"normal": "thường", "priority": "ưu tiên", "emergency": "
 class OutboxChannel(Channel):
     schemes = ("outbox",)
     kind = "outbox"
+    usual_for = ("post", "article", "radio_script")
     lateness_budget = timedelta(days=1)
     dedupes = True
 
@@ -59,7 +60,7 @@ class OutboxChannel(Channel):
             f"Mã: {idempotency_key}",
         ]
         text = "\n".join(header) + "\n\n" + rendered.body + "\n"
-        spoken = rendered.meta.get("read_aloud")
+        spoken = rendered.meta.read_aloud
         if rendered.kind == "radio_script" and spoken:  # what the announcer reads, spelt out
             text += "\n--- Bản đọc trên loa ---\n\n" + str(spoken) + "\n"
         return text

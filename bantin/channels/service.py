@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from bantin.channels import open_channel
 from bantin.channels.base import ChannelError, ConfigError
-from bantin.channels.secrets import scrub
-from bantin.models import Agency, Channel
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.models import Agency, Channel
+from bantin.secrets.resolve import scrub
 
 
 def add_channel(

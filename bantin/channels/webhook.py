@@ -15,50 +15,27 @@ import logging
 import math
 import time
 from datetime import UTC
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from bantin import __version__, outbound
-from bantin.channels.base import (
-    AuthError,
-    Channel,
-    ConfigError,
-    PermanentError,
-    RateLimited,
-    Receipt,
-    RetryableError,
-)
-from bantin.channels.secrets import Lookup, resolve, scrub
+from bantin.channels.base import AuthError, ConfigError, PermanentError, Receipt
+from bantin.channels.helpers import parse_retry_after
+from bantin.channels.http import HTTPChannel
 from bantin.content import timing, vietnamese
 from bantin.content.render import Rendered
+from bantin.secrets.resolve import Lookup, resolve, scrub
+
+__all__ = ["WebhookChannel", "parse_retry_after", "payload", "signature"]
 
 log = logging.getLogger(__name__)
-USER_AGENT = f"bantin/{__version__}"
-RETRYABLE_STATUS = frozenset({408, 425, 500, 502, 503, 504})
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     """`sha256=<hex>` of HMAC-SHA256 over `<timestamp>.<body>` (timestamp blocks replays)."""
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    base = now if now is not None else time.time()
-    return max(0.0, when.timestamp() - base)
 
 
 def estimated_seconds(rendered: Rendered) -> int:
@@ -92,10 +69,10 @@ def broadcast(rendered: Rendered) -> dict[str, Any] | None:
         "units": units,
         "priority": rendered.priority,
         "slot_start": rendered.due_local.isoformat(),
-        "slot_minutes": _number(rendered.meta.get("slot_minutes")),
+        "slot_minutes": _number(rendered.meta.slot_minutes),
         "estimated_seconds": estimated_seconds(rendered),
         "script": rendered.body,
-        "audio_url": rendered.meta.get("audio_url") or None,
+        "audio_url": rendered.meta.audio_url or None,
     }
 
 
@@ -116,31 +93,34 @@ def payload(rendered: Rendered, idempotency_key: str) -> dict[str, Any]:
         "agency": rendered.agency_code,
         "task": rendered.task_code,
         "channel": rendered.channel,
-        "meta": rendered.meta,
+        "meta": dict(rendered.meta),
         "broadcast": broadcast(rendered),
     }
 
 
-class WebhookChannel(Channel):
+class WebhookChannel(HTTPChannel):
+    """The URL, without `webhook+` and the channel's own parameters, is the receiver;
+    `base=` replaces its address (scheme, host, path), the receiver's query is kept."""
+
     schemes = ("webhook+https", "webhook+http")
     kind = "webhook"
     dedupes = True
-    carries_credentials = True
+    usual_for = ("radio_script",)
+    parameters = frozenset({"secret"})
+    keeps_other_params = True
+    provider = "receiver"
 
     def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
         super().__init__(name, url, home=home)
         self.secret_ref = self.params.pop("secret", None)
         if not self.secret_ref:
             raise ConfigError(f"{name}: a webhook needs ?secret=env:VAR to sign its requests")
-        self.timeout = float(self.params.pop("timeout", "10"))
-        target = self.parts._replace(scheme=self.parts.scheme.removeprefix("webhook+"))
         query = "&".join(f"{k}={v}" for k, v in self.params.items())
-        self.target = target._replace(query=query).geturl()
-        try:
-            outbound.check_static(self.target, secret=True)
-        except ConfigError as exc:
-            raise ConfigError(f"{name}: {exc}") from None
-        self.session = outbound.OutboundSession(secret=True, user_agent=USER_AGENT)
+        self.target = self.base + (f"?{query}" if query else "")
+
+    def default_base(self) -> str:
+        receiver = self.parts._replace(scheme=self.parts.scheme.removeprefix("webhook+"))
+        return receiver._replace(query="", fragment="").geturl()
 
     def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
         return self.send_json(payload(rendered, idempotency_key), idempotency_key)
@@ -158,12 +138,7 @@ class WebhookChannel(Channel):
             "X-Bantin-Timestamp": ts,
             "X-Bantin-Signature": signature(secret, ts, body),
         }
-        try:
-            resp = self.session.post(self.target, data=body, headers=headers, timeout=self.timeout)
-        except requests.Timeout as exc:
-            raise RetryableError(f"timed out after {self.timeout:g} s") from exc
-        except requests.ConnectionError as exc:
-            raise RetryableError(f"connection failed: {type(exc).__name__}") from exc
+        resp = self.request("POST", self.target, data=body, headers=headers)
         return self._receipt(resp, secret)
 
     def check(self) -> dict[str, Any]:
@@ -210,19 +185,8 @@ class WebhookChannel(Channel):
                 url=data.get("url"),
                 http_status=status,
             )
-        # A receiver may echo what it got, headers and all: mask before logging.
-        snippet = scrub(resp.text, secret)[:200].replace("\n", " ")
-        log.info("webhook %s answered %s: %s", self.name, status, snippet)
-        retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-        if status == 429:
-            raise RateLimited("rate limited (429)", retry_after=retry_after, http_status=status)
-        if status in RETRYABLE_STATUS:
-            raise RetryableError(
-                f"receiver error {status}", retry_after=retry_after, http_status=status
-            )
-        if status in (401, 403):
+        # A receiver may echo what it got, headers and all: status_error logs it redacted.
+        error = self.status_error(resp, "the publication", secret)
+        if isinstance(error, AuthError):
             raise AuthError(f"receiver refused the signature ({status})", http_status=status)
-        raise PermanentError(f"receiver rejected the publication ({status})", http_status=status)
-
-    def close(self) -> None:
-        self.session.close()
+        raise error or PermanentError(f"receiver answered {status}", http_status=status)

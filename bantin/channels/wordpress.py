@@ -21,22 +21,21 @@ docs/channels/wordpress.md explains the errors.
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import json
 import logging
 import re
 import unicodedata
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from bantin import __version__, outbound
+from bantin import outbound
 from bantin.channels.base import (
     AuthError,
-    Channel,
     ChannelError,
     ConfigError,
     PermanentError,
@@ -45,15 +44,25 @@ from bantin.channels.base import (
     RetryableError,
     mask_url,
 )
-from bantin.channels.secrets import resolve
-from bantin.channels.webhook import parse_retry_after
+from bantin.channels.helpers import parse_retry_after
+from bantin.channels.http import RETRYABLE_STATUS, USER_AGENT, HTTPChannel
+from bantin.channels.wordpress_parts import (
+    _fold,
+    _id,
+    _items,
+    _nested_denial,
+    as_html,
+    media_slug,
+    post_slug,
+    safe_filename,
+    sniff_image,
+)
 from bantin.content.render import Rendered
+from bantin.secrets.resolve import resolve
 
 log = logging.getLogger(__name__)
-USER_AGENT = f"bantin/{__version__}"
 STATUSES = ("publish", "draft", "pending", "private")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-RETRYABLE_STATUS = frozenset({408, 425, 500, 502, 503, 504})
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 CAPABILITIES = ("edit_posts", "publish_posts", "upload_files", "manage_categories")
 #: What a person must change when WordPress says no, by error code. A wrong user or password
@@ -74,81 +83,6 @@ AUTH_HINTS = {
     "categories and tags need Editor",
     "": "forbidden: a firewall or security plugin may be blocking the REST API",
 }
-#: Magic numbers of the image types WordPress accepts for a featured image.
-IMAGE_TYPES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"GIF8", "image/gif", "gif"),
-)
-
-
-def post_slug(idempotency_key: str) -> str:
-    """`bantin-<key[:16]>`, lower-case so WordPress's sanitize_title leaves it as it is."""
-    key = idempotency_key.lower()
-    if not re.fullmatch(r"[0-9a-f]{16,}", key):  # keys are hex digests; anything else is hashed
-        key = hashlib.sha256(idempotency_key.encode()).hexdigest()
-    return "bantin-" + key[:16]
-
-
-def media_slug(filename: str, data: bytes) -> str:
-    """Same filename and same bytes (hence same size): the same media item, found by this slug."""
-    digest = hashlib.sha256(filename.encode() + b"\0" + data).hexdigest()
-    return "bantin-img-" + digest[:16]
-
-
-def sniff_image(data: bytes) -> tuple[str, str] | None:
-    """(Content-Type, extension) from the file's first bytes; names and headers can lie."""
-    for magic, mime, ext in IMAGE_TYPES:
-        if data.startswith(magic):
-            return mime, ext
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    return None
-
-
-def safe_filename(name: str, ext: str) -> str:
-    """ASCII file name for Content-Disposition (WordPress reads only a plain `filename=`)."""
-    stem = PurePosixPath(name).stem.replace("đ", "d").replace("Đ", "D")
-    stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_").lower()[:60]
-    return f"{stem or 'image'}.{ext}"
-
-
-def as_html(rendered: Rendered) -> str:
-    """Articles are HTML already; other kinds are plain text, escaped into paragraphs."""
-    text = unicodedata.normalize("NFC", rendered.body)
-    if rendered.kind == "article":
-        return text
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return "\n".join(
-        f"<p>{html.escape(p).replace(chr(10), '<br>' + chr(10))}</p>" for p in paragraphs
-    )
-
-
-def _id(doc: Any, what: str) -> int:
-    """The `id` of a created item; an answer without one leaves the outcome unknown."""
-    if isinstance(doc, dict) and isinstance(doc.get("id"), int):
-        return doc["id"]
-    raise RetryableError(f"WordPress answered {what} without an id")
-
-
-def _items(doc: Any) -> list[dict[str, Any]]:
-    """The objects of a list answer (a plugin may answer something else)."""
-    return [d for d in doc if isinstance(d, dict)] if isinstance(doc, list) else []
-
-
-def _nested_denial(data: dict[str, Any]) -> int | None:
-    """401/403 hidden in a 400's `details`, e.g. `status=any` refused to an anonymous caller."""
-    details = data.get("details")
-    for detail in details.values() if isinstance(details, dict) else ():
-        inner = detail.get("data") if isinstance(detail, dict) else None
-        if isinstance(inner, dict) and inner.get("status") in (401, 403):
-            return int(inner["status"])
-    return None
-
-
-def _fold(name: str) -> str:
-    return unicodedata.normalize("NFC", html.unescape(name)).strip().casefold()
 
 
 class TermExists(PermanentError):
@@ -159,32 +93,38 @@ class TermExists(PermanentError):
         self.term_id = term_id
 
 
-class WordPressChannel(Channel):
+class WordPressChannel(HTTPChannel):
+    """The URL's host and path are the site address; `base=` replaces it for requests."""
+
     schemes = ("wordpress", "wordpress+http")
     kind = "wordpress"
     dedupes = True
-    carries_credentials = True
+    reconciles = True
+    usual_for = ("article",)
+    default_timeout = 20.0
+    parameters = frozenset({"user", "app_password", "status", "category", "tags"})
+    provider = "WordPress"
+    #: A portal headline of more than two lines is not read: keep it to what a reader scans.
+    length_limits = MappingProxyType({"title": 200})
 
-    def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
-        super().__init__(name, url, home=home)
+    def default_base(self) -> str:
         parts = self.parts
         host = parts.hostname or ""
         if not host or parts.username:
-            raise ConfigError(f"{name}: use wordpress://SITE/?user=LOGIN&app_password=env:VAR")
+            raise ConfigError(f"{self.name}: use wordpress://SITE/?user=LOGIN&app_password=env:VAR")
         if parts.scheme == "wordpress+http" and host not in LOOPBACK:
             raise ConfigError(
-                f"{name}: wordpress+http:// is only for a test site on 127.0.0.1; use "
+                f"{self.name}: wordpress+http:// is only for a test site on 127.0.0.1; use "
                 "wordpress:// (https) so the application password is not sent in clear text"
             )
         path = parts.path.rstrip("/")
         if "/wp-json" in path:
-            raise ConfigError(f"{name}: give the site address, without /wp-json")
+            raise ConfigError(f"{self.name}: give the site address, without /wp-json")
         scheme = "http" if parts.scheme == "wordpress+http" else "https"
-        self.base = f"{scheme}://{parts.netloc}{path}"
-        try:
-            outbound.check_static(self.base, secret=True)
-        except ConfigError as exc:
-            raise ConfigError(f"{name}: {exc}") from None
+        return f"{scheme}://{parts.netloc}{path}"
+
+    def __init__(self, name: str, url: str, *, home: Path | None = None) -> None:
+        super().__init__(name, url, home=home)
         self.user = self.params.pop("user", "").strip()
         if not self.user:
             raise ConfigError(f"{name}: a WordPress channel needs ?user=LOGIN (the login name)")
@@ -198,15 +138,6 @@ class WordPressChannel(Channel):
         self.categories = [category] if category else []
         tags = unicodedata.normalize("NFC", self.params.pop("tags", ""))
         self.tags = [t.strip() for t in tags.split(",") if t.strip()]
-        try:
-            self.timeout = float(self.params.pop("timeout", "20"))
-        except ValueError:
-            self.timeout = 0.0
-        if not self.timeout > 0:
-            raise ConfigError(f"{name}: timeout must be a positive number of seconds")
-        if self.params:
-            raise ConfigError(f"{name}: unknown parameter(s) {', '.join(sorted(self.params))}")
-        self.session = outbound.OutboundSession(secret=True, user_agent=USER_AGENT)
         #: Image downloads carry no credential and may follow redirects, each hop checked.
         self.images = outbound.OutboundSession(secret=False, max_redirects=3, user_agent=USER_AGENT)
         self._terms: dict[tuple[str, str], int] = {}
@@ -312,7 +243,7 @@ class WordPressChannel(Channel):
         return term_id
 
     def _featured_media(self, rendered: Rendered) -> int | None:
-        path, url = rendered.meta.get("image_path"), rendered.meta.get("image_url")
+        path, url = rendered.meta.image_path, rendered.meta.image_url
         if not path and not url:
             return None
         name, data = self._read_image(str(path)) if path else self._download_image(str(url))
@@ -326,7 +257,7 @@ class WordPressChannel(Channel):
         for item in _items(found):
             if item.get("slug") == slug:
                 return _id(item, "the image lookup")
-        alt = str(rendered.meta.get("image_alt") or rendered.title)
+        alt = str(rendered.meta.image_alt or rendered.title)
         disposition = f'attachment; filename="{filename}"'
         headers = {"Content-Type": mime, "Content-Disposition": disposition}
         title = unicodedata.normalize("NFC", rendered.title)
@@ -389,14 +320,7 @@ class WordPressChannel(Channel):
             data = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
             sent["Content-Type"] = "application/json; charset=utf-8"
         url = f"{self.base}/wp-json/wp/v2/{path}"
-        try:
-            resp = self.session.request(
-                method, url, params=params, data=data, headers=sent, timeout=self.timeout
-            )
-        except requests.Timeout as exc:
-            raise RetryableError(f"WordPress: {what} timed out after {self.timeout:g} s") from exc
-        except requests.RequestException as exc:
-            raise RetryableError(f"WordPress: {what} failed: {type(exc).__name__}") from exc
+        resp = self.request(method, url, params=params, data=data, headers=sent)
         try:
             doc = resp.json()
         except ValueError:

@@ -23,35 +23,30 @@ from __future__ import annotations
 import html
 import logging
 import re
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
-from urllib.parse import parse_qsl, urlsplit
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from bantin import __version__, outbound
 from bantin.channels.base import (
-    SENSITIVE_PARAMS,
     AuthError,
-    Channel,
     ChannelError,
     ConfigError,
     PermanentError,
-    RateLimited,
     Receipt,
     RetryableError,
-    is_sensitive,
 )
-from bantin.channels.facebook import plain_text, redact
-from bantin.channels.secrets import resolve
-from bantin.channels.webhook import parse_retry_after
+from bantin.channels.helpers import plain_text, shorten
+from bantin.channels.http import HTTPChannel
 from bantin.content.render import Rendered
+from bantin.secrets.resolve import resolve
+from bantin.secrets.tokens import MemoryTokenStore as MemoryTokenStore  # for callers
+from bantin.secrets.tokens import TokenStore, shared_store
+from bantin.secrets.tokens import install_store_factory as install_store_factory
 
 log = logging.getLogger(__name__)
-USER_AGENT = f"bantin/{__version__}"
 OPENAPI_BASE = "https://openapi.zalo.me"
 OAUTH_BASE = "https://oauth.zaloapp.com"
 TITLE_MAX, DESCRIPTION_MAX, AUTHOR_MAX = 150, 300, 50
@@ -60,82 +55,6 @@ TOKEN_REFUSED = frozenset({-216, -124})
 MEDIA_REJECTED = -200
 #: Seconds before verifying again an article Zalo is still processing.
 VERIFY_AGAIN_AFTER = 30.0
-
-
-class TokenStore(Protocol):
-    """Where the OA's access and refresh tokens live between calls (and, ideally, restarts)."""
-
-    def get(self) -> tuple[str, str]:
-        """(access token, refresh token)."""
-        ...
-
-    def put(self, access: str, refresh: str) -> None: ...
-
-    def lock(self) -> AbstractContextManager[None]:
-        """Held while renewing, so that only one worker spends the single-use refresh token."""
-        ...
-
-
-class MemoryTokenStore:
-    """A TokenStore in this process only: right for tests and a single runner. A renewal is
-    lost on restart, and the refresh token in the environment is then already spent."""
-
-    def __init__(self, access: str, refresh: str) -> None:
-        self._pair = (access, refresh)
-        self._lock = threading.Lock()
-
-    def get(self) -> tuple[str, str]:
-        return self._pair
-
-    def put(self, access: str, refresh: str) -> None:
-        self._pair = (access, refresh)
-
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        with self._lock:
-            yield
-
-
-_STORES: dict[tuple[str, str, str], TokenStore] = {}
-_STORES_LOCK = threading.Lock()
-
-
-StoreFactory = Callable[[str, str, str], TokenStore]
-_FACTORY: StoreFactory | None = None
-
-
-def install_store_factory(factory: StoreFactory | None) -> None:
-    """Where renewed tokens are kept: `bantin.secretstore.install` puts the database-backed
-    store here (encrypted, renewed under a cross-process lock); without it, memory."""
-    global _FACTORY
-    with _STORES_LOCK:
-        _FACTORY = factory
-        _STORES.clear()
-
-
-def shared_store(oa_id: str, access_ref: str, refresh_ref: str) -> TokenStore:
-    """One store per OA and references in this process: two channel objects for the same OA
-    must not each spend the single-use refresh token."""
-    key = (oa_id, access_ref, refresh_ref)
-    with _STORES_LOCK:
-        if key not in _STORES:
-            _STORES[key] = (
-                _FACTORY(oa_id, access_ref, refresh_ref)
-                if _FACTORY is not None
-                else MemoryTokenStore(resolve(access_ref), resolve(refresh_ref))
-            )
-        return _STORES[key]
-
-
-def shorten(text: str, limit: int) -> str:
-    """Whitespace collapsed and, if longer than `limit`, cut at a word boundary with '…'."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,.;:–-") + "…"
 
 
 def text_to_html(text: str) -> str:
@@ -147,13 +66,19 @@ def text_to_html(text: str) -> str:
     )
 
 
-class ZaloOAChannel(Channel):
+class ZaloOAChannel(HTTPChannel):
     schemes = ("zalo",)
     kind = "zalo"
     dedupes = False
-    carries_credentials = True
-    #: Parameters that must be secret references, beyond base.SENSITIVE_PARAMS.
-    secret_params: ClassVar[frozenset[str]] = frozenset({"refresh_token", "app_secret"})
+    usual_for = ("post", "article")
+    api_base = OPENAPI_BASE
+    parameters = frozenset(
+        {"token", "refresh_token", "app_id", "app_secret", "author", "cover", "oauth_base"}
+    )
+    secret_params = frozenset({"token", "refresh_token", "app_secret"})
+    provider = "Zalo API"
+    #: The API refuses longer titles; the description is cut to its limit by `article`.
+    length_limits = MappingProxyType({"title": TITLE_MAX, "description": DESCRIPTION_MAX})
 
     def __init__(
         self,
@@ -180,35 +105,21 @@ class ZaloOAChannel(Channel):
         self.app_id = self.params.pop("app_id", "")
         if not self.app_id.isdigit():
             raise ConfigError(f"{name}: app_id must be the numeric ID of the Zalo app")
-        self.base = self._http_param("base", OPENAPI_BASE, secret=True)
-        self.oauth_base = self._http_param("oauth_base", OAUTH_BASE, secret=True)
-        self.cover = self._http_param("cover", "") if "cover" in self.params else None
+        self.oauth_base = self.check_base(self.params.pop("oauth_base", OAUTH_BASE), "oauth_base")
+        self.cover = self._cover(self.params.pop("cover")) if "cover" in self.params else None
         self.author = self.params.pop("author", "Ban biên tập").strip()
         if not self.author or len(self.author) > AUTHOR_MAX:
             raise ConfigError(f"{name}: author must be 1 to {AUTHOR_MAX} characters")
-        try:
-            self.timeout = float(self.params.pop("timeout", "10"))
-        except ValueError:
-            self.timeout = 0.0
-        if not self.timeout > 0:
-            raise ConfigError(f"{name}: timeout must be a positive number of seconds")
-        if self.params:
-            raise ConfigError(f"{name}: unknown parameter(s) {', '.join(sorted(self.params))}")
         self._store = token_store
-        self.session = outbound.OutboundSession(secret=True, user_agent=USER_AGENT)
         #: idempotency key -> create token of an article Zalo has not finished processing.
         self._pending: dict[str, str] = {}
 
-    def _http_param(self, key: str, default: str, *, secret: bool = False) -> str:
-        value = self.params.pop(key, default).rstrip("/")
+    def _cover(self, value: str) -> str:
+        """A cover image address: Zalo fetches it, no credential goes there."""
+        value = value.rstrip("/")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"{self.name}: {key} must be an http(s) URL")
-        if secret:  # the access token and the app secret travel to these
-            try:
-                outbound.check_static(value, secret=True)
-            except ConfigError as exc:
-                raise ConfigError(f"{self.name}: {key}: {exc}") from None
+            raise ConfigError(f"{self.name}: cover must be an http(s) URL")
         return value
 
     @property
@@ -216,17 +127,6 @@ class ZaloOAChannel(Channel):
         if self._store is None:
             self._store = shared_store(self.oa_id, self.token_ref, self.refresh_ref)
         return self._store
-
-    def url(self, privacy: bool = True) -> str:
-        """As base, also masking refresh_token and app_secret (base knows only its own set)."""
-        if not privacy:
-            return self.raw_url
-        hidden = SENSITIVE_PARAMS | self.secret_params
-        query = "&".join(
-            f"{k}={'***' if k in hidden or is_sensitive(k) else v}"
-            for k, v in parse_qsl(self.parts.query, keep_blank_values=True)
-        )
-        return self.parts._replace(query=query).geturl()
 
     # -- the contract ---------------------------------------------------------------
     def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
@@ -262,9 +162,6 @@ class ZaloOAChannel(Channel):
         self._pending.pop(idempotency_key, None)
         return receipt
 
-    def close(self) -> None:
-        self.session.close()
-
     # -- the article ----------------------------------------------------------------
     def article(self, rendered: Rendered) -> dict[str, Any]:
         """The create request: a 'normal' article with a photo cover and one HTML block."""
@@ -275,14 +172,14 @@ class ZaloOAChannel(Channel):
             raise PermanentError(
                 f"the title is {len(title)} characters and Zalo allows {TITLE_MAX}: shorten it"
             )
-        cover = rendered.meta.get("image_url") or self.cover
+        cover = rendered.meta.image_url or self.cover
         if not cover:
             raise PermanentError(
                 "a Zalo article needs a cover image: export image_url from the template "
                 "or set &cover= on the channel"
             )
         body = rendered.body if rendered.kind == "article" else text_to_html(rendered.body)
-        description = str(rendered.meta.get("description") or plain_text(body))
+        description = str(rendered.meta.description or plain_text(body))
         return {
             "type": "normal",
             "title": title,
@@ -342,21 +239,16 @@ class ZaloOAChannel(Channel):
             access, refresh = self.store.get()
             if access != stale_access:
                 return access
-            try:
-                resp = self.session.post(
-                    f"{self.oauth_base}/v4/oa/access_token",
-                    headers={"secret_key": resolve(self.secret_ref)},
-                    data={
-                        "refresh_token": refresh,
-                        "app_id": self.app_id,
-                        "grant_type": "refresh_token",
-                    },
-                    timeout=self.timeout,
-                )
-            except requests.Timeout as exc:
-                raise RetryableError(f"Zalo OAuth timed out after {self.timeout:g} s") from exc
-            except requests.RequestException as exc:
-                raise RetryableError(f"Zalo OAuth connection failed: {type(exc).__name__}") from exc
+            resp = self.request(
+                "POST",
+                f"{self.oauth_base}/v4/oa/access_token",
+                headers={"secret_key": resolve(self.secret_ref)},
+                data={
+                    "refresh_token": refresh,
+                    "app_id": self.app_id,
+                    "grant_type": "refresh_token",
+                },
+            )
             doc = self._json(resp, (access, refresh))
             new_access, new_refresh = doc.get("access_token"), doc.get("refresh_token")
             if not (isinstance(new_access, str) and isinstance(new_refresh, str)):
@@ -372,14 +264,7 @@ class ZaloOAChannel(Channel):
             return new_access
 
     def _post(self, path: str, body: dict[str, Any], access: str) -> dict[str, Any]:
-        try:
-            resp = self.session.post(
-                self.base + path, json=body, headers={"access_token": access}, timeout=self.timeout
-            )
-        except requests.Timeout as exc:
-            raise RetryableError(f"Zalo API timed out after {self.timeout:g} s") from exc
-        except requests.RequestException as exc:
-            raise RetryableError(f"Zalo API connection failed: {type(exc).__name__}") from exc
+        resp = self.request("POST", self.base + path, json=body, headers={"access_token": access})
         return self._json(resp, (access,))
 
     def _json(self, resp: requests.Response, secrets: tuple[str, ...]) -> dict[str, Any]:
@@ -391,13 +276,9 @@ class ZaloOAChannel(Channel):
             doc = None
         if status < 400 and isinstance(doc, dict) and doc.get("error") in (0, None):
             return doc
-        snippet = redact(resp.text, *secrets)
-        log.info("zalo %s: %s answered %s: %s", self.name, resp.url.split("?")[0], status, snippet)
-        if status == 429:
-            wait = parse_retry_after(resp.headers.get("Retry-After"))
-            raise RateLimited("Zalo rate limited (429)", retry_after=wait, http_status=status)
-        if status >= 500 or status == 408:
-            raise RetryableError(f"Zalo server error {status}", http_status=status)
+        error = self.status_error(resp, resp.url.split("?")[0], *secrets)
+        if isinstance(error, RetryableError):
+            raise error
         if isinstance(doc, dict):
             return doc
         raise PermanentError(f"Zalo answered {status} without JSON", http_status=status)

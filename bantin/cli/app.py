@@ -17,7 +17,6 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bantin import secretstore
 from bantin.campaigns.errors import CampaignError
 from bantin.campaigns.service import CampaignNotFound
 from bantin.config import Settings, load_settings
@@ -30,6 +29,7 @@ from bantin.core.statemachine import IllegalTransition
 from bantin.csvsafe import dict_rows_csv
 from bantin.logjson import FORMATS, make_handler
 from bantin.runlock import AlreadyRunning
+from bantin.secrets import store as secretstore
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bantin import secretstore
 from bantin.cli.app import App, actor_option, cli, now_option, pass_app, resolve_actor
 from bantin.core import audit
 from bantin.core.audit import anchor as audit_anchor
@@ -18,6 +17,7 @@ from bantin.migrate import upgrade
 from bantin.plan.loader import DATA, load_plan
 from bantin.runlock import RunLock
 from bantin.scheduler import Runner, runner_id
+from bantin.secrets import store as secretstore
 
 
 @cli.command("init")

@@ -14,10 +14,10 @@ import click
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bantin import secretstore
 from bantin.cli.app import App, actor_option, cli, emit, output_options, pass_app, resolve_actor
 from bantin.core.clock import SystemClock
 from bantin.core.models import Channel
+from bantin.secrets import store as secretstore
 
 
 @cli.group()

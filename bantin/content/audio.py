@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bantin.content import timing
-from bantin.content.render import Rendered
+from bantin.content.render import Meta, Rendered
 from bantin.content.voices import DEFAULT_VOICE, VoiceError, engine_for, parse_voice
 from bantin.content.voices.base import cached
 from bantin.content.voices.espeak import ESPEAK_WPM_PER_SPM, EspeakEngine
@@ -279,4 +279,4 @@ def with_audio(rendered: Rendered, result: AudioResult, base_url: str | None) ->
     }
     if base_url:
         meta["audio_url"] = f"{base_url.rstrip('/')}/{result.path.name}"
-    return replace(rendered, meta=meta)
+    return replace(rendered, meta=Meta.of(meta))

@@ -37,7 +37,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bantin import outbound
-from bantin.channels.base import mask_url
 from bantin.content.feedfetch import (
     DEADLINE,
     MAX_BYTES,
@@ -55,6 +54,7 @@ from bantin.core.clock import Clock
 from bantin.core.db import Database
 from bantin.core.errors import ConfigError
 from bantin.core.models import Agency, Feed, FeedEntry
+from bantin.core.scrub import mask_url
 
 log = logging.getLogger(__name__)
 __all__ = ["MAX_BYTES", "MAX_REDIRECTS", "FeedError", "Fetched", "fetch", "http_session"]

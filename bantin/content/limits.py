@@ -1,4 +1,5 @@
-"""Length limits of each channel kind, in one place, checked when a template is validated
+"""Length limits of each channel kind, declared by the channel classes (`Channel.length_limits`,
+`Channel.measure`) and checked when a template is validated
 and again whenever a publication is rendered.
 
 A post that is too long is refused by the platform at 08:00 with nobody at the desk, so
@@ -16,35 +17,36 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from jinja2 import TemplateError
 
 if TYPE_CHECKING:
     from bantin.content.render import Rendered
 
-CHANNEL_KINDS = ("facebook", "zalo", "wordpress", "outbox", "webhook")
-"""Every channel kind a template can be written for (`template:` mapping keys)."""
 
-FACEBOOK_RESERVE = 40
-"""Characters the Facebook channel adds after the text (blank line and reference line)."""
+class ChannelFacts(Protocol):
+    """What a channel class declares about lengths (`bantin.channels.base.Channel`)."""
 
-LIMITS: dict[str, dict[str, int]] = {
-    # The whole message (first line, blank line, body): Facebook refuses longer posts. The
-    # first line is what a reader sees in the feed before "Xem thêm": our house rule keeps
-    # it to one strong sentence.
-    "facebook": {"post": 63_206 - FACEBOOK_RESERVE, "first_line": 150},
-    # Zalo OA articles: the API refuses longer titles and descriptions.
-    "zalo": {"title": 150, "description": 300},
-    # WordPress stores a title of any length; a portal headline of more than two lines is
-    # not read, so keep it to what a reader scans.
-    "wordpress": {"title": 200},
-    # Files and webhooks carry any length; radio scripts are limited by time instead.
-    "outbox": {},
-    "webhook": {},
-}
-"""Maximum characters per measured part, per channel kind."""
+    length_limits: Mapping[str, int]
+    limit_names: Mapping[str, str]
+
+    @classmethod
+    def measure(cls, rendered: Rendered) -> Mapping[str, int]: ...
+
+
+#: Where the channel classes are found. `bantin.channels` installs it when it is imported:
+#: channels build on content (`Rendered`), so content must not import them.
+_kind_source: Callable[[], Mapping[str, ChannelFacts]] | None = None
+
+
+def install_kind_source(source: Callable[[], Mapping[str, ChannelFacts]]) -> None:
+    """Called by `bantin.channels`: channel kind -> class, read for limits and checks."""
+    global _kind_source
+    _kind_source = source
+
 
 LIMIT_NAMES = {
     "post": "the post (first line, blank line and text)",
@@ -52,6 +54,21 @@ LIMIT_NAMES = {
     "title": "the title",
     "description": "the description",
 }
+
+
+def _channel_kinds() -> Mapping[str, ChannelFacts]:
+    if _kind_source is None:  # nobody imported bantin.channels: a programming error
+        raise RuntimeError("channel kinds are not loaded: import bantin.channels first")
+    return _kind_source()
+
+
+def __getattr__(name: str) -> object:
+    """`CHANNEL_KINDS` and `LIMITS`, read from the channel classes (their one place)."""
+    if name == "CHANNEL_KINDS":
+        return tuple(_channel_kinds())
+    if name == "LIMITS":
+        return {kind: dict(cls.length_limits) for kind, cls in _channel_kinds().items()}
+    raise AttributeError(name)
 
 
 class ContentRuleError(TemplateError):
@@ -84,25 +101,14 @@ def plain_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _parts(rendered: Rendered, kind: str) -> dict[str, str]:
-    title = " ".join(rendered.title.split())
-    if kind == "facebook":
-        body = rendered.body
-        if rendered.kind == "article":  # the channel posts articles as plain text
-            body = plain_text(body)
-        return {"post": f"{title}\n\n{body.strip()}", "first_line": title}
-    parts = {"title": title}
-    description = rendered.meta.get("description")
-    if isinstance(description, str):
-        parts["description"] = " ".join(description.split())
-    return parts
-
-
 def measure(rendered: Rendered, channel_kind: str) -> list[Measure]:
-    """Every limited part of `rendered` on a channel of `channel_kind`, with its length."""
-    limits = LIMITS.get(channel_kind, {})
-    parts = _parts(rendered, channel_kind)
-    return [Measure(p, len(parts[p]), n) for p, n in limits.items() if p in parts]
+    """Every limited part of `rendered` on a channel of `channel_kind`, with its length as
+    that channel counts it (`Channel.measure`); nothing for a kind without limits."""
+    cls = _channel_kinds().get(channel_kind)
+    if cls is None or not cls.length_limits:
+        return []
+    lengths = cls.measure(rendered)
+    return [Measure(p, lengths[p], n) for p, n in cls.length_limits.items() if p in lengths]
 
 
 def check_limits(rendered: Rendered, channel_kind: str, *, template: str) -> None:
@@ -110,8 +116,10 @@ def check_limits(rendered: Rendered, channel_kind: str, *, template: str) -> Non
     over = [m for m in measure(rendered, channel_kind) if not m.ok]
     if not over:
         return
+    cls = _channel_kinds().get(channel_kind)
+    names = {**LIMIT_NAMES, **(cls.limit_names if cls else {})}
     what = "; ".join(
-        f"{LIMIT_NAMES.get(m.part, m.part)} is {m.length} characters, the limit is {m.limit}"
+        f"{names.get(m.part, m.part)} is {m.length} characters, the limit is {m.limit}"
         for m in over
     )
     raise LimitExceeded(

@@ -11,7 +11,7 @@ import copy
 import hashlib
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from datetime import time as time_of_day
@@ -82,6 +82,100 @@ def _failed(exc: BaseException, template: str) -> RenderFailed:
     return RenderFailed(reason[:500], name or template, lineno)
 
 
+MetaValue = str | int | float
+
+_TEXT_KEYS = (
+    "read_aloud",
+    "unread",
+    "voice",
+    "jingle",
+    "audio_url",
+    "audio_file",
+    "audio_voice",
+    "image_url",
+    "image_path",
+    "image_alt",
+    "link",
+    "description",
+)
+_NUMBER_KEYS = ("estimated_seconds", "audio_seconds", "syllables", "slot_minutes", "read_rate_spm")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, eq=False)
+class Meta(Mapping[str, MetaValue]):
+    """What a render tells channels beyond title and body, typed: the keys channels and
+    the radio pipeline read. Templates may still export other string or number values
+    (`extra`). It is also a read-only mapping of the keys that are set, so `meta.get(k)`,
+    `meta[k]`, `dict(meta)` and JSON output keep their shape; a value of the wrong type
+    for a known key is kept in `extra`, never coerced."""
+
+    read_aloud: str | None = None
+    unread: str | None = None
+    voice: str | None = None
+    jingle: str | None = None
+    audio_url: str | None = None
+    audio_file: str | None = None
+    audio_voice: str | None = None
+    image_url: str | None = None
+    image_path: str | None = None
+    image_alt: str | None = None
+    link: str | None = None
+    description: str | None = None
+    estimated_seconds: int | float | None = None
+    audio_seconds: int | float | None = None
+    syllables: int | float | None = None
+    slot_minutes: int | float | None = None
+    read_rate_spm: int | float | None = None
+    extra: Mapping[str, MetaValue] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any] | None = None) -> Meta:
+        """From a plain mapping (a template's exports, a test, a stored render)."""
+        if isinstance(values, Meta):
+            return values
+        typed: dict[str, Any] = {}
+        extra: dict[str, MetaValue] = {}
+        for key, value in (values or {}).items():
+            if value is None:
+                continue
+            if (key in _TEXT_KEYS and isinstance(value, str)) or (
+                key in _NUMBER_KEYS and _is_number(value)
+            ):
+                typed[key] = value
+            else:
+                extra[key] = value
+        return cls(**typed, extra=extra)
+
+    def _known(self) -> dict[str, MetaValue]:
+        out: dict[str, MetaValue] = {}
+        for key in (*_TEXT_KEYS, *_NUMBER_KEYS):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+    def __getitem__(self, key: str) -> MetaValue:
+        value = getattr(self, key, None) if key in _TEXT_KEYS or key in _NUMBER_KEYS else None
+        return value if value is not None else self.extra[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._known(), **self.extra})
+
+    def __len__(self) -> int:
+        return len({**self._known(), **self.extra})
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self.items()) == dict(other.items())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class Rendered:
     """What a channel receives: the text plus the facts it needs to address and file it."""
@@ -98,7 +192,11 @@ class Rendered:
     agency_code: str | None = None
     task_code: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: Meta = field(default_factory=Meta)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.meta, Meta):  # a plain dict from a caller or a stored render
+            object.__setattr__(self, "meta", Meta.of(self.meta))
 
     @property
     def content_hash(self) -> str:
@@ -111,6 +209,7 @@ class Rendered:
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["due_at"] = self.due_at.isoformat()
+        d["meta"] = dict(self.meta)
         return d
 
 
@@ -249,7 +348,7 @@ def render(
         agency_code=inp.agency["code"],
         task_code=inp.task["code"],
         timezone=inp.timezone.key,
-        meta=meta,
+        meta=Meta.of(meta),
     )
     if limits:
         check_limits(rendered, inp.channel["kind"], template=inp.template_name)

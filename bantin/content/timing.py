@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -175,7 +176,7 @@ def voice_meta(campaign: dict[str, Any], unit_code: str | None) -> dict[str, str
     return meta
 
 
-def read_seconds(meta: dict[str, Any]) -> tuple[int, bool] | None:
+def read_seconds(meta: Mapping[str, Any]) -> tuple[int, bool] | None:
     """(seconds, measured) of a radio script: the recording's measured length when it
     exists, else the estimate; None for anything that is not a script."""
     measured = meta.get("audio_seconds")

@@ -24,9 +24,9 @@ import base64
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 MASK = "***"
 #: Shorter values are not scrubbed: masking every "1" or "ab" in a text would garble it
@@ -237,3 +237,33 @@ def install_logging_scrubber() -> None:
 
     logging.setLogRecordFactory(factory)
     _installed = True
+
+
+# -- URLs that may carry credentials ------------------------------------------------
+
+#: A parameter whose name, lower-cased and without separators, contains one of these holds
+#: a secret (`api_key`, `Access-Token`, `client_secret`, `passwd`): it must be a reference.
+SENSITIVE_PARTS = ("token", "secret", "password", "passwd", "key")
+
+
+def is_sensitive(name: str, extra: Collection[str] = ()) -> bool:
+    """Does this parameter name hold a secret, however it is spelled? `extra` is a channel's
+    own `secret_params` (names the general rule would not catch)."""
+    folded = re.sub(r"[^a-z0-9]", "", name.lower())
+    return any(part in folded for part in SENSITIVE_PARTS) or name in extra
+
+
+def mask_url(url: str, secret_names: Collection[str] = ()) -> str:
+    """A URL fit to show: userinfo and sensitive parameter values replaced by ***."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            netloc = "***@" + netloc.rpartition("@")[2]
+        query = "&".join(
+            f"{k}={'***' if is_sensitive(k, secret_names) else v}"
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        )
+        return parts._replace(netloc=netloc, query=query).geturl()
+    except ValueError:
+        return "(an unreadable URL)"

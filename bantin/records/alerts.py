@@ -15,29 +15,25 @@ The network is never touched inside a transaction that other writers wait on:
 from __future__ import annotations
 
 import logging
-import smtplib
-import socket
-import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin import outbound
-from bantin.channels.base import ChannelError, ConfigError, mask_url, query_params
-from bantin.channels.secrets import Lookup, resolve, scrub
+from bantin.channels.base import ChannelError, ConfigError, mask_url
+from bantin.channels.mail import MailChannel, parse_mailto
+from bantin.channels.mail import MailTarget as MailTarget  # where callers found it
 from bantin.channels.webhook import WebhookChannel
 from bantin.config import DEFAULT_TZ
-from bantin.db import Database
-from bantin.models import Agency, AgencySetting, Alert
-from bantin.records import audit
-from bantin.secretstore import StoreLookup, get_secret
+from bantin.core import audit
+from bantin.core.db import Database
+from bantin.core.models import Agency, AgencySetting, Alert
+from bantin.secrets.resolve import Lookup, scrub
+from bantin.secrets.store import StoreLookup, get_secret
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +42,6 @@ KIND_TITLES = {
     "publication_failed": "Tin không gửi được",
 }
 NO_ADDRESS = "no notify address for this agency (bantin agency notify CODE URL)"
-SMTP_TIMEOUT = 10.0
 
 
 def raise_alert(
@@ -93,73 +88,6 @@ def resolve_alert(session: Session, alert_id: int, now: datetime, actor: str) ->
 
 
 # -- where alerts go ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MailTarget:
-    to: list[str]
-    host: str
-    port: int
-    sender: str
-    user: str | None
-    password_ref: str | None
-    starttls: bool
-    timeout: float
-    smtps: bool = False  # TLS from the first byte (port 465), instead of STARTTLS
-
-
-YES = ("1", "true", "yes")
-
-
-def parse_mailto(url: str) -> MailTarget:
-    """`mailto:a@x.vn[,b@x.vn]?smtp=HOST:PORT[&from=…][&user=…&password=env:V]
-    [&starttls=1|&smtps=1]`. A password travels only encrypted (or to a test server on an
-    allowed loopback address, as for http in bantin.outbound)."""
-    parts = urlsplit(url)
-    params = query_params("mailto:", parts.query)
-    to = [a.strip() for a in parts.path.split(",") if a.strip()]
-    if not to or not all("@" in a for a in to):
-        raise ConfigError("mailto: needs at least one address, e.g. mailto:ops@example.vn")
-    host, _, port = params.pop("smtp", "localhost:25").rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError("mailto: smtp must be HOST:PORT, e.g. smtp=127.0.0.1:25")
-    password = params.pop("password", None)
-    user = params.pop("user", None)
-    if bool(user) != bool(password):
-        raise ConfigError("mailto: give user and password together, or neither")
-    try:
-        timeout = float(params.pop("timeout", SMTP_TIMEOUT))
-    except ValueError:
-        raise ConfigError("mailto: timeout must be a number of seconds") from None
-    target = MailTarget(
-        to=to,
-        host=host,
-        port=int(port),
-        sender=params.pop("from", f"bantin@{socket.gethostname()}"),
-        user=user,
-        password_ref=password,
-        starttls=params.pop("starttls", "0") in YES,
-        timeout=timeout,
-        smtps=params.pop("smtps", "0") in YES,
-    )
-    if params:
-        raise ConfigError(f"mailto: unknown parameter(s) {', '.join(sorted(params))}")
-    if target.starttls and target.smtps:
-        raise ConfigError("mailto: give starttls or smtps, not both")
-    if password and not (target.starttls or target.smtps):
-        _plain_login_allowed(target.host)
-    return target
-
-
-def _plain_login_allowed(host: str) -> None:
-    """A login over unencrypted SMTP only to a test server on an allowed loopback address."""
-    try:
-        outbound.check_static(f"http://{host}", secret=True)
-    except ConfigError:
-        raise ConfigError(
-            f"mailto: a password needs an encrypted connection: add starttls=1 (port 587) or "
-            f"smtps=1 (port 465); {host} would receive it in clear text"
-        ) from None
 
 
 def check_notify_url(url: str, agency: str = "agency") -> str:
@@ -250,10 +178,6 @@ def collect(session: Session, tz: ZoneInfo | None = None) -> list[Batch]:
     return list(batches.values())
 
 
-class NotifyError(Exception):
-    """A notification did not go out; the message is fit to store (secrets masked)."""
-
-
 def send(batch: Batch, lookup: Lookup | None = None) -> dict[int, str | None]:
     """Deliver one agency's alerts; alert id -> None when delivered, else the reason."""
     ids = [a["id"] for a in batch.alerts]
@@ -261,8 +185,10 @@ def send(batch: Batch, lookup: Lookup | None = None) -> dict[int, str | None]:
         return dict.fromkeys(ids, NO_ADDRESS)
     if batch.url.startswith("mailto:"):
         try:
-            _send_mail(batch, parse_mailto(batch.url), lookup)
-        except (ConfigError, NotifyError) as exc:
+            MailChannel(f"notify-{batch.agency}", batch.url).send_text(
+                *mail_text(batch), lookup=lookup
+            )
+        except (ConfigError, ChannelError) as exc:
             return dict.fromkeys(ids, scrub(str(exc))[:500])
         return dict.fromkeys(ids)
     try:
@@ -282,51 +208,16 @@ def send(batch: Batch, lookup: Lookup | None = None) -> dict[int, str | None]:
     return results
 
 
-def _send_mail(batch: Batch, target: MailTarget, lookup: Lookup | None) -> None:
-    msg = EmailMessage()
+def mail_text(batch: Batch) -> tuple[str, str]:
+    """(subject, text) of the one message that lists an agency's new alerts."""
     n = len(batch.alerts)
-    msg["Subject"] = f"[bantin] {n} cảnh báo cho {batch.agency}"
-    msg["From"] = target.sender
-    msg["To"] = ", ".join(target.to)
     lines = [f"bantin có {n} cảnh báo mới cho cơ quan {batch.agency}:", ""]
     for a in batch.alerts:
         title = KIND_TITLES.get(a["kind"], a["kind"])
         lines.append(f"#{a['id']} {a['at_local']} {title}: {a['message']}")
     lines += ["", "Xem: bantin alerts list --agency " + batch.agency]
     lines.append("Đã xử lý: bantin alerts resolve ID")
-    msg.set_content("\n".join(lines))
-    password = resolve(target.password_ref, lookup) if target.password_ref else ""
-    where = f"mail to {target.host}:{target.port}"
-    try:
-        outbound.check_smtp(target.host, target.port)
-    except ConfigError as exc:
-        raise NotifyError(f"{where} refused: {exc}") from None
-    except OSError as exc:  # a name that does not resolve
-        raise NotifyError(f"{where} failed: {exc}") from None
-    try:
-        with _connect(target) as smtp:
-            if target.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if target.user:
-                smtp.login(target.user, password)
-            smtp.send_message(msg)
-    except UnicodeError:
-        # smtplib sends AUTH PLAIN as ASCII; the error would quote the offending text.
-        raise NotifyError(
-            f"mail to {target.host}:{target.port} failed: the SMTP user or password is not "
-            "plain ASCII, which SMTP login cannot carry"
-        ) from None
-    except (smtplib.SMTPException, OSError) as exc:
-        # An SMTP server's answer may quote what it was sent: mask before it is stored.
-        reason = scrub(f"{type(exc).__name__}: {exc}", password)[:500]
-        raise NotifyError(f"mail to {target.host}:{target.port} failed: {reason}") from None
-
-
-def _connect(target: MailTarget) -> smtplib.SMTP:
-    if target.smtps:
-        context = ssl.create_default_context()
-        return smtplib.SMTP_SSL(target.host, target.port, timeout=target.timeout, context=context)
-    return smtplib.SMTP(target.host, target.port, timeout=target.timeout)
+    return f"[bantin] {n} cảnh báo cho {batch.agency}", "\n".join(lines)
 
 
 def _send_guarded(batch: Batch, lookup: Lookup | None) -> dict[int, str | None]:

@@ -21,9 +21,9 @@ from pytest_httpserver import HTTPServer
 from bantin import channels as channel_registry
 from bantin.channels import open_channel
 from bantin.channels.base import Channel, Receipt
-from bantin.channels.secrets import resolve
 from bantin.channels.service import check_channel
 from bantin.content.render import Rendered
+from bantin.secrets.resolve import resolve
 from tests.conftest import Cli
 
 SECRET = "webhook-check-secret-9vQ"

@@ -16,12 +16,12 @@ from bantin import channels as channel_registry
 from bantin.channels import open_channel
 from bantin.channels.base import Channel, ConfigError, RateLimited, Receipt
 from bantin.channels.ratelimit import RateLimits, default_limits, parse_rate
-from bantin.clock import FixedClock
 from bantin.config import Settings
 from bantin.content.render import Rendered
-from bantin.db import Database
+from bantin.core.clock import FixedClock
+from bantin.core.db import Database
+from bantin.core.models import Publication
 from bantin.dispatch import Dispatcher
-from bantin.models import Publication
 from tests.conftest import T0
 from tests.helpers import add_channels, apply, write_campaign
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bantin import secretstore
 from bantin.channels import zalo
-from bantin.channels.tokenstore import DatabaseTokenStore
-from bantin.db import Database
-from bantin.models import Secret
+from bantin.core.db import Database
+from bantin.core.models import Secret
+from bantin.secrets import store as secretstore
+from bantin.secrets.dbtokens import DatabaseTokenStore
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from bantin.channels import open_channel, zalo
+from bantin.channels import open_channel
 from bantin.channels.base import (
     AuthError,
     ConfigError,
@@ -28,6 +28,7 @@ from bantin.channels.base import (
 )
 from bantin.channels.zalo import MemoryTokenStore, ZaloOAChannel, shorten, text_to_html
 from bantin.content.render import Rendered
+from bantin.secrets import tokens
 
 OA, APP_ID, SECRET = "4318263917364729", "2730916543", "zalo-app-secret-thu"
 KEY = "9d1c0e5b3f2a4e7f8a6b2c9d0e1f2a3b"
@@ -285,8 +286,8 @@ def test_still_processing_then_success_without_a_second_create(fake: ZaloFake) -
         (fail(-200, "Photo invalid"), PermanentError, "cover or an image \\(error -200\\)"),
         (fail(-201, "Parameters invalid"), PermanentError, "error -201\\): Parameters invalid"),
         (fail(-32, "Exceed limit"), PermanentError, "error -32"),
-        (fail(-1, "x", status=500), RetryableError, "server error 500"),
-        ((502, "<html>", {}), RetryableError, "server error 502"),
+        (fail(-1, "x", status=500), RetryableError, "Zalo API error 500"),
+        ((502, "<html>", {}), RetryableError, "Zalo API error 502"),
         (fail(-1, "x", status=429, headers={"Retry-After": "90"}), RateLimited, "429"),
         ((404, "<html>", {}), PermanentError, "404 without JSON"),
     ],
@@ -371,7 +372,7 @@ def test_a_worker_that_waited_for_the_lock_uses_the_new_token(fake: ZaloFake) ->
 
 
 def test_channels_for_one_oa_share_a_store(fake: ZaloFake, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(zalo, "_STORES", {})
+    monkeypatch.setattr(tokens, "_STORES", {})
     monkeypatch.setenv("ZALO_TOKEN", "access-1")
     monkeypatch.setenv("ZALO_REFRESH", "refresh-1")
     one, two = (open_channel("zalo-vl", url_for(fake)) for _ in range(2))

@@ -13,10 +13,10 @@ from alembic import command
 from sqlalchemy import DateTime, MetaData, create_engine, select, text
 from sqlalchemy.exc import SAWarning
 
-from bantin import secretstore
 from bantin.core import audit
 from bantin.core.db import Database
 from bantin.migrate import alembic_config
+from bantin.secrets import store as secretstore
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "v0.1.0"
 FIRST_RELEASE_REVISION = "0003"

@@ -18,7 +18,6 @@ from sqlalchemy import select, text
 from werkzeug import Request, Response
 
 from bantin import channels as channel_registry
-from bantin import secretstore
 from bantin.channels.base import (
     AuthError,
     Channel,
@@ -37,6 +36,7 @@ from bantin.core.models import Channel as ChannelRow
 from bantin.dispatch import Dispatcher
 from bantin.records import alerts
 from bantin.scheduler import Runner
+from bantin.secrets import store as secretstore
 from tests.conftest import T0
 from tests.helpers import add_channels, apply, write_campaign
 from tests.smtp_server import SMTPServer

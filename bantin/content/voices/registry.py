@@ -2,7 +2,7 @@
 
 Settings come from the environment, so a key never sits in a campaign file or the
 database: `BANTIN_TTS_<ENGINE>_KEY` holds a reference (`secret:NAME` from the encrypted
-store, or `env:VAR`), resolved by `bantin.channels.secrets` only when a request is made.
+store, or `env:VAR`), resolved by `bantin.secrets.resolve` only when a request is made.
 `BANTIN_TTS_<ENGINE>_URL` points an engine elsewhere (a proxy, a test server) and
 `BANTIN_TTS_<ENGINE>_SPEED` sets its speed in the service's own units.
 """
@@ -13,7 +13,6 @@ import os
 import shutil
 from collections.abc import Callable, Mapping
 
-from bantin.channels.secrets import resolve
 from bantin.content.voices import fpt, viettel, zalo
 from bantin.content.voices.base import Engine, VoiceError, VoiceSpec
 from bantin.content.voices.espeak import EspeakEngine
@@ -22,6 +21,7 @@ from bantin.content.voices.neural import PiperEngine
 from bantin.content.voices.viettel import ViettelEngine
 from bantin.content.voices.zalo import ZaloEngine
 from bantin.core.errors import ConfigError
+from bantin.secrets.resolve import resolve
 
 __all__ = ["ENGINES", "engine_for"]
 

@@ -3,7 +3,7 @@
 Why: the hash chain alone proves only that the rows agree with each other; anyone who can
 write the database can recompute every hash. Each event therefore also carries
 HMAC-SHA256(key, its hash), and the daily signed head is MACed the same way. The key
-follows the secret store's conventions (`bantin.secretstore`), in a file of its own so
+follows the secret store's conventions (`bantin.secrets.store`), in a file of its own so
 that rotating one key never touches the other:
 
 - `BANTIN_AUDIT_KEY`: one or more comma-separated keys, newest first; otherwise

@@ -1,7 +1,7 @@
 """Resolve secret references in channel and notification URLs at send time.
 
 A URL in the database names a secret, it never holds one: `env:VAR` reads the running
-process's environment, `secret:NAME` the encrypted store (`bantin.secretstore`).
+process's environment, `secret:NAME` the encrypted store (`bantin.secrets.store`).
 
 Why a process-wide resolver: channels call `resolve(ref)` at send time, deep inside code
 that knows nothing of databases, and the store needs one. Rather than thread a database
@@ -21,8 +21,8 @@ import os
 import threading
 from collections.abc import Callable
 
-from bantin import scrub as scrubbing
-from bantin.channels.base import ConfigError
+from bantin.core import scrub as scrubbing
+from bantin.core.errors import ConfigError
 
 #: Reads the value of `secret:NAME` given NAME; raises ConfigError naming only NAME.
 Lookup = Callable[[str], str]
@@ -54,7 +54,7 @@ class SecretResolver:
             if fn is None:
                 raise ConfigError(
                     f"{reference}: this process has no secret store set up "
-                    "(library callers: bantin.secretstore.install(db))"
+                    "(library callers: bantin.secrets.store.install(db))"
                 )
             value = fn(name)
         else:

@@ -30,12 +30,13 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.channels import secrets as refs
-from bantin.channels.base import ConfigError
 from bantin.config import load_settings
-from bantin.db import Database
-from bantin.models import AgencySetting, Channel, Secret
-from bantin.records import audit
+from bantin.core import audit
+from bantin.core.db import Database
+from bantin.core.errors import ConfigError
+from bantin.core.models import AgencySetting, Channel, Secret
+from bantin.secrets import resolve as refs
+from bantin.secrets import tokens
 
 KEY_ENV = "BANTIN_SECRET_KEY"
 KEY_FILE = "secret.key"
@@ -269,12 +270,12 @@ class StoreLookup:
 
 
 def install(db: Database, home: Path | None = None) -> None:
-    """Make `secret:NAME` resolvable in this process (see bantin.channels.secrets)."""
+    """Make `secret:NAME` resolvable in this process (`bantin.secrets.resolve`), and keep
+    renewed channel tokens encrypted in the database (`bantin.secrets.tokens`)."""
     refs.install_store(StoreLookup(db, home))
-    from bantin.channels import zalo
-    from bantin.channels.tokenstore import DatabaseTokenStore
+    from bantin.secrets.dbtokens import DatabaseTokenStore  # it builds on this module
 
-    zalo.install_store_factory(
+    tokens.install_store_factory(
         lambda oa, access, refresh: DatabaseTokenStore(db, oa, access, refresh, home)
     )
 

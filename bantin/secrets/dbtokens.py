@@ -22,9 +22,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bantin.channels.secrets import resolve
-from bantin.db import Database
-from bantin.secretstore import SecretNotFound, get_secret, set_secret
+from bantin.core.db import Database
+from bantin.secrets.resolve import resolve
+from bantin.secrets.store import SecretNotFound, get_secret, set_secret
 
 _PROCESS_LOCKS: dict[str, threading.Lock] = {}
 _GUARD = threading.Lock()
