@@ -13,9 +13,10 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from bantin.plan.views import task_sort_key
 from bantin.records.agencies import DIC_CODE
 from bantin.records.indicators import list_indicators
-from bantin.records.reports.common import Context, period_text, task_sort_key, with_share
+from bantin.records.reports.common import Context, period_text, with_share
 from bantin.records.reports.coverage_query import coverage
 from bantin.records.reports.document import Chart, Official, Report, Section, Table
 from bantin.records.reports.i18n import day, number, percent

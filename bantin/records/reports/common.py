@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,11 +70,6 @@ def with_share(row: dict[str, Any]) -> dict[str, Any]:
     due = row["planned"] - row.get("pending", 0)
     row["published_share"] = share(row["published"], due)
     return row
-
-
-def task_sort_key(code: str) -> tuple[int, ...]:
-    """'1.2' < '3.1a' < '3.1b' < '3.2', as the plan numbers them."""
-    return tuple(int(x) if x.isdigit() else 1000 + ord(x) for x in re.findall(r"\d+|[a-z]", code))
 
 
 def period_text(period: Period, lang: str) -> str:
