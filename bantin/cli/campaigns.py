@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import click
 
-from bantin.campaigns import approval, service
+from bantin.campaigns import approval, service, views
 from bantin.campaigns.preview import preview
 from bantin.cli.app import (
     App,
@@ -95,24 +94,7 @@ def campaign_apply(
 def campaign_list(app: App, as_json: bool, as_csv: bool) -> None:
     """List campaigns with their state and publication counts."""
     with app.session() as s:
-        rows = []
-        for c in service.list_campaigns(s):
-            counts = service.counts_by_status(s, c.id)
-            rows.append(
-                {
-                    "id": c.id,
-                    "title": c.title,
-                    "task": c.task_code,
-                    "agency": c.agency_code,
-                    "status": c.status,
-                    "approval": c.approval,
-                    "planned": sum(
-                        counts.get(k, 0) for k in ("planned", "pending_approval", "approved")
-                    ),
-                    "published": counts.get("published", 0),
-                    "counts": counts,
-                }
-            )
+        rows = views.campaign_rows(s)
     emit(
         rows,
         ["id", "task", "agency", "status", "planned", "published", "title"],
@@ -128,24 +110,7 @@ def campaign_list(app: App, as_json: bool, as_csv: bool) -> None:
 def campaign_show(app: App, campaign_id: str, as_json: bool) -> None:
     """Show one campaign: its spec, state and publication counts."""
     with app.session() as s:
-        c = service.get(s, campaign_id)
-        doc: dict[str, Any] = {
-            "id": c.id,
-            "title": c.title,
-            "status": c.status,
-            "task": c.task_code,
-            "agency": c.agency_code,
-            "kind": c.kind,
-            "approval": c.approval,
-            "priority": c.priority,
-            "source": c.source_path,
-            "content_hash": c.content_hash,
-            "materialised_until": c.materialised_until.isoformat()
-            if c.materialised_until
-            else None,
-            "counts": service.counts_by_status(s, c.id),
-            "spec": c.spec,
-        }
+        doc = views.campaign_document(s, campaign_id)
     if as_json:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
