@@ -13,10 +13,9 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from bantin.plan.views import task_sort_key
 from bantin.records.agencies import DIC_CODE
 from bantin.records.indicators import list_indicators
-from bantin.records.reports.common import Context, period_text, with_share
+from bantin.records.reports.common import Context, period_text, task_sort_key, with_share
 from bantin.records.reports.coverage_query import coverage
 from bantin.records.reports.document import Chart, Official, Report, Section, Table
 from bantin.records.reports.i18n import day, number, percent
@@ -30,7 +29,9 @@ DEADLINE_MONTH_DAY = (12, 5)  # "trước ngày 05/12" (plan, VI.6 and VI.7)
 
 
 def _task_sentence(ctx: Context, row: dict[str, Any], origins: dict[str, int]) -> str:
-    n = lambda v: number(v, ctx.lang)  # noqa: E731
+    def n(value: float | int | None) -> str:
+        return number(value, ctx.lang)
+
     share = percent(row["published_share"], ctx.lang)
     if ctx.lang == "en":
         text = (

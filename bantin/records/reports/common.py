@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bantin.content.vietnamese import format_datetime
 from bantin.core.errors import RecordsError
 from bantin.core.models import Plan, Task
+from bantin.plan.views import task_sort_key as task_sort_key  # re-exported for the reports
 from bantin.records.agencies import Agencies
 from bantin.records.reports.document import Column
 from bantin.records.reports.i18n import check_lang, day, share, t

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bantin.plan.views import task_sort_key
-from bantin.records.reports.common import Context, period_text, with_share
+from bantin.records.reports.common import Context, period_text, task_sort_key, with_share
 from bantin.records.reports.document import Chart, Report, Table
 from bantin.records.reports.i18n import month as month_label
 from bantin.records.reports.output_query import (

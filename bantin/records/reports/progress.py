@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bantin.core.models import BroadcastReceipt, Campaign, Objective, Publication, Task, TaskAgency
-from bantin.plan.views import task_sort_key
 from bantin.records.indicators import list_indicators, meets
-from bantin.records.reports.common import Context, period_text
+from bantin.records.reports.common import Context, period_text, task_sort_key
 from bantin.records.reports.document import Report, Table
 from bantin.records.reports.i18n import number, percent
 from bantin.records.reports.output_query import output_counts
