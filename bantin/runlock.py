@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -75,3 +77,15 @@ class RunLock:
 
     def __exit__(self, *exc: object | TracebackType) -> None:
         self.release()
+
+
+@contextmanager
+def runner_lock(db_url: str) -> Iterator[None]:
+    """Hold the runner's lock for the block when the database is a SQLite file: `bantin
+    run` and `bantin dispatch` both take it, so a cron pass never races a running
+    scheduler. PostgreSQL (and an in-memory SQLite) needs none."""
+    if make_url(db_url).get_backend_name() != "sqlite" or sqlite_file(db_url) is None:
+        yield
+        return
+    with RunLock(db_url):
+        yield

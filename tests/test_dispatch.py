@@ -118,8 +118,22 @@ def setup_campaign(
     apply(db, [path], T0, home)
 
 
+OPENED: list[Dispatcher] = []  # every dispatcher a test made, closed by the fixture below
+
+
+@pytest.fixture(autouse=True)
+def closes_dispatchers() -> Iterator[None]:
+    """Each dispatcher owns a thread pool and open channels: close them after the test,
+    so no worker thread outlives it (and leaks into the next one)."""
+    yield
+    while OPENED:
+        OPENED.pop().close()
+
+
 def dispatcher(db: Database, settings: Settings, clock: FixedClock) -> Dispatcher:
-    return Dispatcher(db, settings, clock, "test-runner")
+    d = Dispatcher(db, settings, clock, "test-runner")
+    OPENED.append(d)
+    return d
 
 
 def only_pub(db: Database) -> Publication:

@@ -21,9 +21,10 @@ from bantin.core.clock import FixedClock
 from bantin.core.db import Database
 from bantin.core.models import Alert, Campaign, Publication
 from bantin.gates import Verdict, gate
-from tests.test_dispatch import (  # noqa: F401 (scripted is a fixture)
+from tests.test_dispatch import (  # noqa: F401 (scripted, closes_dispatchers are fixtures)
     DUE,
     ScriptedChannel,
+    closes_dispatchers,
     crash_mid_send,
     dispatcher,
     only_pub,
@@ -31,7 +32,7 @@ from tests.test_dispatch import (  # noqa: F401 (scripted is a fixture)
     setup_campaign,
 )
 
-pytestmark = pytest.mark.usefixtures("scripted")
+pytestmark = pytest.mark.usefixtures("scripted", "closes_dispatchers")
 
 
 def break_template(db: Database, source: str) -> None:

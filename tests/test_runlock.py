@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bantin.runlock import AlreadyRunning, RunLock
+from bantin.runlock import AlreadyRunning, RunLock, runner_lock
 
 
 @pytest.fixture
@@ -70,3 +70,23 @@ def test_the_lock_file_is_private(db_file: Path) -> None:
     with RunLock(f"sqlite:///{db_file}") as lock:
         mode = stat.S_IMODE(os.stat(lock.path).st_mode)
     assert mode == 0o600
+
+
+def test_runner_lock_keeps_a_second_runner_out_while_held(db_file: Path) -> None:
+    url = f"sqlite:///{db_file}"
+    with runner_lock(url), pytest.raises(AlreadyRunning):
+        RunLock(url).acquire()
+
+
+def test_runner_lock_is_released_after_its_block(db_file: Path) -> None:
+    url = f"sqlite:///{db_file}"
+    with runner_lock(url):
+        pass
+    with RunLock(url):  # would raise if the first were still held
+        pass
+
+
+def test_runner_lock_needs_no_file_for_postgresql(tmp_path: Path) -> None:
+    with runner_lock("postgresql://bantin@127.0.0.1/bantin"):
+        pass
+    assert list(tmp_path.iterdir()) == []

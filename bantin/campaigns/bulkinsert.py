@@ -15,6 +15,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bantin.campaigns.materialise_plan import Key
 from bantin.campaigns.spec import CampaignSpec
 from bantin.core.models import Publication
 
@@ -64,7 +65,7 @@ INSERT_COLUMNS = (
 def bulk_insert(
     session: Session,
     campaign: Plan,
-    keys: list[tuple[str, str | None, datetime]],
+    keys: list[Key],
     needs_approval: bool,
     now: datetime,
 ) -> int:
@@ -78,42 +79,55 @@ def bulk_insert(
     """
     if not keys:
         return 0
-    bind = session.connection()
-    iso = {t: t.isoformat() for t in {k[2] for k in keys}}  # a few hundred distinct times
-    cid, agency, task, priority = campaign.id, campaign.agency, campaign.task, campaign.priority
+    if session.connection().dialect.name != "sqlite":
+        return _insert_portable(session, campaign, keys, needs_approval, now)
+    return _insert_sqlite(session, campaign, keys, needs_approval, now)
 
-    def key_of(ch: str, u: str | None, t: datetime) -> str:
-        return idempotency_key(cid, ch, u, t, iso[t])
 
-    if bind.dialect.name != "sqlite":
-        rows = [
-            dict(
-                zip(
-                    INSERT_COLUMNS,
-                    (
-                        cid,
-                        ch,
-                        u,
-                        agency,
-                        task,
-                        t,
-                        priority,
-                        "planned",
-                        key_of(ch, u, t),
-                        needs_approval,
-                        0,
-                        now,
-                    ),
-                    strict=True,
-                )
-            )
-            for (ch, u, t) in keys
-        ]
-        stmt = _insert(session).returning(Publication.id)
-        return sum(
-            len(session.execute(stmt, rows[i : i + CHUNK]).all())
-            for i in range(0, len(rows), CHUNK)
+def _values(
+    campaign: Plan, keys: list[Key], due: dict[datetime, Any], approval: Any, updated: Any
+) -> list[tuple[Any, ...]]:
+    """One tuple per row in INSERT_COLUMNS order; `due` maps each due time to its bound
+    value and its ISO text is formatted once per distinct time."""
+    iso = {t: t.isoformat() for t in due}
+    c = campaign
+    return [
+        (
+            c.id,
+            ch,
+            u,
+            c.agency,
+            c.task,
+            due[t],
+            c.priority,
+            "planned",
+            idempotency_key(c.id, ch, u, t, iso[t]),
+            approval,
+            0,
+            updated,
         )
+        for (ch, u, t) in keys
+    ]
+
+
+def _insert_portable(
+    session: Session, campaign: Plan, keys: list[Key], needs_approval: bool, now: datetime
+) -> int:
+    """PostgreSQL and others: SQLAlchemy's insert, skipping conflicts, counted by RETURNING."""
+    due = {t: t for t in {k[2] for k in keys}}
+    values = _values(campaign, keys, due, needs_approval, now)
+    rows = [dict(zip(INSERT_COLUMNS, v, strict=True)) for v in values]
+    stmt = _insert(session).returning(Publication.id)
+    return sum(
+        len(session.execute(stmt, rows[i : i + CHUNK]).all()) for i in range(0, len(rows), CHUNK)
+    )
+
+
+def _insert_sqlite(
+    session: Session, campaign: Plan, keys: list[Key], needs_approval: bool, now: datetime
+) -> int:
+    """SQLite: the driver's executemany with INSERT OR IGNORE, values bound once each."""
+    bind = session.connection()
     table = cast(Table, Publication.__table__)
     dialect = bind.dialect
 
@@ -121,25 +135,9 @@ def bulk_insert(
         proc = table.c[col].type.dialect_impl(dialect).bind_processor(dialect)
         return proc(value) if proc is not None and value is not None else value
 
-    due = {t: bound("due_at", t) for t in iso}
+    due = {t: bound("due_at", t) for t in {k[2] for k in keys}}
     updated, approval = bound("updated_at", now), bound("needs_approval", needs_approval)
-    tuples = [
-        (
-            cid,
-            ch,
-            u,
-            agency,
-            task,
-            due[t],
-            priority,
-            "planned",
-            key_of(ch, u, t),
-            approval,
-            0,
-            updated,
-        )
-        for (ch, u, t) in keys
-    ]
+    tuples = _values(campaign, keys, due, approval, updated)
     sql = (
         f"INSERT OR IGNORE INTO publication ({', '.join(INSERT_COLUMNS)}) "
         f"VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +27,14 @@ from sqlalchemy.orm import Session
 from bantin.campaigns import limits
 from bantin.campaigns.bulkinsert import Plan, bulk_insert, idempotency_key
 from bantin.campaigns.errors import CampaignError, CampaignIssue
+from bantin.campaigns.materialise_plan import (
+    SCHEDULE_CANCEL,
+    ExistingRow,
+    SlicePlan,
+    desired_keys,
+    plan_slice,
+    slices,
+)
 from bantin.campaigns.occurrences import occurrences
 from bantin.campaigns.render_input import campaign_spec
 from bantin.campaigns.spec import CampaignSpec
@@ -39,11 +46,10 @@ from bantin.core.models import Campaign, Publication, Unit, UnitGroupMember
 
 log = logging.getLogger(__name__)
 
-CHUNK = 5000  # new rows per write transaction
 __all__ = ["idempotency_key", "materialise", "materialise_all", "target_units"]
-MAX_SLICE = timedelta(days=1)  # and at most a day of rows judged per transaction
 MAX_PAUSE = 0.1  # seconds: SQLite's busy handler polls a waiting writer this often
-SCHEDULE_CANCEL = "no longer in the campaign's schedule"
+REVIVE_REASON = "back in the campaign's schedule"
+RERENDER_REASON = "campaign changed: render and approve again"
 
 
 @dataclass(frozen=True)
@@ -127,34 +133,9 @@ def target_units(session: Session, spec: CampaignSpec) -> list[str | None]:
     return list(dict.fromkeys(targets))
 
 
-def _slices(
-    times: Sequence[datetime], lo: datetime, hi: datetime, per_time: int
-) -> Iterator[tuple[datetime, datetime, Sequence[datetime]]]:
-    """Cover [lo, hi) with consecutive slices of at most a day and about CHUNK rows."""
-    most = max(1, CHUNK // max(per_time, 1))
-    start, i = lo, 0
-    while start < hi:
-        end = min(hi, start + MAX_SLICE)
-        j = bisect_left(times, end, lo=i)
-        if j - i > most:
-            j = i + most
-            end = times[j]
-        yield start, end, times[i:j]
-        start, i = end, j
-
-
-def _reconcile(
-    session: Session,
-    plan: Plan,
-    lo: datetime,
-    hi: datetime,
-    times: Sequence[datetime],
-    now: datetime,
-    actor: str,
-) -> tuple[int, int, int, int]:
-    """One slice in one transaction; returns (added, cancelled, revived, reset)."""
-    desired = {(ch, u, t) for t in times for ch in plan.spec.channels for u in plan.units}
-    existing = session.execute(
+def _existing(session: Session, plan: Plan, lo: datetime, hi: datetime) -> list[ExistingRow]:
+    """The unsent or cancelled rows of this campaign in [lo, hi): what the plan compares."""
+    rows = session.execute(
         select(
             Publication.id,
             Publication.channel_name,
@@ -170,45 +151,41 @@ def _reconcile(
             Publication.campaign_id == plan.id,
         )
     ).all()
-    have = {(r.channel_name, r.unit_code, r.due_at): r for r in existing}
-    stale = [r.id for k, r in have.items() if k not in desired and r.status in statemachine.UNSENT]
-    # Only rows this very mechanism cancelled come back; a reviewer's rejection or a
-    # cancelled campaign is a person's decision and stays.
-    revive = [
-        r.id
-        for k, r in have.items()
-        if k in desired and r.status == "cancelled" and r.status_reason == SCHEDULE_CANCEL
-    ]
-    rerender = [
-        r.id
-        for k, r in have.items()
-        if k in desired
-        and r.status in ("pending_approval", "approved")
-        and r.content_hash is not None
-        and r.content_hash != plan.content_hash
-    ]
+    return [ExistingRow(*r) for r in rows]
+
+
+def apply_slice(
+    session: Session,
+    plan: Plan,
+    todo: SlicePlan,
+    window: tuple[datetime, datetime],
+    now: datetime,
+    actor: str,
+) -> tuple[int, int, int, int]:
+    """Carry out one slice's plan in the caller's transaction; returns (added, cancelled,
+    revived, reset). Every state move goes through the state machine and is audited."""
+    lo, hi = window
     cancelled = statemachine.move_many(
-        session, stale, statemachine.UNSENT, "cancelled", now, actor, SCHEDULE_CANCEL
+        session, todo.stale, statemachine.UNSENT, "cancelled", now, actor, SCHEDULE_CANCEL
     )
     revived = statemachine.move_many(
-        session, revive, ("cancelled",), "planned", now, actor, "back in the campaign's schedule"
+        session, todo.revive, ("cancelled",), "planned", now, actor, REVIVE_REASON
     )
     reset = statemachine.move_many(
         session,
-        rerender,
+        todo.rerender,
         ("pending_approval", "approved"),
         "planned",
         now,
         actor,
-        "campaign changed: render and approve again",
+        RERENDER_REASON,
         title=None,
         body=None,
         content_hash=None,
         approved_by=None,
         approved_at=None,
     )
-    new_keys = sorted((k for k in desired if k not in have), key=lambda k: (k[2], k[0], k[1] or ""))
-    added = bulk_insert(session, plan, new_keys, plan.needs_approval, now)
+    added = bulk_insert(session, plan, todo.new, plan.needs_approval, now)
     # The approval rule may have changed: unsent rows follow the current one.
     session.execute(
         update(Publication)
@@ -222,6 +199,21 @@ def _reconcile(
         .values(needs_approval=plan.needs_approval)
     )
     return added, len(cancelled), len(revived), len(reset)
+
+
+def _reconcile(
+    session: Session,
+    plan: Plan,
+    lo: datetime,
+    hi: datetime,
+    times: Sequence[datetime],
+    now: datetime,
+    actor: str,
+) -> tuple[int, int, int, int]:
+    """One slice in one transaction: read, decide (pure), apply."""
+    desired = desired_keys(plan.spec.channels, plan.units, times)
+    todo = plan_slice(desired, _existing(session, plan, lo, hi), plan.content_hash)
+    return apply_slice(session, plan, todo, (lo, hi), now, actor)
 
 
 def _read_plan(db: Database, campaign_id: str) -> tuple[Plan | None, datetime | None]:
@@ -261,7 +253,7 @@ def materialise(
         problem = volume_problem(plan.spec, plan.units, now, until) or "over the cap"
         raise CampaignError([CampaignIssue(plan.source, None, "schedule", problem)])
     added = cancelled = revived = reset = 0
-    for lo, hi, part in _slices(times, now, until, per_time):
+    for lo, hi, part in slices(times, now, until, per_time):
         started = time.monotonic()
         with db.session() as s:
             a, c, r, x = _reconcile(s, plan, lo, hi, part, now, actor)

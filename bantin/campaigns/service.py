@@ -17,18 +17,21 @@ from bantin.campaigns.volume import volume_problem
 from bantin.campaigns.yamlsource import YAMLSyntax, load_located, read_text
 from bantin.core import audit, statemachine
 from bantin.core.db import Database
+from bantin.core.errors import BantinError
 from bantin.core.models import Campaign, Publication
 
 CANCEL_CHUNK = 2000  # publications cancelled per transaction
 
 
-class CampaignNotFound(KeyError):
+class CampaignNotFound(BantinError, KeyError):
+    """No campaign has this id (a KeyError too, for callers that look things up)."""
+
     def __init__(self, campaign_id: str) -> None:
-        super().__init__(campaign_id)
+        super().__init__(f"no campaign with id {campaign_id!r} (see `bantin campaign list`)")
         self.campaign_id = campaign_id
 
-    def __str__(self) -> str:
-        return f"no campaign with id {self.campaign_id!r} (see `bantin campaign list`)"
+    def __str__(self) -> str:  # KeyError would quote the sentence
+        return str(self.args[0])
 
 
 def validate_files(

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
-from sqlalchemy import select
 
 from bantin.cli.app import App, actor_option, cli, emit, output_options, pass_app, resolve_actor
 from bantin.core.clock import SystemClock
-from bantin.core.models import Alert
 from bantin.records import alerts
+from bantin.records.alert_views import alert_rows
 
 ALERT_COLUMNS = ["id", "at_local", "agency", "kind", "channel", "message", "notified", "resolved"]
-
-
-def _row(app: App, a: Alert) -> dict[str, Any]:
-    tz = app.settings.timezone
-    if a.notified_at is not None:
-        notified = a.notified_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    else:
-        notified = f"not yet: {a.notify_error}" if a.notify_error else "pending"
-    return {
-        "id": a.id,
-        "at": a.at.isoformat(),
-        "at_local": a.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        "agency": a.agency_code,
-        "kind": a.kind,
-        "channel": a.channel_name,
-        "publication": a.publication_id,
-        "message": a.message,
-        "notified_at": a.notified_at.isoformat() if a.notified_at else None,
-        "notify_error": a.notify_error,
-        "notified": notified,
-        "resolved_at": a.resolved_at.isoformat() if a.resolved_at else None,
-        "resolved": "yes" if a.resolved_at else "",
-    }
 
 
 @cli.group("alerts")
@@ -56,13 +30,8 @@ def alerts_list(app: App, agency: str | None, show_all: bool, as_json: bool, as_
       bantin alerts list
       bantin alerts list --agency BAOVL --json
     """
-    query = select(Alert).order_by(Alert.id.desc())
-    if agency:
-        query = query.where(Alert.agency_code == agency)
-    if not show_all:
-        query = query.where(Alert.resolved_at.is_(None))
     with app.session() as s:
-        rows = [_row(app, a) for a in s.execute(query).scalars()]
+        rows = alert_rows(s, app.settings.timezone, agency=agency, include_resolved=show_all)
     emit(rows, ALERT_COLUMNS, as_json=as_json, as_csv=as_csv)
 
 

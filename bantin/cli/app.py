@@ -18,17 +18,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bantin.campaigns.errors import CampaignError
-from bantin.campaigns.service import CampaignNotFound
 from bantin.config import Settings, load_settings
 from bantin.core.audit import current_actor
 from bantin.core.clock import Clock, FixedClock, SystemClock
 from bantin.core.db import Database
-from bantin.core.errors import ConfigError
+from bantin.core.errors import BantinError
 from bantin.core.scrub import install_logging_scrubber, scrub_data
-from bantin.core.statemachine import IllegalTransition
 from bantin.csvsafe import dict_rows_csv
 from bantin.logjson import FORMATS, make_handler
-from bantin.runlock import AlreadyRunning
 from bantin.secrets import store as secretstore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,7 +74,12 @@ def parse_when(text: str, settings: Settings, *, end_of_day: bool = False) -> da
 
 
 class BantinGroup(click.Group):
-    """Turns library errors into one clear sentence and the right exit code."""
+    """The one place a library error becomes one clear sentence and exit code 1.
+
+    Every user-facing error is a `BantinError` (`bantin.core.errors`); a campaign file's
+    problems print one per line. A file the system refuses (`OSError` with a file name)
+    and a busy SQLite database are a person's to fix too. Anything else is a bug and
+    keeps its traceback. Commands do not catch errors only to reword them."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -88,12 +90,16 @@ class BantinGroup(click.Group):
             n = len(exc.issues)
             click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was changed.", err=True)
             ctx.exit(1)
-        except (ConfigError, CampaignNotFound, AlreadyRunning, IllegalTransition) as exc:
+        except BantinError as exc:
             raise click.ClickException(str(exc)) from exc
         except OperationalError as exc:
             if "database is locked" not in str(exc.orig):
                 raise
             raise click.ClickException(BUSY) from exc
+        except OSError as exc:
+            if exc.filename is None or not exc.strerror:
+                raise
+            raise click.ClickException(f"{exc.filename}: {exc.strerror}") from exc
 
 
 @click.group(cls=BantinGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -30,12 +30,9 @@ def audit_group() -> None:
 
 
 def _keys(app: App, key_file: Path | None) -> list[bytes] | None:
-    try:
-        if key_file is not None:
-            return audit_key.read_key_file(key_file)
-        return audit_key.load_keys(app.settings.home)
-    except (audit_key.AuditKeyError, OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"cannot read the audit key: {exc}") from None
+    if key_file is not None:
+        return audit_key.read_key_file(key_file)
+    return audit_key.load_keys(app.settings.home)
 
 
 def _witnesses(

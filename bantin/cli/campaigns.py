@@ -5,16 +5,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import click
-from jinja2 import TemplateError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from bantin.campaigns import approval, service
-from bantin.campaigns.render_input import campaign_spec, render_input
-from bantin.channels import open_channel
+from bantin.campaigns import approval, service, views
+from bantin.campaigns.preview import preview
 from bantin.cli.app import (
     App,
     actor_option,
@@ -27,17 +22,6 @@ from bantin.cli.app import (
     resolve_actor,
 )
 from bantin.cli.content import show_preview
-from bantin.content.audio import (
-    AudioUnavailable,
-    audio_dir,
-    resolve_jingle,
-    synthesize,
-    with_audio,
-)
-from bantin.content.limits import LimitExceeded, check_limits
-from bantin.content.render import Rendered
-from bantin.content.render import render as render_content
-from bantin.core.models import Channel, Publication, Unit
 
 FILES = click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path)
@@ -110,24 +94,7 @@ def campaign_apply(
 def campaign_list(app: App, as_json: bool, as_csv: bool) -> None:
     """List campaigns with their state and publication counts."""
     with app.session() as s:
-        rows = []
-        for c in service.list_campaigns(s):
-            counts = service.counts_by_status(s, c.id)
-            rows.append(
-                {
-                    "id": c.id,
-                    "title": c.title,
-                    "task": c.task_code,
-                    "agency": c.agency_code,
-                    "status": c.status,
-                    "approval": c.approval,
-                    "planned": sum(
-                        counts.get(k, 0) for k in ("planned", "pending_approval", "approved")
-                    ),
-                    "published": counts.get("published", 0),
-                    "counts": counts,
-                }
-            )
+        rows = views.campaign_rows(s)
     emit(
         rows,
         ["id", "task", "agency", "status", "planned", "published", "title"],
@@ -143,24 +110,7 @@ def campaign_list(app: App, as_json: bool, as_csv: bool) -> None:
 def campaign_show(app: App, campaign_id: str, as_json: bool) -> None:
     """Show one campaign: its spec, state and publication counts."""
     with app.session() as s:
-        c = service.get(s, campaign_id)
-        doc: dict[str, Any] = {
-            "id": c.id,
-            "title": c.title,
-            "status": c.status,
-            "task": c.task_code,
-            "agency": c.agency_code,
-            "kind": c.kind,
-            "approval": c.approval,
-            "priority": c.priority,
-            "source": c.source_path,
-            "content_hash": c.content_hash,
-            "materialised_until": c.materialised_until.isoformat()
-            if c.materialised_until
-            else None,
-            "counts": service.counts_by_status(s, c.id),
-            "spec": c.spec,
-        }
+        doc = views.campaign_document(s, campaign_id)
     if as_json:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
@@ -270,68 +220,22 @@ def render_cmd(
       bantin render loa-cds --at 2026-12-01T05:30 --unit 29641 --audio
       bantin render chuyen-muc-cds --at 2026-12-03T07:00 --format html > bai.html
     """
-    from bantin.campaigns.materialise import target_units
-
-    due = parse_when(at, app.settings)
-    with app.session() as s:
-        spec = campaign_spec(service.get(s, campaign_id))
-        campaign = service.get(s, campaign_id)
-        name = channel_name or spec.channels[0]
-        if name not in spec.channels:
-            raise click.ClickException(f"{campaign_id} does not publish on channel {name!r}")
-        row = s.get_one(Channel, name)
-        kind = open_channel(row.name, row.url, app.settings.home).kind
-        units = target_units(s, spec)
-        code = unit or units[0]
-        if code is not None and s.get(Unit, code) is None:
-            raise click.ClickException(f"unknown unit {code!r}")
-        inp = render_input(s, spec, campaign.templates, row, kind, code, due)
-        try:  # show the text even when it breaks a limit or misses its slot: say so below
-            rendered = render_content(inp, limits=False, slot=False)
-        except TemplateError as exc:
-            raise click.ClickException(f"{type(exc).__name__}: {exc.message}") from exc
-        key = preview_key(s, rendered, name)
-    try:
-        check_limits(rendered, kind, template=inp.template_name)
-    except LimitExceeded as exc:
-        click.echo(f"warning: {exc.message}", err=True)
-    audio_line, problem = None, None
-    if audio and rendered.kind == "radio_script":
-        try:
-            result = synthesize(
-                str(rendered.meta["read_aloud"]),
-                audio_dir(app.settings.home),
-                key,
-                voice=voice or str(rendered.meta.get("voice") or "") or None,
-                rate=float(rendered.meta["read_rate_spm"]),
-                spoken=True,
-                jingle=resolve_jingle(str(rendered.meta.get("jingle") or ""), app.settings.home),
-            )
-            audio_line = f"Âm thanh: {result.describe()}"
-            rendered = with_audio(rendered, result, None)  # the slot check uses its length
-        except AudioUnavailable as exc:
-            problem = str(exc)
-    elif audio:
-        problem = "--audio is for radio scripts"
-    show_preview(rendered, "json" if as_json else fmt, spec.slot_minutes, audio_line)
-    if problem:
-        raise click.ClickException(problem)
-
-
-def preview_key(session: Session, rendered: Rendered, channel: str) -> str:
-    """The publication's idempotency key when it exists (its audio is then where the
-    loudspeaker feed looks), else a key derived from the text."""
-    key = session.scalar(
-        select(Publication.idempotency_key).where(
-            Publication.campaign_id == rendered.campaign_id,
-            Publication.channel_name == channel,
-            Publication.unit_code.is_(None)
-            if rendered.unit_code is None
-            else Publication.unit_code == rendered.unit_code,
-            Publication.due_at == rendered.due_at,
-        )
+    result = preview(
+        app.db,
+        app.settings.home,
+        campaign_id,
+        parse_when(at, app.settings),
+        unit=unit,
+        channel_name=channel_name,
+        audio=audio,
+        voice=voice,
     )
-    return key or f"preview-{rendered.content_hash[:24]}"
+    if result.warning:
+        click.echo(f"warning: {result.warning}", err=True)
+    fmt = "json" if as_json else fmt
+    show_preview(result.rendered, fmt, result.slot_minutes, result.audio_line)
+    if result.problem:
+        raise click.ClickException(result.problem)
 
 
 @cli.command("approve")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bantin.backup import BackupError, prune, take_backup
+from bantin.backup import prune, take_backup
 from bantin.cli.app import App, cli, pass_app
 from bantin.core.clock import SystemClock
 
@@ -37,17 +37,14 @@ def backup_cmd(app: App, dest: Path | None, include_keys: bool, keep: int | None
     target = dest or app.settings.backup_dir
     if target is None:
         raise click.UsageError("give DEST or set BANTIN_BACKUP_DIR")
-    try:
-        made = take_backup(
-            app.settings.db_url,
-            app.settings.home,
-            target,
-            SystemClock().now(),
-            include_keys=include_keys,
-        )
-        removed = prune(target, keep) if keep else []
-    except (BackupError, OSError) as exc:
-        raise click.ClickException(f"backup failed: {exc}") from None
+    made = take_backup(
+        app.settings.db_url,
+        app.settings.home,
+        target,
+        SystemClock().now(),
+        include_keys=include_keys,
+    )
+    removed = prune(target, keep) if keep else []
     m = made.manifest
     click.echo(f"backup written: {made.folder}")
     if m["database"] == "sqlite":
@@ -79,10 +76,7 @@ def restore_cmd(app: App, src: Path, force: bool) -> None:
     """
     from bantin.restore import restore
 
-    try:
-        result = restore(src, app.settings.db_url, app.settings.home, force=force)
-    except (BackupError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
+    result = restore(src, app.settings.db_url, app.settings.home, force=force)
     for path in result.keys_installed:
         click.echo(f"key installed: {path}")
     for warning in result.warnings:

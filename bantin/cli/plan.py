@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
-from typing import Any
+from datetime import date
 
 import click
-from sqlalchemy import select
 
 from bantin.cli.app import App, cli, emit, output_options, pass_app
-from bantin.core.models import (
-    Agency,
-    Objective,
-    Plan,
-    Task,
-    TaskAgency,
-    Unit,
-    UnitGroup,
-    UnitGroupMember,
-)
-
-
-def task_sort_key(code: str) -> tuple[int, ...]:
-    """'1.2' < '3.1a' < '3.1b' < '3.2', as the plan numbers them."""
-    return tuple(int(x) if x.isdigit() else 1000 + ord(x) for x in re.findall(r"\d+|[a-z]", code))
+from bantin.plan import views
 
 
 @cli.group()
@@ -44,50 +28,13 @@ def plan_show(app: App, as_json: bool) -> None:
       bantin plan show --json | jq '.tasks[] | .code'
     """
     with app.session() as s:
-        p = s.execute(select(Plan)).scalars().first()
-        if p is None:
-            raise click.ClickException("no plan loaded: run `bantin init` first")
-        objectives = [
-            {
-                "code": o.code,
-                "year": o.year,
-                "metric": o.metric,
-                "comparator": o.comparator,
-                "value": o.value,
-                "unit": o.unit,
-                "text": o.text,
-            }
-            for o in s.execute(select(Objective).order_by(Objective.year, Objective.id)).scalars()
-        ]
-        roles: dict[str, dict[str, list[str]]] = {}
-        for ta in s.execute(select(TaskAgency)).scalars():
-            roles.setdefault(ta.task_code, {}).setdefault(ta.role, []).append(ta.agency_code)
-        tasks: list[dict[str, Any]] = [
-            {
-                "code": t.code,
-                "group": t.group,
-                "title": t.title,
-                "lead": sorted(roles.get(t.code, {}).get("lead", [])),
-                "coordinating": sorted(roles.get(t.code, {}).get("coordinating", [])),
-                "period": [t.period_start, t.period_end],
-                "frequency": t.frequency,
-                "publishes": t.publishes,
-            }
-            for t in s.execute(select(Task)).scalars()
-        ]
-        tasks.sort(key=lambda t: task_sort_key(t["code"]))
-        doc = {
-            "code": p.code,
-            "number": p.number,
-            "date": p.signed_on.isoformat(),
-            "title": p.title,
-            "objectives": objectives,
-            "tasks": tasks,
-        }
+        doc = views.plan_document(s)
+    objectives, tasks = doc["objectives"], doc["tasks"]
     if as_json:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{doc['title']}\nQuyết định số {doc['number']}, ngày {p.signed_on:%d/%m/%Y}\n")
+    signed = date.fromisoformat(doc["date"])
+    click.echo(f"{doc['title']}\nQuyết định số {doc['number']}, ngày {signed:%d/%m/%Y}\n")
     emit(
         [
             {
@@ -132,16 +79,7 @@ def units_list(app: App, group: str | None, as_json: bool, as_csv: bool) -> None
       bantin units list --group vinh-long-cu
     """
     with app.session() as s:
-        q = select(Unit).order_by(Unit.sort_key)
-        if group:
-            if s.get(UnitGroup, group) is None:
-                raise click.ClickException(
-                    f"unknown unit group {group!r} (see `bantin units groups`)"
-                )
-            q = q.join(UnitGroupMember, UnitGroupMember.unit_code == Unit.code).where(
-                UnitGroupMember.group_name == group
-            )
-        rows = [{"code": u.code, "name": u.name, "kind": u.kind} for u in s.execute(q).scalars()]
+        rows = views.unit_rows(s, group)
     emit(
         rows,
         ["code", "name", "kind"],
@@ -156,18 +94,8 @@ def units_list(app: App, group: str | None, as_json: bool, as_csv: bool) -> None
 @pass_app
 def units_groups(app: App, as_json: bool, as_csv: bool) -> None:
     """List the named unit groups (the communes one culture team serves)."""
-    from sqlalchemy import func
-
     with app.session() as s:
-        rows = [
-            {"name": g.name, "title": g.title, "units": n}
-            for g, n in s.execute(
-                select(UnitGroup, func.count(UnitGroupMember.unit_code))
-                .outerjoin(UnitGroupMember, UnitGroupMember.group_name == UnitGroup.name)
-                .group_by(UnitGroup.name)
-                .order_by(UnitGroup.name)
-            )
-        ]
+        rows = views.unit_group_rows(s)
     emit(rows, ["name", "title", "units"], as_json=as_json, as_csv=as_csv)
 
 
@@ -187,16 +115,5 @@ def agencies_list(app: App, as_json: bool, as_csv: bool) -> None:
       bantin agencies list --json
     """
     with app.session() as s:
-        rows = [
-            {
-                "code": a.code,
-                "name": a.name,
-                "kind": a.kind,
-                "level": a.level,
-                "valid_from": a.valid_from.isoformat() if a.valid_from else None,
-                "valid_to": a.valid_to.isoformat() if a.valid_to else None,
-                "successor": a.successor_code,
-            }
-            for a in s.execute(select(Agency).order_by(Agency.code)).scalars()
-        ]
+        rows = views.agency_rows(s)
     emit(rows, ["code", "name", "valid_to", "successor"], as_json=as_json, as_csv=as_csv)

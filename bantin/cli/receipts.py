@@ -22,8 +22,8 @@ from bantin.cli.app import (
     pass_app,
     resolve_actor,
 )
-from bantin.records.receipt_tokens import TokenError, create_token, list_tokens, revoke_token
-from bantin.records.receipts import ReceiptError, ReceiptInput, add_receipt, list_receipts
+from bantin.records.receipt_tokens import create_token, list_tokens, revoke_token
+from bantin.records.receipts import ReceiptInput, add_receipt, list_receipts
 
 RECEIPT_COLUMNS = [
     "id",
@@ -100,11 +100,8 @@ def receipts_add(
         note=note,
         actor=resolve_actor(actor),
     )
-    try:
-        with app.session() as s:
-            doc = add_receipt(s, inp, app.clock(now).now(), settings.timezone)
-    except ReceiptError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with app.session() as s:
+        doc = add_receipt(s, inp, app.clock(now).now(), settings.timezone)
     if as_json:
         emit([doc], RECEIPT_COLUMNS, as_json=True)
         return
@@ -183,14 +180,9 @@ def token_create(
     Example:
       bantin receipts token create --unit 29641 --label "Cán bộ VH Cái Nhum"
     """
-    try:
-        with app.session() as s:
-            row, token = create_token(
-                s, unit_code, label, resolve_actor(actor), app.clock(now).now()
-            )
-            ident = {"id": row.id, "unit": row.unit_code, "label": row.label}
-    except TokenError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with app.session() as s:
+        row, token = create_token(s, unit_code, label, resolve_actor(actor), app.clock(now).now())
+        ident = {"id": row.id, "unit": row.unit_code, "label": row.label}
     form = f"{(app.settings.public_url or '').rstrip('/')}/loa/receipts/form?token={token}"
     if as_json:
         click.echo(json.dumps({**ident, "token": token, "form_url": form}, ensure_ascii=False))
@@ -234,10 +226,7 @@ def token_revoke(app: App, token_id: int, actor: str | None, now: str | None) ->
     Example:
       bantin receipts token revoke 3
     """
-    try:
-        with app.session() as s:
-            row = revoke_token(s, token_id, resolve_actor(actor), app.clock(now).now())
-            unit, label = row.unit_code, row.label
-    except TokenError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with app.session() as s:
+        row = revoke_token(s, token_id, resolve_actor(actor), app.clock(now).now())
+        unit, label = row.unit_code, row.label
     click.echo(f"token #{token_id} of unit {unit} ({label}) revoked")

@@ -21,7 +21,6 @@ from bantin.cli.app import (
     pass_app,
     resolve_actor,
 )
-from bantin.core.errors import RecordsError
 from bantin.records import deadlines
 from bantin.records.indicators import list_indicators, record_indicator
 from bantin.records.reports import (
@@ -36,16 +35,6 @@ from bantin.records.reports import (
 )
 
 BINARY = ("pdf", "xlsx")
-
-
-class RecordsGroup(BantinGroup):
-    """BantinGroup, plus the records layer's one error type, for these commands."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except RecordsError as exc:
-            raise click.ClickException(str(exc)) from exc
 
 
 def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -109,7 +98,7 @@ def _write(report: Report, fmt: str | None, output: Path | None, table: str | No
     click.echo(f"wrote {output} ({fmt}, {len(data):,} bytes)", err=True)
 
 
-@cli.group("report", cls=RecordsGroup)
+@cli.group("report", cls=BantinGroup)
 def report_group() -> None:
     """Reports for the DIC: agency output, loudspeaker coverage, plan progress, annual
     reports and their deadline (before 5 December)."""
@@ -279,7 +268,7 @@ def report_deadlines(app: App, actor: str | None, now: str | None) -> None:
         click.echo(f"{label}: {', '.join(codes) or '-'}")
 
 
-@cli.group("indicator", cls=RecordsGroup)
+@cli.group("indicator", cls=BantinGroup)
 def indicator_group() -> None:
     """Figures agencies report for the plan's objectives (training rates, uptake, …)."""
 

@@ -15,7 +15,7 @@ from bantin.core.audit import key as audit_key
 from bantin.core.fileperms import secure_home
 from bantin.migrate import upgrade
 from bantin.plan.loader import DATA, load_plan
-from bantin.runlock import RunLock
+from bantin.runlock import runner_lock
 from bantin.scheduler import Runner, runner_id
 from bantin.secrets import store as secretstore
 
@@ -57,10 +57,6 @@ def init_cmd(app: App, actor: str | None) -> None:
     )
 
 
-def _lock(app: App) -> RunLock | None:
-    return RunLock(app.settings.db_url) if app.db.is_sqlite else None
-
-
 @cli.command("run")
 @click.option(
     "--for",
@@ -82,14 +78,8 @@ def run_cmd(app: App, for_seconds: float | None) -> None:
       bantin run
       bantin run --for 60
     """
-    lock = _lock(app)
-    if lock:
-        lock.acquire()
-    try:
+    with runner_lock(app.settings.db_url):
         Runner(app.db, app.settings).run(for_seconds)
-    finally:
-        if lock:
-            lock.release()
 
 
 @cli.command("dispatch")
@@ -108,16 +98,12 @@ def dispatch_cmd(app: App, once: bool, now: str | None) -> None:
     """
     from bantin.dispatch import Dispatcher
 
-    lock = _lock(app)
-    if lock:
-        lock.acquire()
-    dispatcher = Dispatcher(app.db, app.settings, app.clock(now), runner_id())
-    try:
-        stats = dispatcher.run_pass()
-    finally:
-        dispatcher.close()
-        if lock:
-            lock.release()
+    with runner_lock(app.settings.db_url):
+        dispatcher = Dispatcher(app.db, app.settings, app.clock(now), runner_id())
+        try:
+            stats = dispatcher.run_pass()
+        finally:
+            dispatcher.close()
     click.echo(
         f"{stats.claimed} claimed: {stats.published} published, {stats.retried} to retry, "
         f"{stats.failed} failed, {stats.missed} missed, {stats.unknown} unknown; "

@@ -24,5 +24,5 @@ class ConfigError(BantinError, ValueError):
 
 class RecordsError(BantinError, ValueError):
     """A request the records cannot satisfy: unknown agency, bad indicator value, a missing
-    audit key. Commands turn it into a single sentence (`bantin.cli.reports.RecordsGroup`);
+    audit key. Commands turn it into a single sentence (`bantin.cli.app.BantinGroup`);
     anything else escaping the records layer is a bug and keeps its traceback."""

@@ -32,6 +32,7 @@ from bantin.config import DEFAULT_TZ
 from bantin.core import audit
 from bantin.core.db import Database
 from bantin.core.models import Agency, AgencySetting, Alert
+from bantin.records.alert_views import alert_fields
 from bantin.secrets.resolve import Lookup, scrub
 from bantin.secrets.store import StoreLookup, get_secret
 
@@ -147,19 +148,6 @@ class NotifyStats:
     errors: dict[int, str] = field(default_factory=dict)
 
 
-def _fields(alert: Alert, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "at": alert.at.isoformat(),
-        "at_local": alert.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        "agency": alert.agency_code,
-        "kind": alert.kind,
-        "message": alert.message,
-        "channel": alert.channel_name,
-        "publication": alert.publication_id,
-    }
-
-
 def collect(session: Session, tz: ZoneInfo | None = None) -> list[Batch]:
     """Alerts not yet notified nor resolved, by agency, with where each agency's go."""
     zone = tz or ZoneInfo(DEFAULT_TZ)
@@ -174,7 +162,7 @@ def collect(session: Session, tz: ZoneInfo | None = None) -> list[Batch]:
         if batch is None:
             url = notify_url_for(session, alert.agency_code)
             batch = batches[alert.agency_code] = Batch(alert.agency_code, url, [])
-        batch.alerts.append(_fields(alert, zone))
+        batch.alerts.append(alert_fields(alert, zone))
     return list(batches.values())
 
 

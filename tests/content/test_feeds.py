@@ -4,6 +4,7 @@ feeds, conditional GET (304) and every kind of failure, each recorded with its r
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import sqlite3
 import threading
@@ -269,10 +270,19 @@ def test_the_runner_ingests_feeds_every_30_minutes(db: Database, home: Path) -> 
     assert job.trigger.interval == timedelta(minutes=30) and job.args == (db, runner.clock)
 
 
-def test_ingest_all_survives_a_broken_database(tmp_path: Path) -> None:
+def test_ingest_all_logs_a_broken_database_and_carries_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The scheduler job must not die (the next run tries again), nor fail silently."""
     broken = Database(f"sqlite:///{tmp_path / 'empty.db'}")  # no tables at all
-    feeds.ingest_all(broken, FixedClock(T0))  # logs, does not raise
-    broken.dispose()
+    try:
+        with caplog.at_level(logging.ERROR, logger=feeds.log.name):
+            feeds.ingest_all(broken, FixedClock(T0))  # raising here fails the test
+    finally:
+        broken.dispose()
+    (record,) = [r for r in caplog.records if r.name == feeds.log.name]
+    assert record.levelno == logging.ERROR and "feed ingestion failed" in record.getMessage()
+    assert record.exc_info is not None and "no such table" in str(record.exc_info[1])
 
 
 # --- templates quote feeds -------------------------------------------------------------

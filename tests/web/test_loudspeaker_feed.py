@@ -358,6 +358,12 @@ def test_culture_staff_pull_print_confirm_and_see_it_in_the_records(
 
 
 def test_app_uses_the_injected_clock_not_the_system_time(settings: Settings, db: Database) -> None:
-    late = FixedClock(datetime.fromisoformat("2027-06-01T12:00:00+07:00"))
-    client = create_app(settings, clock=late, db=db).test_client()
-    assert parse(client.get(UNIT_FEED).data).entries == []
+    """One database, two injected clocks: the feed follows the clock it was given (the
+    system's time, years from either, would give the same answer to both)."""
+
+    def feed_at(now: datetime) -> list[str]:
+        client = create_app(settings, clock=FixedClock(now), db=db).test_client()
+        return slots(parse(client.get(UNIT_FEED + "?days=1").data))
+
+    assert "2026-12-03T05:30:00+07:00" in feed_at(NOW)
+    assert feed_at(datetime.fromisoformat("2027-06-01T12:00:00+07:00")) == []

@@ -77,13 +77,18 @@ def parse_keys(raw: list[str], where: str) -> list[bytes]:
 
 def read_key_file(path: Path) -> list[bytes]:
     """The keys in a key file, refusing one that group or others may read."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise AuditKeyError(
-            f"{path} can be read by other users (mode {mode:04o}); "
-            f"bantin will not use it: run chmod 600 {path}"
-        )
-    return parse_keys(path.read_text(encoding="ascii").splitlines(), str(path))
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            raise AuditKeyError(
+                f"{path} can be read by other users (mode {mode:04o}); "
+                f"bantin will not use it: run chmod 600 {path}"
+            )
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not ASCII text"
+        raise AuditKeyError(f"cannot read the audit key {path}: {why}") from None
+    return parse_keys(text.splitlines(), str(path))
 
 
 def load_keys(home: Path | None = None) -> list[bytes] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from bantin.content.vietnamese import format_datetime
 from bantin.core.errors import RecordsError
 from bantin.core.models import Plan, Task
+from bantin.plan.views import task_sort_key as task_sort_key  # re-exported for the reports
 from bantin.records.agencies import Agencies
 from bantin.records.reports.document import Column
 from bantin.records.reports.i18n import check_lang, day, share, t
@@ -71,11 +71,6 @@ def with_share(row: dict[str, Any]) -> dict[str, Any]:
     due = row["planned"] - row.get("pending", 0)
     row["published_share"] = share(row["published"], due)
     return row
-
-
-def task_sort_key(code: str) -> tuple[int, ...]:
-    """'1.2' < '3.1a' < '3.1b' < '3.2', as the plan numbers them."""
-    return tuple(int(x) if x.isdigit() else 1000 + ord(x) for x in re.findall(r"\d+|[a-z]", code))
 
 
 def period_text(period: Period, lang: str) -> str:

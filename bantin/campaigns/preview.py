@@ -1,0 +1,133 @@
+"""What a campaign publishes at a given time, before it is sent: `bantin render` and the
+web desk's preview both call `preview`.
+
+The text is shown even when it breaks a length limit or misses its radio slot (the
+reviewer must see what is wrong), so those come back as a warning, not an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import TemplateError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bantin.campaigns import service
+from bantin.campaigns.materialise import target_units
+from bantin.campaigns.render_input import campaign_spec, render_input
+from bantin.channels import open_channel
+from bantin.content.audio import AudioUnavailable, audio_dir, resolve_jingle, synthesize, with_audio
+from bantin.content.limits import LimitExceeded, check_limits
+from bantin.content.render import Rendered
+from bantin.content.render import render as render_content
+from bantin.core.db import Database
+from bantin.core.errors import BantinError
+from bantin.core.models import Channel, Publication, Unit
+
+
+class PreviewError(BantinError):
+    """The preview cannot be made: wrong channel or unit, or the template fails."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A rendered publication and what a reviewer should be told about it."""
+
+    rendered: Rendered
+    slot_minutes: float | None
+    warning: str | None = None  # a length limit broken: shown, not refused
+    audio_line: str | None = None  # the audio file written and its measured length
+    problem: str | None = None  # audio was asked for and could not be made
+
+
+def preview(
+    db: Database,
+    home: Path,
+    campaign_id: str,
+    due: datetime,
+    *,
+    unit: str | None = None,
+    channel_name: str | None = None,
+    audio: bool = False,
+    voice: str | None = None,
+) -> Preview:
+    """Render the campaign for `due` on one channel and unit (default: the first of
+    each); with `audio`, also speak a radio script into $BANTIN_HOME/audio/."""
+    with db.session() as s:
+        rendered, kind, template, slot, key = _render(s, home, campaign_id, due, unit, channel_name)
+    try:
+        check_limits(rendered, kind, template=template)
+        warning = None
+    except LimitExceeded as exc:
+        warning = exc.message
+    result = Preview(rendered, slot, warning)
+    if not audio:
+        return result
+    if rendered.kind != "radio_script":
+        return replace(result, problem="--audio is for radio scripts")
+    return _with_audio(result, home, key, voice)
+
+
+def _render(
+    s: Session,
+    home: Path,
+    campaign_id: str,
+    due: datetime,
+    unit: str | None,
+    channel_name: str | None,
+) -> tuple[Rendered, str, str, float | None, str]:
+    """(rendered, channel kind, template name, slot minutes, idempotency key)."""
+    campaign = service.get(s, campaign_id)
+    spec = campaign_spec(campaign)
+    name = channel_name or spec.channels[0]
+    if name not in spec.channels:
+        raise PreviewError(f"{campaign_id} does not publish on channel {name!r}")
+    row = s.get_one(Channel, name)
+    kind = open_channel(row.name, row.url, home).kind
+    code = unit or target_units(s, spec)[0]
+    if code is not None and s.get(Unit, code) is None:
+        raise PreviewError(f"unknown unit {code!r}")
+    inp = render_input(s, spec, campaign.templates, row, kind, code, due)
+    try:  # limits and the slot are reported by the caller, not refused here
+        rendered = render_content(inp, limits=False, slot=False)
+    except TemplateError as exc:
+        raise PreviewError(f"{type(exc).__name__}: {exc.message}") from exc
+    return rendered, kind, inp.template_name, spec.slot_minutes, preview_key(s, rendered, name)
+
+
+def _with_audio(result: Preview, home: Path, key: str, voice: str | None) -> Preview:
+    meta = result.rendered.meta
+    try:
+        spoken = synthesize(
+            str(meta["read_aloud"]),
+            audio_dir(home),
+            key,
+            voice=voice or str(meta.get("voice") or "") or None,
+            rate=float(meta["read_rate_spm"]),
+            spoken=True,
+            jingle=resolve_jingle(str(meta.get("jingle") or ""), home),
+        )
+    except AudioUnavailable as exc:
+        return replace(result, problem=str(exc))
+    # The slot check then uses the measured length.
+    rendered = with_audio(result.rendered, spoken, None)
+    return replace(result, rendered=rendered, audio_line=f"Âm thanh: {spoken.describe()}")
+
+
+def preview_key(session: Session, rendered: Rendered, channel: str) -> str:
+    """The publication's idempotency key when it exists (its audio is then where the
+    loudspeaker feed looks), else a key derived from the text."""
+    key = session.scalar(
+        select(Publication.idempotency_key).where(
+            Publication.campaign_id == rendered.campaign_id,
+            Publication.channel_name == channel,
+            Publication.unit_code.is_(None)
+            if rendered.unit_code is None
+            else Publication.unit_code == rendered.unit_code,
+            Publication.due_at == rendered.due_at,
+        )
+    )
+    return key or f"preview-{rendered.content_hash[:24]}"
