@@ -15,8 +15,9 @@ import threading
 from collections.abc import ItemsView, Iterator, ValuesView
 from pathlib import Path
 
-from bantin.channels.base import Channel, ConfigError
+from bantin.channels.base import Channel
 from bantin.content import limits
+from bantin.core.errors import ConfigError
 
 #: Modules of this package that hold shared code, not channels.
 _NOT_CHANNELS = frozenset({"base", "http", "helpers", "ratelimit", "service"})

@@ -30,7 +30,6 @@ from typing import Any
 
 from bantin.channels.base import (
     AuthError,
-    ConfigError,
     PermanentError,
     Receipt,
     RetryableError,
@@ -38,6 +37,7 @@ from bantin.channels.base import (
 from bantin.channels.helpers import plain_text, redact
 from bantin.channels.http import HTTPChannel
 from bantin.content.render import Rendered
+from bantin.core.errors import ConfigError
 from bantin.secrets.resolve import resolve
 
 ESMS_BASE = "https://rest.esms.vn/MainService.svc/json"

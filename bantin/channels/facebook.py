@@ -37,7 +37,6 @@ import requests
 from bantin.channels.base import (
     AuthError,
     ChannelError,
-    ConfigError,
     PermanentError,
     RateLimited,
     Receipt,
@@ -46,6 +45,7 @@ from bantin.channels.base import (
 from bantin.channels.helpers import parse_retry_after, plain_text, redact
 from bantin.channels.http import HTTPChannel
 from bantin.content.render import Rendered
+from bantin.core.errors import ConfigError
 from bantin.secrets.resolve import resolve
 
 log = logging.getLogger(__name__)

@@ -31,12 +31,12 @@ from bantin.channels.base import (
     AuthError,
     Channel,
     ChannelError,
-    ConfigError,
     PermanentError,
     RateLimited,
     RetryableError,
 )
 from bantin.channels.helpers import parse_retry_after, redact
+from bantin.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,8 @@ class HTTPChannel(Channel):
         """One request through the session; transport failures become RetryableError."""
         kwargs.setdefault("timeout", self.timeout)
         try:
-            return self.session.request(method, url, **kwargs)
+            response: requests.Response = self.session.request(method, url, **kwargs)
+            return response
         except requests.Timeout as exc:
             raise RetryableError(f"{self.provider} timed out after {self.timeout:g} s") from exc
         except requests.RequestException as exc:

@@ -22,10 +22,11 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from bantin import outbound
-from bantin.channels.base import Channel, ConfigError, Receipt, RetryableError, query_params
+from bantin.channels.base import Channel, Receipt, RetryableError, query_params
 from bantin.channels.helpers import plain_text
 from bantin.channels.http import parse_timeout
 from bantin.content.render import Rendered
+from bantin.core.errors import ConfigError
 from bantin.secrets.resolve import Lookup, resolve, scrub
 
 SMTP_TIMEOUT = 10.0

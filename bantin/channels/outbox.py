@@ -14,9 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bantin.channels.base import Channel, ConfigError, Receipt, RetryableError
+from bantin.channels.base import Channel, Receipt, RetryableError
 from bantin.content import vietnamese
 from bantin.content.render import Rendered
+from bantin.core.errors import ConfigError
 
 PRIORITY_NAMES = {"normal": "thường", "priority": "ưu tiên", "emergency": "khẩn cấp"}
 

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.channels import open_channel
-from bantin.channels.base import ChannelError, ConfigError
+from bantin.channels.base import ChannelError
 from bantin.core import audit
+from bantin.core.errors import ConfigError
 from bantin.core.models import Agency, Channel
-from bantin.secrets.resolve import scrub
+from bantin.core.scrub import scrub_data
 
 
 def add_channel(
@@ -89,16 +90,6 @@ def list_channels(session: Session, home: Path | None = None) -> list[dict[str, 
     ]
 
 
-def _masked(value: Any) -> Any:
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_masked(v) for v in value]
-    return value
-
-
 def check_channel(name: str, url: str, home: Path | None = None) -> dict[str, Any]:
     """Open a channel and run its `check()` if it has one: reachability, what the
     credentials can do. Never publishes; every secret value is masked in the answer."""
@@ -110,4 +101,7 @@ def check_channel(name: str, url: str, home: Path | None = None) -> dict[str, An
             result = {"ok": False, "error": str(exc)}
     finally:
         channel.close()
-    return _masked({"kind": channel.kind, "url": channel.url(privacy=True), **result})
+    answer: dict[str, Any] = scrub_data(
+        {"kind": channel.kind, "url": channel.url(privacy=True), **result}
+    )
+    return answer

@@ -20,11 +20,12 @@ from typing import Any
 
 import requests
 
-from bantin.channels.base import AuthError, ConfigError, PermanentError, Receipt
+from bantin.channels.base import AuthError, PermanentError, Receipt
 from bantin.channels.helpers import parse_retry_after
 from bantin.channels.http import HTTPChannel
 from bantin.content import timing, vietnamese
 from bantin.content.render import Rendered
+from bantin.core.errors import ConfigError
 from bantin.secrets.resolve import Lookup, resolve, scrub
 
 __all__ = ["WebhookChannel", "parse_retry_after", "payload", "signature"]

@@ -37,12 +37,10 @@ from bantin import outbound
 from bantin.channels.base import (
     AuthError,
     ChannelError,
-    ConfigError,
     PermanentError,
     RateLimited,
     Receipt,
     RetryableError,
-    mask_url,
 )
 from bantin.channels.helpers import parse_retry_after
 from bantin.channels.http import RETRYABLE_STATUS, USER_AGENT, HTTPChannel
@@ -58,6 +56,8 @@ from bantin.channels.wordpress_parts import (
     sniff_image,
 )
 from bantin.content.render import Rendered
+from bantin.core.errors import ConfigError
+from bantin.core.scrub import mask_url
 from bantin.secrets.resolve import resolve
 
 log = logging.getLogger(__name__)

@@ -79,7 +79,8 @@ def as_html(rendered: Rendered) -> str:
 def _id(doc: Any, what: str) -> int:
     """The `id` of a created item; an answer without one leaves the outcome unknown."""
     if isinstance(doc, dict) and isinstance(doc.get("id"), int):
-        return doc["id"]
+        found: int = doc["id"]
+        return found
     raise RetryableError(f"WordPress answered {what} without an id")
 
 

@@ -33,7 +33,6 @@ import requests
 from bantin.channels.base import (
     AuthError,
     ChannelError,
-    ConfigError,
     PermanentError,
     Receipt,
     RetryableError,
@@ -41,6 +40,7 @@ from bantin.channels.base import (
 from bantin.channels.helpers import plain_text, shorten
 from bantin.channels.http import HTTPChannel
 from bantin.content.render import Rendered
+from bantin.core.errors import ConfigError
 from bantin.secrets.resolve import resolve
 from bantin.secrets.tokens import MemoryTokenStore as MemoryTokenStore  # for callers
 from bantin.secrets.tokens import TokenStore, shared_store

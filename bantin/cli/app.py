@@ -137,7 +137,8 @@ def cli(ctx: click.Context, db_url: str | None, verbose: bool, log_format: str) 
     ctx.obj = App(db_url, verbose)
 
 
-pass_app = click.make_pass_decorator(App)
+#: Typed loosely: click types it for positional-only first parameters, and commands name it.
+pass_app: Callable[[Callable[..., Any]], Callable[..., Any]] = click.make_pass_decorator(App)
 
 
 def actor_option(f: F) -> F:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from bantin.cli.app import App, cli, emit, output_options, parse_when, pass_app
+from bantin.cli.app import App, F, cli, emit, output_options, parse_when, pass_app
 from bantin.core.states import ALL as STATES
 from bantin.records.query import GROUP_COLUMNS, Filters, list_publications, summary
 
@@ -24,7 +23,7 @@ RECORD_COLUMNS = [
 ]
 
 
-def filter_options(f: Callable[..., Any]) -> Callable[..., Any]:
+def filter_options(f: F) -> F:
     for opt in reversed(
         [
             click.option("--agency", default=None, help="Agency code."),
@@ -75,7 +74,9 @@ def _local(app: App, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @click.option("--limit", type=int, default=None, help="At most this many rows.")
 @output_options
 @click.pass_context
-def records(ctx: click.Context, limit: int | None, as_json: bool, as_csv: bool, **kw: Any) -> None:
+def records(
+    ctx: click.Context, /, limit: int | None, as_json: bool, as_csv: bool, **kw: Any
+) -> None:
     """Publications and their outcome (what went out, where, when, and why not).
 
     \b

@@ -3,7 +3,6 @@ deadlines) and `bantin indicator …` (figures agencies report against the plan'
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import click
 from bantin.cli.app import (
     App,
     BantinGroup,
+    F,
     actor_option,
     cli,
     emit,
@@ -37,7 +37,7 @@ from bantin.records.reports import (
 BINARY = ("pdf", "xlsx")
 
 
-def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
+def report_options(f: F) -> F:
     for opt in reversed(
         [
             click.option("--year", type=int, default=None, help="Calendar year (default: now)."),

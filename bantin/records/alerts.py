@@ -24,14 +24,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.channels.base import ChannelError, ConfigError, mask_url
+from bantin.channels.base import ChannelError
 from bantin.channels.mail import MailChannel, parse_mailto
 from bantin.channels.mail import MailTarget as MailTarget  # where callers found it
 from bantin.channels.webhook import WebhookChannel
 from bantin.config import DEFAULT_TZ
 from bantin.core import audit
 from bantin.core.db import Database
+from bantin.core.errors import ConfigError
 from bantin.core.models import Agency, AgencySetting, Alert
+from bantin.core.scrub import mask_url
 from bantin.records.alert_views import alert_fields
 from bantin.secrets.resolve import Lookup, scrub
 from bantin.secrets.store import StoreLookup, get_secret

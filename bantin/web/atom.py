@@ -34,14 +34,14 @@ UNIT_SCHEME = "urn:bantin:loa:unit"
 _FEED_UPDATED = re.compile(rb"<updated>[^<]*</updated>")
 
 
-class LoaExtension(BaseExtension):
+class LoaExtension(BaseExtension):  # type: ignore[misc]  # feedgen is untyped
     """Declares the `loa:` prefix on the feed element."""
 
     def extend_ns(self) -> dict[str, str]:
         return {"loa": NS}
 
 
-class LoaEntryExtension(BaseEntryExtension):
+class LoaEntryExtension(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped
     """Writes `loa:` elements and the entry's links.
 
     feedgen 1.0 drops `rel`, `type` and `length` from entry links (lkiesow/python-feedgen
