@@ -16,8 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bantin.content.voices.base import Synthesis, VoiceError
-from bantin.content.voices.http import Limits, send
-from bantin.content.voices.measure import duration_seconds
+from bantin.content.voices.http import HTTPEngine, Limits, send
 from bantin.core.scrub import scrub
 
 __all__ = ["ENDPOINT", "FptEngine"]
@@ -26,43 +25,40 @@ ENDPOINT = "https://api.fpt.ai/hmi/tts/v5"
 SERVICE = "FPT.AI"
 
 
-class FptEngine:
+class FptEngine(HTTPEngine):
     name = "fpt"
+    service = SERVICE
+    endpoint_default = ENDPOINT
+    speed_range = (-3, 3)
 
     def __init__(
         self,
         key: Callable[[], str],
         *,
-        endpoint: str = ENDPOINT,
+        endpoint: str | None = None,
         speed: int = 0,
         limits: Limits | None = None,
         poll_every: float = 3.0,
         poll_for: float = 150.0,
     ) -> None:
-        if not -3 <= speed <= 3:
-            raise VoiceError(f"FPT.AI speed must be between -3 and 3, not {speed}")
-        self._key = key
-        self.endpoint = endpoint
-        self.speed = speed
-        self.limits = limits or Limits()
+        super().__init__(key, endpoint=endpoint, speed=speed, limits=limits)
         self.poll_every = poll_every
         self.poll_for = poll_for
 
     def options(self) -> dict[str, str]:
-        return {"speed": str(self.speed), "format": "mp3"}
+        return {"speed": f"{self.speed:g}", "format": "mp3"}
 
     def synthesise(self, text: str, voice: str, out_dir: Path) -> Synthesis:
         if not 3 <= len(text) <= 5000:
             raise VoiceError(f"FPT.AI takes 3 to 5000 characters a request, not {len(text)}")
         key = self._key()
-        headers = {"api_key": key, "api-key": key, "voice": voice, "speed": str(self.speed)}
+        headers = {"api_key": key, "api-key": key, "voice": voice, "speed": f"{self.speed:g}"}
         headers["format"] = "mp3"
         response = send(
             "POST", self.endpoint, service=SERVICE, limits=self.limits,
             headers=headers, secrets=(key,), data=text.encode("utf-8"),
         )  # fmt: skip
-        if response.status_code in (401, 403):
-            raise VoiceError(f"{SERVICE} refused the API key (HTTP {response.status_code})")
+        self.refused(response)
         try:
             doc = response.json()
         except ValueError:
@@ -73,9 +69,7 @@ class FptEngine:
                 f"{SERVICE} could not speak the text (HTTP {response.status_code}"
                 f"{', error ' + str(doc.get('error')) if isinstance(doc, dict) else ''}): {said}"
             )
-        target = out_dir / "speech.mp3"
-        target.write_bytes(self._fetch(str(doc.get("async", ""))))
-        return Synthesis(target, duration_seconds(target), f"{self.name}:{voice}")
+        return self.written(self._fetch(str(doc.get("async", ""))), out_dir, voice)
 
     def _fetch(self, url: str) -> bytes:
         """The audio at the `async` link, polled until it exists or `poll_for` runs out."""

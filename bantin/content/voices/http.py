@@ -13,18 +13,20 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import requests
 
 from bantin import __version__
-from bantin.content.voices.base import VoiceError
+from bantin.content.voices.base import Synthesis, VoiceError
+from bantin.content.voices.measure import duration_seconds
 from bantin.core.scrub import scrub
 from bantin.outbound import OutboundRefused, OutboundSession
 
 USER_AGENT = f"bantin/{__version__}"
 
-__all__ = ["Limits", "send"]
+__all__ = ["HTTPEngine", "Limits", "send"]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -108,3 +110,53 @@ def send(
             wait = min(limits.max_wait, limits.backoff * 2**attempt)
         limits.sleep(wait)
         attempt += 1
+
+
+class HTTPEngine:
+    """What every speech service shares: a key read at request time (a `secret:`/`env:`
+    reference resolved by the caller's `key`), its endpoint, a speed within the range the
+    service documents, its limits, and writing the audio it returns. A service module
+    declares its facts as class attributes and implements `synthesise`."""
+
+    name: str
+    service: ClassVar[str]
+    endpoint_default: ClassVar[str]
+    speed_range: ClassVar[tuple[float, float]]
+
+    def __init__(
+        self,
+        key: Callable[[], str],
+        *,
+        endpoint: str | None = None,
+        speed: float = 1.0,
+        limits: Limits | None = None,
+    ) -> None:
+        low, high = self.speed_range
+        if not low <= speed <= high:
+            raise VoiceError(
+                f"{self.service} speed must be between {low:g} and {high:g}, not {speed:g}"
+            )
+        self._key = key
+        self.endpoint = endpoint or self.endpoint_default
+        self.speed = speed
+        self.limits = limits or Limits()
+
+    def refused(self, response: requests.Response, what: str = "API key") -> None:
+        """401/403: the key is wrong or revoked; one sentence, no retry."""
+        if response.status_code in (401, 403):
+            raise VoiceError(f"{self.service} refused the {what} (HTTP {response.status_code})")
+
+    def download(self, url: object) -> bytes:
+        """The audio behind a link the service answered with."""
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise VoiceError(f"{self.service} answered without an audio link")
+        audio = send("GET", url, service=self.service, limits=self.limits)
+        if audio.status_code != 200 or not audio.content:
+            raise VoiceError(f"{self.service}'s audio link answered HTTP {audio.status_code}")
+        return audio.content
+
+    def written(self, data: bytes, out_dir: Path, voice: str, suffix: str = "mp3") -> Synthesis:
+        """Write the audio and measure it: the measured length is what the slot check uses."""
+        target = out_dir / f"speech.{suffix}"
+        target.write_bytes(data)
+        return Synthesis(target, duration_seconds(target), f"{self.name}:{voice}")

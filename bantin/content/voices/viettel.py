@@ -12,12 +12,10 @@ JSON `message`/`msg` (if any) is quoted; 401/403 mean the token was refused.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 
 from bantin.content.voices.base import Synthesis, VoiceError
-from bantin.content.voices.http import Limits, send
-from bantin.content.voices.measure import duration_seconds
+from bantin.content.voices.http import HTTPEngine, send
 from bantin.core.scrub import scrub
 
 __all__ = ["ENDPOINT", "ViettelEngine"]
@@ -34,23 +32,11 @@ def error_text(response_json: object) -> str:
     return ""
 
 
-class ViettelEngine:
+class ViettelEngine(HTTPEngine):
     name = "viettel"
-
-    def __init__(
-        self,
-        key: Callable[[], str],
-        *,
-        endpoint: str = ENDPOINT,
-        speed: float = 1.0,
-        limits: Limits | None = None,
-    ) -> None:
-        if not 0.7 <= speed <= 1.3:
-            raise VoiceError(f"Viettel AI speed must be between 0.7 and 1.3, not {speed:g}")
-        self._key = key
-        self.endpoint = endpoint
-        self.speed = speed
-        self.limits = limits or Limits()
+    service = SERVICE
+    endpoint_default = ENDPOINT
+    speed_range = (0.7, 1.3)
 
     def options(self) -> dict[str, str]:
         return {"speed": f"{self.speed:g}", "format": "mp3"}
@@ -69,8 +55,7 @@ class ViettelEngine:
             "POST", self.endpoint, service=SERVICE, limits=self.limits,
             headers={"token": key}, secrets=(key,), json=body,
         )  # fmt: skip
-        if response.status_code in (401, 403):
-            raise VoiceError(f"{SERVICE} refused the token (HTTP {response.status_code})")
+        self.refused(response, "token")
         kind = response.headers.get("Content-Type", "")
         if response.status_code != 200 or not kind.startswith("audio/") or not response.content:
             try:
@@ -80,6 +65,4 @@ class ViettelEngine:
             raise VoiceError(
                 f"{SERVICE} could not speak the text (HTTP {response.status_code}): {said}"
             )
-        target = out_dir / ("speech.wav" if "wav" in kind else "speech.mp3")
-        target.write_bytes(response.content)
-        return Synthesis(target, duration_seconds(target), f"{self.name}:{voice}")
+        return self.written(response.content, out_dir, voice, "wav" if "wav" in kind else "mp3")

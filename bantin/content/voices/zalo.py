@@ -11,12 +11,10 @@ non-zero `error_code` being a failure; the file is then fetched from `data.url`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from bantin.content.voices.base import Synthesis, VoiceError
-from bantin.content.voices.http import Limits, send
-from bantin.content.voices.measure import duration_seconds
+from bantin.content.voices.http import HTTPEngine, send
 from bantin.core.scrub import scrub
 
 __all__ = ["ENDPOINT", "ZaloEngine"]
@@ -25,23 +23,11 @@ ENDPOINT = "https://api.zalo.ai/v1/tts/synthesize"
 SERVICE = "Zalo AI"
 
 
-class ZaloEngine:
+class ZaloEngine(HTTPEngine):
     name = "zalo"
-
-    def __init__(
-        self,
-        key: Callable[[], str],
-        *,
-        endpoint: str = ENDPOINT,
-        speed: float = 1.0,
-        limits: Limits | None = None,
-    ) -> None:
-        if not 0.8 <= speed <= 1.2:
-            raise VoiceError(f"Zalo AI speed must be between 0.8 and 1.2, not {speed:g}")
-        self._key = key
-        self.endpoint = endpoint
-        self.speed = speed
-        self.limits = limits or Limits()
+    service = SERVICE
+    endpoint_default = ENDPOINT
+    speed_range = (0.8, 1.2)
 
     def options(self) -> dict[str, str]:
         return {"speed": f"{self.speed:g}", "encode_type": "1"}
@@ -53,8 +39,7 @@ class ZaloEngine:
             "POST", self.endpoint, service=SERVICE, limits=self.limits,
             headers={"apikey": key}, secrets=(key,), data=form,
         )  # fmt: skip
-        if response.status_code in (401, 403):
-            raise VoiceError(f"{SERVICE} refused the API key (HTTP {response.status_code})")
+        self.refused(response)
         try:
             doc = response.json()
         except ValueError:
@@ -69,11 +54,4 @@ class ZaloEngine:
                 f"error_code {code}): {said}"
             )
         url = (doc.get("data") or {}).get("url") if isinstance(doc.get("data"), dict) else None
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise VoiceError(f"{SERVICE} answered without an audio link")
-        audio = send("GET", url, service=SERVICE, limits=self.limits)
-        if audio.status_code != 200 or not audio.content:
-            raise VoiceError(f"{SERVICE}'s audio link answered HTTP {audio.status_code}")
-        target = out_dir / "speech.mp3"
-        target.write_bytes(audio.content)
-        return Synthesis(target, duration_seconds(target), f"{self.name}:{voice}")
+        return self.written(self.download(url), out_dir, voice)
