@@ -22,17 +22,17 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     jsonify,
     render_template,
     request,
     send_from_directory,
 )
 
-from bantin.config import Settings
 from bantin.content import vietnamese
-from bantin.core.db import Database
 from bantin.web import atom
+from bantin.web.context import database as _db
+from bantin.web.context import now as _now
+from bantin.web.context import settings as _settings
 from bantin.web.radio_scripts import (
     AUDIO_EXTENSIONS,
     Audience,
@@ -49,21 +49,6 @@ AUDIENCE = "<any('don-vi', 'nhom'):kind>/<key>"
 LOOKBACK = timedelta(days=1)
 DEFAULT_DAYS = 3
 MAX_DAYS = 31
-
-
-def _settings() -> Settings:
-    settings: Settings = current_app.config["BANTIN_SETTINGS"]
-    return settings
-
-
-def _db() -> Database:
-    db: Database = current_app.config["BANTIN_DB"]
-    return db
-
-
-def _now() -> datetime:
-    now: datetime = current_app.config["CLOCK"].now()
-    return now
 
 
 def error(status: int, vi: str, en: str) -> tuple[Response, int]:

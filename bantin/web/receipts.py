@@ -19,7 +19,6 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from sqlalchemy import select
 
 from bantin.config import Settings
-from bantin.core.db import Database
 from bantin.core.models import Campaign, Publication, Unit
 from bantin.records.receipt_tokens import TokenIdentity, authenticate
 from bantin.records.receipts import (
@@ -31,6 +30,9 @@ from bantin.records.receipts import (
     parse_local,
 )
 from bantin.web import csrf
+from bantin.web.context import database as _db
+from bantin.web.context import now as _now
+from bantin.web.context import settings as _settings
 from bantin.web.security import public_base
 
 bp = Blueprint("receipts", __name__)
@@ -56,21 +58,6 @@ class Unauthorized(ReceiptError):
 
 class Forbidden(ReceiptError):
     status = 403
-
-
-def _settings() -> Settings:
-    settings: Settings = current_app.config["BANTIN_SETTINGS"]
-    return settings
-
-
-def _db() -> Database:
-    db: Database = current_app.config["BANTIN_DB"]
-    return db
-
-
-def _now() -> datetime:
-    now: datetime = current_app.config["CLOCK"].now()
-    return now
 
 
 def _csrf_key() -> bytes:
