@@ -100,6 +100,57 @@ def _overdue_marked(session: Session, agency: str, year: int) -> bool:
     )
 
 
+def _remind(
+    session: Session, row: AnnualReport, code: str, name: str, year: int, now: datetime, actor: str
+) -> None:
+    """Alert `code` that its report is due before 5 December, once (`reminded_at`)."""
+    row.reminded_at = now
+    raise_alert(
+        session,
+        now,
+        code,
+        "report_reminder",
+        f"Nhắc: {name} gửi báo cáo kết quả thực hiện Kế hoạch năm {year} trước ngày "
+        f"5/12/{year}; bản dự thảo: {row.document_path or '(chưa có)'}",
+        actor=actor,
+    )
+
+
+def _flag_overdue(
+    session: Session, code: str, name: str, year: int, now: datetime, due: datetime, actor: str
+) -> None:
+    """Alert that `code` missed the deadline, and record it so it is flagged only once."""
+    raise_alert(
+        session,
+        now,
+        code,
+        "report_overdue",
+        f"Quá hạn: {name} chưa gửi báo cáo kết quả thực hiện Kế hoạch năm {year} "
+        f"(hạn trước ngày 5/12/{year})",
+        actor=actor,
+    )
+    audit.append(
+        session,
+        now,
+        actor,
+        "annual_report.overdue",
+        "annual_report",
+        report_entity(code, year),
+        {"deadline": due.isoformat()},
+    )
+
+
+def _log_run(run: DeadlineRun) -> None:
+    if run.changed:
+        log.info(
+            "report deadlines %d: drafted %s, reminded %s, overdue %s",
+            run.year,
+            ", ".join(run.drafted) or "none",
+            ", ".join(run.reminded) or "none",
+            ", ".join(run.overdue) or "none",
+        )
+
+
 def check_deadlines(
     session: Session, now: datetime, tz: ZoneInfo, home: Path, actor: str = "bantin"
 ) -> DeadlineRun:
@@ -124,45 +175,12 @@ def check_deadlines(
             continue
         name = agencies.name(code)
         if today >= date(year, *REMIND_MONTH_DAY) and row.reminded_at is None:
-            row.reminded_at = now
-            raise_alert(
-                session,
-                now,
-                code,
-                "report_reminder",
-                f"Nhắc: {name} gửi báo cáo kết quả thực hiện Kế hoạch năm {year} trước ngày "
-                f"5/12/{year}; bản dự thảo: {row.document_path or '(chưa có)'}",
-                actor=actor,
-            )
+            _remind(session, row, code, name, year, now, actor)
             run.reminded.append(code)
         if now >= due and not _overdue_marked(session, code, year):
-            raise_alert(
-                session,
-                now,
-                code,
-                "report_overdue",
-                f"Quá hạn: {name} chưa gửi báo cáo kết quả thực hiện Kế hoạch năm {year} "
-                f"(hạn trước ngày 5/12/{year})",
-                actor=actor,
-            )
-            audit.append(
-                session,
-                now,
-                actor,
-                "annual_report.overdue",
-                "annual_report",
-                report_entity(code, year),
-                {"deadline": due.isoformat()},
-            )
+            _flag_overdue(session, code, name, year, now, due, actor)
             run.overdue.append(code)
-    if run.changed:
-        log.info(
-            "report deadlines %d: drafted %s, reminded %s, overdue %s",
-            year,
-            ", ".join(run.drafted) or "none",
-            ", ".join(run.reminded) or "none",
-            ", ".join(run.overdue) or "none",
-        )
+    _log_run(run)
     return run
 
 

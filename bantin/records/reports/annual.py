@@ -21,7 +21,7 @@ from bantin.records.reports.document import Chart, Official, Report, Section, Ta
 from bantin.records.reports.i18n import day, number, percent
 from bantin.records.reports.i18n import month as month_label
 from bantin.records.reports.output_query import COUNTS, activity, output_counts, roll_up, totals
-from bantin.records.reports.periods import year_period
+from bantin.records.reports.periods import Period, year_period
 from bantin.records.responsibility import DRAFT_MONTH_DAY, roles_in_year
 
 PLACE = "Vĩnh Long"
@@ -96,14 +96,11 @@ def _heading(ctx: Context, code: str, year: int, plan_number: str, dated: date |
     )
 
 
-def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None = None) -> Report:
-    """The annual report of `agency` (with every predecessor's records) for `year`."""
-    ag = ctx.agencies
-    info = ag.get(agency)
-    lineage = ag.lineage(agency)
-    period = year_period(year, ctx.tz)
-    vi = ctx.lang == "vi"
-    rows = roll_up(output_counts(ctx.session, period, lineage), ag)
+def _sum_by_task(
+    rows: list[dict[str, Any]], agency: str
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, int]]]:
+    """Each task's counts summed over channels and months, and per task the outputs each
+    predecessor of `agency` planned (named in the task's paragraph)."""
     by_task: dict[str, dict[str, Any]] = {}
     origins: dict[str, dict[str, int]] = defaultdict(dict)
     for r in rows:
@@ -113,11 +110,28 @@ def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None
         if r["original_agency"] != agency:
             o = origins[r["task"]]
             o[r["original_agency"]] = o.get(r["original_agency"], 0) + r["planned"]
+    return by_task, origins
+
+
+def _roles_by_task(ctx: Context, agency: str, year: int) -> dict[str, set[str]]:
+    """The roles `agency` holds in each task on the drafting day, so a task it leads
+    appears even when it has no records."""
     day_ = date(year, *DRAFT_MONTH_DAY)
-    roles = roles_in_year(ctx.session, year, ag, day_).get(agency, [])
+    roles = roles_in_year(ctx.session, year, ctx.agencies, day_).get(agency, [])
     role_of: dict[str, set[str]] = defaultdict(set)
     for role in roles:
         role_of[role.task].add(role.role)
+    return role_of
+
+
+def _task_results(
+    ctx: Context, rows: list[dict[str, Any]], agency: str, year: int
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The figures table's rows and section I's paragraphs, task by task: the tasks with
+    records and the tasks the agency holds a role in."""
+    vi = ctx.lang == "vi"
+    by_task, origins = _sum_by_task(rows, agency)
+    role_of = _roles_by_task(ctx, agency, year)
     titles = ctx.task_titles()
     task_codes = sorted(set(by_task) | set(role_of), key=task_sort_key)
     task_rows = []
@@ -137,20 +151,30 @@ def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None
                 else "Chưa có dữ liệu phát hành trên bantin; đơn vị bổ sung kết quả thực hiện: ……"
             )
         paragraphs += [head, body]
+    return task_rows, paragraphs
+
+
+def _coverage_paragraph(ctx: Context, period: Period, lineage: frozenset[str]) -> str | None:
+    """Section I's sentence on loudspeaker coverage, if the agency sent any bulletin."""
     cov = coverage(ctx.session, period, lineage)
-    if cov.published or cov.confirmed:
-        reached, confirmed = len(cov.reached_units()), len(cov.confirmed_units())
-        total = number(cov.total_units, ctx.lang)
-        paragraphs.append(
-            f"Loudspeakers: bulletins reached {number(reached, ctx.lang)}/{total} communes and "
-            f"wards; {number(confirmed, ctx.lang)}/{total} confirmed airing them."
-            if not vi
-            else f"Truyền thanh cơ sở: bản tin đã phát tới {number(reached, ctx.lang)}/{total} "
-            f"xã, phường; {number(confirmed, ctx.lang)}/{total} xã, phường xác nhận đã phát."
-        )
-    figures = Table(
+    if not (cov.published or cov.confirmed):
+        return None
+    reached, confirmed = len(cov.reached_units()), len(cov.confirmed_units())
+    total = number(cov.total_units, ctx.lang)
+    return (
+        f"Loudspeakers: bulletins reached {number(reached, ctx.lang)}/{total} communes and "
+        f"wards; {number(confirmed, ctx.lang)}/{total} confirmed airing them."
+        if ctx.lang != "vi"
+        else f"Truyền thanh cơ sở: bản tin đã phát tới {number(reached, ctx.lang)}/{total} "
+        f"xã, phường; {number(confirmed, ctx.lang)}/{total} xã, phường xác nhận đã phát."
+    )
+
+
+def _figures_table(ctx: Context, task_rows: list[dict[str, Any]]) -> Table:
+    """Section II's table: each task's counts, with a total."""
+    return Table(
         "tasks",
-        "Bảng số liệu kết quả thực hiện" if vi else "Figures",
+        "Bảng số liệu kết quả thực hiện" if ctx.lang == "vi" else "Figures",
         [
             ctx.col("task"),
             ctx.col("task_title"),
@@ -161,36 +185,27 @@ def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None
         task_rows,
         footer=with_share({"task": ctx.t("total"), **totals(task_rows)}),
     )
-    months = period.months()
+
+
+def _sum_by_month(rows: list[dict[str, Any]], months: list[str]) -> dict[str, dict[str, int]]:
+    """Each month's counts summed over tasks and channels (every month present)."""
     per_month = {m: dict.fromkeys(COUNTS, 0) for m in months}
     for r in rows:
         for k in COUNTS:
             per_month[r["month"]][k] += r[k]
+    return per_month
+
+
+def _months_table(ctx: Context, months: list[str], per_month: dict[str, dict[str, int]]) -> Table:
     month_rows = [{"month": m, **per_month[m]} for m in months]
-    month_table = Table(
+    return Table(
         "months", ctx.t("month"), [ctx.col("month", "month"), *ctx.count_columns()], month_rows
     )
-    act = activity(ctx.session, period, ag, rows, lineage)
-    records = Table(
-        "activity",
-        "Hồ sơ lưu trên bantin" if vi else "Records held in bantin",
-        [
-            ctx.col("original_agency"),
-            *[
-                ctx.col(k, "int")
-                for k in ("planned", "published", "approved", "attempts", "receipts")
-            ],
-            ctx.col("feed_entries", "int"),
-        ],
-        act,
-    )
-    indicators = Table(
-        "indicators",
-        "Chỉ số đơn vị báo cáo" if vi else "Indicators reported",
-        [ctx.col("objective"), ctx.col("value", "number"), ctx.col("unit"), ctx.col("source")],
-        list_indicators(ctx.session, year, lineage),
-    )
-    chart = Chart(
+
+
+def _months_chart(ctx: Context, months: list[str], per_month: dict[str, dict[str, int]]) -> Chart:
+    """Section II's chart: outcomes stacked per month."""
+    return Chart(
         "months",
         ctx.t("published") + " / " + ctx.t("month"),
         [month_label(m, ctx.lang) for m in months],
@@ -201,12 +216,44 @@ def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None
         stacked=True,
         value_label=ctx.t("outputs"),
     )
-    plan = ctx.plan()
-    official = _heading(ctx, agency, year, plan.number, dated)
+
+
+def _records_table(
+    ctx: Context, period: Period, rows: list[dict[str, Any]], lineage: frozenset[str]
+) -> Table:
+    """What bantin holds for the agency and its predecessors, by agency of record."""
+    return Table(
+        "activity",
+        "Hồ sơ lưu trên bantin" if ctx.lang == "vi" else "Records held in bantin",
+        [
+            ctx.col("original_agency"),
+            *[
+                ctx.col(k, "int")
+                for k in ("planned", "published", "approved", "attempts", "receipts")
+            ],
+            ctx.col("feed_entries", "int"),
+        ],
+        activity(ctx.session, period, ctx.agencies, rows, lineage),
+    )
+
+
+def _indicators_table(ctx: Context, year: int, lineage: frozenset[str]) -> Table:
+    """Section III's table: the indicator values the agency reported for the year."""
+    return Table(
+        "indicators",
+        "Chỉ số đơn vị báo cáo" if ctx.lang == "vi" else "Indicators reported",
+        [ctx.col("objective"), ctx.col("value", "number"), ctx.col("unit"), ctx.col("source")],
+        list_indicators(ctx.session, year, lineage),
+    )
+
+
+def _sections(ctx: Context, paragraphs: list[str], indicators: Table) -> list[Section]:
+    """Sections I–V: results, figures, indicators, and the two the agency writes."""
+    vi = ctx.lang == "vi"
     figures_intro = (
         f"Số liệu tính đến {ctx.generated()}." if vi else f"Figures as of {ctx.generated()}."
     )
-    official.sections = [
+    return [
         Section("I. KẾT QUẢ THỰC HIỆN" if vi else "I. RESULTS", paragraphs),
         Section(
             "II. SỐ LIỆU" if vi else "II. FIGURES",
@@ -222,6 +269,24 @@ def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None
         Section("IV. KHÓ KHĂN, VƯỚNG MẮC" if vi else "IV. DIFFICULTIES", fill_lines=5),
         Section("V. ĐỀ XUẤT, KIẾN NGHỊ" if vi else "V. PROPOSALS", fill_lines=5),
     ]
+
+
+def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None = None) -> Report:
+    """The annual report of `agency` (with every predecessor's records) for `year`."""
+    info = ctx.agencies.get(agency)
+    lineage = ctx.agencies.lineage(agency)
+    period = year_period(year, ctx.tz)
+    rows = roll_up(output_counts(ctx.session, period, lineage), ctx.agencies)
+    task_rows, paragraphs = _task_results(ctx, rows, agency, year)
+    coverage_text = _coverage_paragraph(ctx, period, lineage)
+    if coverage_text is not None:
+        paragraphs.append(coverage_text)
+    months = period.months()
+    per_month = _sum_by_month(rows, months)
+    records = _records_table(ctx, period, rows, lineage)
+    indicators = _indicators_table(ctx, year, lineage)
+    official = _heading(ctx, agency, year, ctx.plan().number, dated)
+    official.sections = _sections(ctx, paragraphs, indicators)
     return Report(
         kind="annual",
         lang=ctx.lang,
@@ -231,8 +296,13 @@ def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None
             (ctx.t("period"), period_text(period, ctx.lang)),
             (ctx.t("generated"), ctx.generated()),
         ],
-        tables=[figures, month_table, records, indicators],
-        charts=[chart],
+        tables=[
+            _figures_table(ctx, task_rows),
+            _months_table(ctx, months, per_month),
+            records,
+            indicators,
+        ],
+        charts=[_months_chart(ctx, months, per_month)],
         meta=ctx.meta(year=year, agency=agency, lineage=sorted(lineage)),
         official=official,
     )

@@ -6,17 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from bantin.records.reports.common import Context, period_text
-from bantin.records.reports.coverage_query import COVERAGE_OBJECTIVE, coverage
+from bantin.records.reports.coverage_query import COVERAGE_OBJECTIVE, Coverage, coverage
 from bantin.records.reports.document import Chart, Report, Table
 from bantin.records.reports.i18n import month as month_label
 from bantin.records.reports.i18n import number, percent, share
-from bantin.records.reports.periods import year_period
+from bantin.records.reports.periods import Period, year_period
 
 
-def build_coverage_report(ctx: Context, year: int) -> Report:
-    """Units reached (published) and confirmed (broadcast receipt) by radio scripts."""
-    period = year_period(year, ctx.tz)
-    cov = coverage(ctx.session, period)
+def _month_rows(cov: Coverage) -> list[dict[str, Any]]:
+    """Each month's units reached and confirmed, as shares of all units and against the
+    target."""
     total = cov.total_units
     month_rows: list[dict[str, Any]] = []
     for m in cov.months:
@@ -36,7 +35,11 @@ def build_coverage_report(ctx: Context, year: int) -> Report:
                 "target_met": None if cov.target is None else (confirmed_share or 0) >= cov.target,
             }
         )
-    months = Table(
+    return month_rows
+
+
+def _months_table(ctx: Context, month_rows: list[dict[str, Any]]) -> Table:
+    return Table(
         "months",
         ctx.t("month"),
         [
@@ -51,11 +54,10 @@ def build_coverage_report(ctx: Context, year: int) -> Report:
         ],
         month_rows,
     )
-    per_unit = cov.by_unit()
-    unit_rows: list[dict[str, Any]] = [
-        {"unit_code": code, "unit_name": name, **per_unit[code]} for code, name in cov.units
-    ]
-    units = Table(
+
+
+def _units_table(ctx: Context, unit_rows: list[dict[str, Any]]) -> Table:
+    return Table(
         "units",
         ctx.t("unit_name"),
         [
@@ -68,13 +70,13 @@ def build_coverage_report(ctx: Context, year: int) -> Report:
         ],
         unit_rows,
     )
-    reached_year, confirmed_year = len(cov.reached_units()), len(cov.confirmed_units())
-    target_text = (
-        f"{percent(cov.target, ctx.lang)} ({COVERAGE_OBJECTIVE}, {cov.target_year})"
-        if cov.target is not None
-        else "–"
-    )
-    charts = [
+
+
+def _charts(
+    ctx: Context, cov: Coverage, month_rows: list[dict[str, Any]], unit_rows: list[dict[str, Any]]
+) -> list[Chart]:
+    """The shares per month against the target, and bulletins and receipts per unit."""
+    return [
         Chart(
             "months",
             ctx.t("confirmed_share") + " / " + ctx.t("month"),
@@ -98,35 +100,58 @@ def build_coverage_report(ctx: Context, year: int) -> Report:
             horizontal=True,
         ),
     ]
+
+
+def _facts(ctx: Context, cov: Coverage, period: Period) -> list[tuple[str, str]]:
+    """The year's totals: units reached and confirmed out of all, and the target."""
+    total = cov.total_units
+    reached_year, confirmed_year = len(cov.reached_units()), len(cov.confirmed_units())
+    target_text = (
+        f"{percent(cov.target, ctx.lang)} ({COVERAGE_OBJECTIVE}, {cov.target_year})"
+        if cov.target is not None
+        else "–"
+    )
+    return [
+        (ctx.t("period"), period_text(period, ctx.lang)),
+        (ctx.t("units_total"), number(total, ctx.lang)),
+        (
+            ctx.t("units_reached"),
+            f"{number(reached_year, ctx.lang)}/{number(total, ctx.lang)} "
+            f"({percent(share(reached_year, total), ctx.lang)})",
+        ),
+        (
+            ctx.t("units_confirmed"),
+            f"{number(confirmed_year, ctx.lang)}/{number(total, ctx.lang)} "
+            f"({percent(share(confirmed_year, total), ctx.lang)})",
+        ),
+        (ctx.t("target"), target_text),
+        (ctx.t("generated"), ctx.generated()),
+    ]
+
+
+def build_coverage_report(ctx: Context, year: int) -> Report:
+    """Units reached (published) and confirmed (broadcast receipt) by radio scripts."""
+    period = year_period(year, ctx.tz)
+    cov = coverage(ctx.session, period)
+    month_rows = _month_rows(cov)
+    per_unit = cov.by_unit()
+    unit_rows: list[dict[str, Any]] = [
+        {"unit_code": code, "unit_name": name, **per_unit[code]} for code, name in cov.units
+    ]
     vi = ctx.lang == "vi"
     title = ("Báo cáo độ phủ truyền thanh cơ sở" if vi else "Loudspeaker coverage") + f" – {year}"
     return Report(
         kind="coverage",
         lang=ctx.lang,
         title=title,
-        facts=[
-            (ctx.t("period"), period_text(period, ctx.lang)),
-            (ctx.t("units_total"), number(total, ctx.lang)),
-            (
-                ctx.t("units_reached"),
-                f"{number(reached_year, ctx.lang)}/{number(total, ctx.lang)} "
-                f"({percent(share(reached_year, total), ctx.lang)})",
-            ),
-            (
-                ctx.t("units_confirmed"),
-                f"{number(confirmed_year, ctx.lang)}/{number(total, ctx.lang)} "
-                f"({percent(share(confirmed_year, total), ctx.lang)})",
-            ),
-            (ctx.t("target"), target_text),
-            (ctx.t("generated"), ctx.generated()),
-        ],
-        tables=[months, units],
-        charts=charts,
+        facts=_facts(ctx, cov, period),
+        tables=[_months_table(ctx, month_rows), _units_table(ctx, unit_rows)],
+        charts=_charts(ctx, cov, month_rows, unit_rows),
         meta=ctx.meta(
             year=year,
-            units_total=total,
-            units_reached=reached_year,
-            units_confirmed=confirmed_year,
+            units_total=cov.total_units,
+            units_reached=len(cov.reached_units()),
+            units_confirmed=len(cov.confirmed_units()),
             target=cov.target,
             target_year=cov.target_year,
         ),

@@ -135,10 +135,9 @@ def agencies_without_output(ctx: Context, year: int, period: Period) -> list[dic
     return out
 
 
-def build_progress_report(ctx: Context, year: int) -> Report:
-    period = year_period(year, ctx.tz)
-    vi = ctx.lang == "vi"
-    objectives = Table(
+def _objectives_table(ctx: Context, year: int) -> Table:
+    """Each target of the plan with the values it is judged on and whether it is met."""
+    return Table(
         "objectives",
         ctx.t("objective"),
         [
@@ -152,8 +151,11 @@ def build_progress_report(ctx: Context, year: int) -> Report:
         ],
         [{**r, "target_year": r["year"]} for r in objective_rows(ctx, year)],
     )
-    tasks = task_rows(ctx, year, period)
-    task_table = Table(
+
+
+def _tasks_table(ctx: Context, tasks: list[dict[str, Any]]) -> Table:
+    """Each task with its agencies, campaigns and the publications and receipts held."""
+    return Table(
         "tasks",
         ctx.t("task"),
         [
@@ -170,19 +172,34 @@ def build_progress_report(ctx: Context, year: int) -> Report:
         ],
         tasks,
     )
-    gaps = Table(
+
+
+def _task_gaps_table(ctx: Context, year: int, tasks: list[dict[str, Any]]) -> Table:
+    """The tasks active in `year` that no campaign carries."""
+    vi = ctx.lang == "vi"
+    return Table(
         "task_gaps",
         ("Nhiệm vụ chưa có chiến dịch" if vi else "Tasks with no campaign") + f" ({year})",
         [ctx.col("task"), ctx.col("task_title"), ctx.col("publishes", "bool")],
         [r for r in tasks if r["gap"]],
     )
-    silent = Table(
+
+
+def _agency_gaps_table(ctx: Context, year: int, period: Period) -> Table:
+    """The responsible agencies with nothing published in `year`."""
+    vi = ctx.lang == "vi"
+    return Table(
         "agency_gaps",
         ("Cơ quan chưa có sản phẩm" if vi else "Agencies with no output") + f" ({year})",
         [ctx.col("agency"), ctx.col("agency_name")],
         agencies_without_output(ctx, year, period),
     )
-    indicators = Table(
+
+
+def _indicators_table(ctx: Context, year: int) -> Table:
+    """Every indicator value the agencies reported for `year`."""
+    vi = ctx.lang == "vi"
+    return Table(
         "indicators",
         ("Chỉ số các cơ quan báo cáo" if vi else "Indicators reported") + f" ({year})",
         [
@@ -194,27 +211,45 @@ def build_progress_report(ctx: Context, year: int) -> Report:
         ],
         list_indicators(ctx.session, year),
     )
+
+
+def _facts(
+    ctx: Context, period: Period, objectives: Table, gaps: Table, silent: Table
+) -> list[tuple[str, str]]:
+    """The period, objectives met out of all, and how many tasks and agencies are gaps."""
+    met = sum(1 for r in objectives.rows if r["status_code"] == "met")
+    return [
+        (ctx.t("period"), period_text(period, ctx.lang)),
+        (ctx.t("objective"), f"{met}/{len(objectives.rows)} {ctx.t('met')}"),
+        (
+            ctx.t("gap"),
+            f"{len(gaps.rows)} {ctx.t('task').lower()}, "
+            f"{len(silent.rows)} {ctx.t('agency').lower()}",
+        ),
+        (ctx.t("generated"), ctx.generated()),
+    ]
+
+
+def build_progress_report(ctx: Context, year: int) -> Report:
+    """The plan's objectives and tasks with the evidence held for `year`, and its gaps."""
+    period = year_period(year, ctx.tz)
+    objectives = _objectives_table(ctx, year)
+    tasks = task_rows(ctx, year, period)
+    task_table = _tasks_table(ctx, tasks)
+    gaps = _task_gaps_table(ctx, year, tasks)
+    silent = _agency_gaps_table(ctx, year, period)
+    indicators = _indicators_table(ctx, year)
     plan = ctx.plan()
     title = (
         f"Báo cáo tiến độ thực hiện Kế hoạch số {plan.number}"
-        if vi
+        if ctx.lang == "vi"
         else f"Progress of Plan No. {plan.number}"
     ) + f" – {year}"
-    met = sum(1 for r in objectives.rows if r["status_code"] == "met")
     return Report(
         kind="progress",
         lang=ctx.lang,
         title=title,
-        facts=[
-            (ctx.t("period"), period_text(period, ctx.lang)),
-            (ctx.t("objective"), f"{met}/{len(objectives.rows)} {ctx.t('met')}"),
-            (
-                ctx.t("gap"),
-                f"{len(gaps.rows)} {ctx.t('task').lower()}, "
-                f"{len(silent.rows)} {ctx.t('agency').lower()}",
-            ),
-            (ctx.t("generated"), ctx.generated()),
-        ],
+        facts=_facts(ctx, period, objectives, gaps, silent),
         tables=[objectives, task_table, gaps, silent, indicators],
         meta=ctx.meta(year=year, plan=plan.code),
     )
