@@ -133,3 +133,24 @@ def test_every_temporary_edge_still_exists() -> None:
     """An allow-list entry whose import is gone is deleted, so the list only shrinks."""
     present = {(module, dst) for module, _, dst in edges()}
     assert sorted(TEMPORARY_EDGES - present) == []
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_module_or_function_outgrows_a_reader() -> None:
+    """Modules fit in a head (400 lines) and functions on a screen (60), migrations apart."""
+    too_big: list[str] = []
+    for name, path in modules().items():
+        if ".migrations." in f".{name}.":
+            continue
+        source = path.read_text(encoding="utf-8")
+        if len(source.splitlines()) > MAX_MODULE_LINES:
+            too_big.append(f"{name}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_big.append(f"{name}.{node.name}: {length} lines")
+    assert too_big == []
