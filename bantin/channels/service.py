@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bantin.channels import open_channel
 from bantin.channels.base import ChannelError
 from bantin.core import audit
+from bantin.core.db import Database
 from bantin.core.errors import ConfigError
 from bantin.core.models import Agency, Channel
 from bantin.core.scrub import scrub_data
@@ -105,3 +106,21 @@ def check_channel(name: str, url: str, home: Path | None = None) -> dict[str, An
         {"kind": channel.kind, "url": channel.url(privacy=True), **result}
     )
     return answer
+
+
+class ChannelNotFound(ConfigError):
+    """No channel of that name."""
+
+
+def test_channel(db: Database, name: str, home: Path | None = None) -> dict[str, Any]:
+    """`bantin channel test NAME`: the stored row, read without holding the database, then
+    the channel's own check (network) with no transaction open."""
+    with db.read() as s:
+        row = s.get(Channel, name)
+        if row is None:
+            raise ChannelNotFound(f"no channel named {name!r} (see `bantin channel list`)")
+        url, status, reason = row.url, row.status, row.status_reason
+    result = {"channel": name, "status": status, **check_channel(name, url, home)}
+    if status != "ok":
+        result["status_reason"] = reason
+    return result

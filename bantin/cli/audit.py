@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
 from bantin.cli.app import App, cli, now_option, pass_app
 from bantin.core import audit
@@ -19,9 +18,7 @@ from bantin.core.audit import key as audit_key
 from bantin.core.audit.chain import VerifyResult
 from bantin.core.audit.export import export as export_chain
 from bantin.core.audit.export import verify_lines
-
-UNCHECKED = 3
-KEY_HINT = f"set {audit_key.KEY_ENV}, pass --key-file, or run `bantin init`"
+from bantin.core.audit.witnesses import KEY_HINT, anchoring_summary, check_witnesses
 
 
 @cli.group("audit")
@@ -33,52 +30,6 @@ def _keys(app: App, key_file: Path | None) -> list[bytes] | None:
     if key_file is not None:
         return audit_key.read_key_file(key_file)
     return audit_key.load_keys(app.settings.home)
-
-
-def _witnesses(
-    app: App,
-    s: Session,
-    chain: VerifyResult,
-    keys: list[bytes] | None,
-    heads: tuple[str, ...],
-    against: Path | None,
-) -> tuple[VerifyResult | None, list[str]]:
-    """Compare a verified chain with every witness kept outside it; what was compared."""
-    said: list[str] = []
-    signed, problems = audit_anchor.read_heads(app.settings.home)
-    if problems:
-        return VerifyResult(False, chain.checked, chain.checked + 1, problems[0]), said
-    bad = audit_anchor.check_heads(s, signed, keys, chain)
-    if signed:
-        newest = max(signed, key=lambda h: h.seq)
-        mark = "" if keys else " (signatures not checked: no audit key)"
-        said.append(f"{len(signed)} signed heads agree{mark}; newest {newest.where}")
-    for text in heads:
-        seq, digest = audit_anchor.parse_head_arg(text)
-        bad = bad or audit_anchor.check_head(s, seq, digest, f"--head {seq}:{digest}", chain)
-        said.append(f"--head {seq} agrees")
-    if against is not None and bad is None:
-        with against.open(encoding="utf-8") as fh:
-            bad = audit_anchor.check_against(s, fh, str(against))
-        said.append(f"every event of {against} is present and unchanged")
-    return bad, said
-
-
-def _anchoring(result: VerifyResult, keys: list[bytes] | None) -> tuple[str, int]:
-    """One sentence on the MACs, and the exit status it implies."""
-    first = result.anchored_from
-    if first is None:
-        if keys is None:
-            return f"NOT anchored: no event carries a MAC and there is no audit key ({KEY_HINT})", 0
-        return f"unanchored before sequence {result.checked + 1}: no event carries a MAC yet", 0
-    before = f"unanchored before sequence {first}, " if first > 1 else ""
-    if keys is None:
-        return (
-            f"{before}MACs from sequence {first} NOT checked: no audit key ({KEY_HINT}); "
-            "a copy rewritten with recomputed hashes would pass this check",
-            UNCHECKED,
-        )
-    return f"{before}every MAC from sequence {first} matches the audit key", 0
 
 
 @audit_group.command("verify")
@@ -140,7 +91,7 @@ def audit_verify(
         with app.session() as s:
             result = audit.verify(s, keys)
             if result.ok:
-                bad, said = _witnesses(app, s, result, keys, heads, against)
+                bad, said = check_witnesses(app.settings.home, s, result, keys, heads, against)
                 result = bad or result
         what = "audit chain"
     if not result.ok:
@@ -150,7 +101,7 @@ def audit_verify(
             err=True,
         )
         raise SystemExit(1)
-    sentence, status = _anchoring(result, keys)
+    sentence, status = anchoring_summary(result, keys)
     verdict = "intact" if keys is not None else "hashes consistent"
     head = f"{result.checked}:{result.last_hash}"
     click.echo(f"{what} {verdict}: {result.checked} events, head {head}")

@@ -8,7 +8,6 @@ import click
 
 from bantin.channels import service
 from bantin.cli.app import App, actor_option, cli, emit, output_options, pass_app, resolve_actor
-from bantin.core.models import Channel as ChannelRow
 
 
 @cli.group()
@@ -76,15 +75,7 @@ def channel_test(app: App, name: str, as_json: bool) -> None:
       bantin channel test baovl-fanpage
       bantin channel test loa-vendor --json
     """
-    with app.session() as s:
-        row = s.get(ChannelRow, name)
-        if row is None:
-            raise click.ClickException(f"no channel named {name!r} (see `bantin channel list`)")
-        url, status, reason = row.url, row.status, row.status_reason
-    result = service.check_channel(name, url, app.settings.home)
-    result = {"channel": name, "status": status, **result}
-    if status != "ok":
-        result["status_reason"] = reason
+    result = service.test_channel(app.db, name, app.settings.home)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     else:

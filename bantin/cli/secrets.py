@@ -12,11 +12,9 @@ from typing import Any
 
 import click
 from cryptography.fernet import Fernet
-from sqlalchemy import select
 
 from bantin.cli.app import App, actor_option, cli, emit, output_options, pass_app, resolve_actor
 from bantin.core.clock import SystemClock
-from bantin.core.models import Channel
 from bantin.secrets import store as secretstore
 
 
@@ -72,12 +70,7 @@ def secret_set(ctx: click.Context, name: str, actor: str | None) -> None:
         what = secretstore.set_secret(
             s, name, value, SystemClock().now(), actor=resolve_actor(actor), home=app.settings.home
         )
-        users = secretstore.used_by(s, name)
-        broken = [
-            c.name
-            for c in s.execute(select(Channel).where(Channel.status == "broken")).scalars()
-            if f"channel {c.name}" in users
-        ]
+        broken = secretstore.broken_channels_using(s, name)
     click.echo(f"secret {name} {what}")
     for channel in broken:
         click.echo(

@@ -280,6 +280,13 @@ def install(db: Database, home: Path | None = None) -> None:
     )
 
 
+def broken_channels_using(session: Session, name: str) -> list[str]:
+    """Broken channels whose URL refers to `secret:NAME`: setting it may repair them."""
+    users = used_by(session, name)
+    broken = session.execute(select(Channel).where(Channel.status == "broken")).scalars()
+    return [c.name for c in broken if f"channel {c.name}" in users]
+
+
 def used_by(session: Session, name: str) -> list[str]:
     """Where `secret:NAME` is referred to: channels and agencies' notify URLs."""
     ref = f"secret:{name}"
