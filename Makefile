@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export BANTIN_HOME ?= $(CURDIR)/var
 
-.PHONY: run test lint format bench clean system-deps
+.PHONY: run test lint format bench bench-quick clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,9 +39,15 @@ format: $(STAMP)
 	$(BIN)/ruff format bantin tests benchmarks
 	$(BIN)/ruff check --fix bantin tests benchmarks
 
+## make bench: every benchmark (benchmarks/all.py) in one process tree, 3 runs each; the
+## table goes to the terminal, the figures to benchmarks/results/ (latest.json compares).
+## Not part of `make test`. The 1,000,000-row database is built once into benchmarks/.cache/.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/materialise.py
-	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/all.py
+
+## make bench-quick: the same harness on small sizes, one run each (a smoke run).
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/all.py --quick --runs 1
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
