@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from bantin import __version__
-from bantin.web.api.core import ENDPOINTS, Endpoint, bp
+from bantin.web.api.core import ENDPOINTS, Endpoint, endpoint
 
 PREFIX = "/api/v1"
 PROBLEM = {"$ref": "#/components/responses/Problem"}
@@ -84,7 +84,7 @@ def document() -> dict[str, Any]:
     }
 
 
-@bp.get("/openapi.json")
+@endpoint(Endpoint("/openapi.json", "GET", "This document", None))
 def openapi_json() -> Any:
     """This document (public: it describes the API, not its data)."""
     return document()
