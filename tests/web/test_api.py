@@ -32,11 +32,15 @@ def test_an_unknown_api_path_is_a_404_problem(client: FlaskClient) -> None:
     assert resp.status_code == 404 and resp.content_type == "application/problem+json"
 
 
-def test_publications_are_only_the_tokens_agency_and_paged(client: FlaskClient, db: Database) -> None:
+def test_publications_are_only_the_tokens_agency_and_paged(
+    client: FlaskClient, db: Database
+) -> None:
     token = api_token(db, "BAOVL")
     first = client.get("/api/v1/publications?limit=3", headers=_auth(token)).json
     assert len(first["items"]) == 3 and first["next_cursor"]
-    second = client.get(f"/api/v1/publications?limit=3&cursor={first['next_cursor']}", headers=_auth(token)).json
+    second = client.get(
+        f"/api/v1/publications?limit=3&cursor={first['next_cursor']}", headers=_auth(token)
+    ).json
     assert {p["id"] for p in first["items"]}.isdisjoint(p["id"] for p in second["items"])
     assert {p["agency"] for p in first["items"] + second["items"]} == {"BAOVL"}
 
@@ -46,7 +50,12 @@ def test_another_agencys_publication_is_not_found(client: FlaskClient, db: Datab
         theirs = s.scalars(select(Publication.id).where(Publication.agency_code == "BAOVL")).first()
     resp = client.get(f"/api/v1/publications/{theirs}", headers=_auth(api_token(db, "SKHCN")))
     assert resp.status_code == 404
-    assert client.get(f"/api/v1/publications/{theirs}", headers=_auth(api_token(db, "BAOVL"))).status_code == 200
+    assert (
+        client.get(
+            f"/api/v1/publications/{theirs}", headers=_auth(api_token(db, "BAOVL"))
+        ).status_code
+        == 200
+    )
 
 
 def test_a_bad_limit_names_the_field(client: FlaskClient, db: Database) -> None:
@@ -54,7 +63,9 @@ def test_a_bad_limit_names_the_field(client: FlaskClient, db: Database) -> None:
     assert resp.status_code == 400 and resp.json["field"] == "limit"
 
 
-def test_last_use_is_recorded_and_a_revoked_token_stops(client: FlaskClient, db: Database, clock: FixedClock) -> None:
+def test_last_use_is_recorded_and_a_revoked_token_stops(
+    client: FlaskClient, db: Database, clock: FixedClock
+) -> None:
     from bantin.accounts.api_tokens import revoke
 
     token = api_token(db, "BAOVL")
@@ -68,7 +79,9 @@ def test_last_use_is_recorded_and_a_revoked_token_stops(client: FlaskClient, db:
 
 
 def test_a_read_token_cannot_apply(client: FlaskClient, db: Database) -> None:
-    resp = client.post("/api/v1/campaigns/apply", data="id: x", headers=_auth(api_token(db, "BAOVL")))
+    resp = client.post(
+        "/api/v1/campaigns/apply", data="id: x", headers=_auth(api_token(db, "BAOVL"))
+    )
     assert resp.status_code == 403
 
 
@@ -86,7 +99,9 @@ template: khong-co.j2
 
 
 def test_an_invalid_campaign_names_line_and_field(client: FlaskClient, db: Database) -> None:
-    resp = client.post("/api/v1/campaigns/validate", data=BAD_CAMPAIGN, headers=_auth(api_token(db, "BAOVL")))
+    resp = client.post(
+        "/api/v1/campaigns/validate", data=BAD_CAMPAIGN, headers=_auth(api_token(db, "BAOVL"))
+    )
     assert resp.status_code == 422 and resp.content_type == "application/problem+json"
     errors = resp.json["errors"]
     assert any(e["field"] == "template" and e["line"] == 10 for e in errors), errors
@@ -94,7 +109,9 @@ def test_an_invalid_campaign_names_line_and_field(client: FlaskClient, db: Datab
 
 def test_another_agencys_campaign_is_refused(client: FlaskClient, db: Database) -> None:
     text = BAD_CAMPAIGN.replace("template: khong-co.j2", "template: post/thong-bao.txt.j2")
-    resp = client.post("/api/v1/campaigns/validate", data=text, headers=_auth(api_token(db, "SKHCN")))
+    resp = client.post(
+        "/api/v1/campaigns/validate", data=text, headers=_auth(api_token(db, "SKHCN"))
+    )
     assert resp.status_code in (403, 422)
     assert resp.content_type == "application/problem+json"
 
@@ -102,7 +119,12 @@ def test_another_agencys_campaign_is_refused(client: FlaskClient, db: Database) 
 def test_a_report_is_json_for_the_agency(client: FlaskClient, db: Database) -> None:
     resp = client.get("/api/v1/reports/output?year=2026", headers=_auth(api_token(db, "BAOVL")))
     assert resp.status_code == 200 and resp.is_json
-    assert client.get("/api/v1/reports/progress?year=2026", headers=_auth(api_token(db, "BAOVL"))).status_code == 404
+    assert (
+        client.get(
+            "/api/v1/reports/progress?year=2026", headers=_auth(api_token(db, "BAOVL"))
+        ).status_code
+        == 404
+    )
 
 
 def test_a_receipt_token_confirms_its_agencys_bulletin(
@@ -111,14 +133,26 @@ def test_a_receipt_token_confirms_its_agencys_bulletin(
     clock.advance(hours=2)
     with db.read() as s:
         pub = s.scalars(
-            select(Publication.id).where(Publication.status == "published", Publication.agency_code == "COMMUNES", Publication.unit_code == "29641")
+            select(Publication.id)
+            .where(
+                Publication.status == "published",
+                Publication.agency_code == "COMMUNES",
+                Publication.unit_code == "29641",
+            )
             .order_by(Publication.due_at.desc())
         ).first()
     token = api_token(db, "COMMUNES", ("receipts",))
-    resp = client.post("/api/v1/receipts", json={"publication": pub, "reported_by": "Loa ABC"}, headers=_auth(token))
+    resp = client.post(
+        "/api/v1/receipts",
+        json={"publication": pub, "reported_by": "Loa ABC"},
+        headers=_auth(token),
+    )
     assert resp.status_code == 201, resp.json
     other = api_token(db, "BAOVL", ("receipts",))
-    assert client.post("/api/v1/receipts", json={"publication": pub}, headers=_auth(other)).status_code == 404
+    assert (
+        client.post("/api/v1/receipts", json={"publication": pub}, headers=_auth(other)).status_code
+        == 404
+    )
 
 
 def test_every_api_route_is_documented_and_every_documented_path_is_a_route(

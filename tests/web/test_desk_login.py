@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -54,7 +52,9 @@ def test_the_session_cookie_is_secure_behind_https(settings, db, clock) -> None:
 
     from bantin.web import create_app
 
-    app = create_app(dataclasses.replace(settings, public_url="https://desk.example"), clock=clock, db=db)
+    app = create_app(
+        dataclasses.replace(settings, public_url="https://desk.example"), clock=clock, db=db
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
@@ -74,8 +74,12 @@ def test_logout_needs_csrf_and_ends_the_session(client: FlaskClient) -> None:
 
 def test_unknown_user_and_wrong_password_get_the_same_answer(client: FlaskClient) -> None:
     token = form_csrf(client)
-    wrong = client.post("/dang-nhap", data={"username": "bien.tap", "password": "sai-roi-1234", "csrf_token": token})
-    unknown = client.post("/dang-nhap", data={"username": "khong.co", "password": "sai-roi-1234", "csrf_token": token})
+    wrong = client.post(
+        "/dang-nhap", data={"username": "bien.tap", "password": "sai-roi-1234", "csrf_token": token}
+    )
+    unknown = client.post(
+        "/dang-nhap", data={"username": "khong.co", "password": "sai-roi-1234", "csrf_token": token}
+    )
     assert wrong.status_code == unknown.status_code == 401
     strip = lambda b: b.replace(b"khong.co", b"").replace(b"bien.tap", b"")  # noqa: E731
     import re
@@ -110,7 +114,9 @@ def test_many_names_from_one_address_lock_the_address(client: FlaskClient) -> No
     assert log_in(client, "bien.tap") == 401
 
 
-def test_a_disabled_user_is_logged_out_at_once(client: FlaskClient, db: Database, clock: FixedClock) -> None:
+def test_a_disabled_user_is_logged_out_at_once(
+    client: FlaskClient, db: Database, clock: FixedClock
+) -> None:
     from bantin.accounts.users import disable_user
 
     log_in(client, "bien.tap")
@@ -155,7 +161,9 @@ def test_culture_staff_confirm_todays_script_with_one_tap(
     assert "Đã ghi nhận" in client.get("/").data.decode()
     with db.read() as s:
         receipt = s.scalars(select(BroadcastReceipt)).one()
-        actor = s.scalars(select(AuditEvent.actor).where(AuditEvent.action == "broadcast.confirmed")).all()
+        actor = s.scalars(
+            select(AuditEvent.actor).where(AuditEvent.action == "broadcast.confirmed")
+        ).all()
     assert receipt.reported_by == "Phạm Văn Hóa" and receipt.source == "web"
     assert receipt.unit_code == "29641"
     assert "user vh.cainhum" in actor

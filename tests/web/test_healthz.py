@@ -32,7 +32,9 @@ def test_without_a_runner_heartbeat_it_is_503(client: FlaskClient) -> None:
     assert "runner: no recent heartbeat" in resp.json["problems"]
 
 
-def test_a_fresh_heartbeat_and_a_moving_queue_is_200(client: FlaskClient, db: Database, clock: FixedClock) -> None:
+def test_a_fresh_heartbeat_and_a_moving_queue_is_200(
+    client: FlaskClient, db: Database, clock: FixedClock
+) -> None:
     health.beat(db, "runner-1", clock.now() - timedelta(seconds=20))
     resp = client.get("/healthz")
     assert resp.status_code == 200, resp.json
@@ -57,7 +59,11 @@ def test_a_publication_waiting_long_after_its_time_is_503(
 def test_broken_channels_are_named(client: FlaskClient, db: Database, clock: FixedClock) -> None:
     health.beat(db, "runner-1", clock.now())
     with db.session() as s:
-        s.execute(update(Channel).where(Channel.name == "loa-xa").values(status="broken", status_reason="token expired"))
+        s.execute(
+            update(Channel)
+            .where(Channel.name == "loa-xa")
+            .values(status="broken", status_reason="token expired")
+        )
     names = [c["name"] for c in client.get("/healthz").json["checks"]["broken_channels"]]
     assert names == ["loa-xa"]
 

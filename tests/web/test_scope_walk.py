@@ -26,19 +26,38 @@ UNIT_MARK = "DAU-XA-29641-7Q"
 #: come (docs/security.md, "The web surface today"): they show radio scripts, not
 #: agency data, so only the agency marker is checked there.
 PUBLIC_FEEDS = ("/loa/<any('don-vi', 'nhom'):kind>/", "/loa/am-thanh/")
-ARGS = {"kind": None, "key": "29641", "day": "2026-12-03", "filename": "x.mp3", "year": "2026", "fmt": "json"}
+ARGS = {
+    "kind": None,
+    "key": "29641",
+    "day": "2026-12-03",
+    "filename": "x.mp3",
+    "year": "2026",
+    "fmt": "json",
+}
 
 
 @pytest.fixture
 def marked(db: Database, thursday_morning_sent: None) -> dict[str, int]:
     add_people(db)
     with db.session() as s:
-        s.execute(update(Publication).where(Publication.agency_code == "BAOVL").values(title=AGENCY_MARK, body=AGENCY_MARK))
+        s.execute(
+            update(Publication)
+            .where(Publication.agency_code == "BAOVL")
+            .values(title=AGENCY_MARK, body=AGENCY_MARK)
+        )
         s.execute(update(Campaign).where(Campaign.agency_code == "BAOVL").values(title=AGENCY_MARK))
-        s.execute(update(Publication).where(Publication.unit_code == "29641").values(title=UNIT_MARK, body=UNIT_MARK))
-        agency_pub = s.scalars(select(Publication.id).where(Publication.agency_code == "BAOVL")).first()
+        s.execute(
+            update(Publication)
+            .where(Publication.unit_code == "29641")
+            .values(title=UNIT_MARK, body=UNIT_MARK)
+        )
+        agency_pub = s.scalars(
+            select(Publication.id).where(Publication.agency_code == "BAOVL")
+        ).first()
         unit_pub = s.scalars(
-            select(Publication.id).where(Publication.unit_code == "29641", Publication.status == "published")
+            select(Publication.id).where(
+                Publication.unit_code == "29641", Publication.status == "published"
+            )
         ).first()
     assert agency_pub and unit_pub
     return {"agency": agency_pub, "unit": unit_pub}
@@ -52,7 +71,13 @@ def _urls(app: Flask, pub_id: int) -> Iterator[tuple[str, str, str]]:
         values: dict[str, Any] = {}
         for arg in rule.arguments:
             if arg == "kind":
-                values[arg] = "don-vi" if rule.rule.startswith("/loa/") else "annual" if "bao-cao" in rule.rule else "output"
+                values[arg] = (
+                    "don-vi"
+                    if rule.rule.startswith("/loa/")
+                    else "annual"
+                    if "bao-cao" in rule.rule
+                    else "output"
+                )
             elif arg == "pub_id":
                 values[arg] = pub_id
             else:
@@ -66,7 +91,9 @@ def _urls(app: Flask, pub_id: int) -> Iterator[tuple[str, str, str]]:
             yield rule.rule, method, path + query
 
 
-def _walk(app: Flask, client: FlaskClient, ids: dict[str, int], headers: dict[str, str], csrf: str | None) -> list[str]:
+def _walk(
+    app: Flask, client: FlaskClient, ids: dict[str, int], headers: dict[str, str], csrf: str | None
+) -> list[str]:
     leaks = []
     for which, pub_id in ids.items():
         for rule, method, url in _urls(app, pub_id):
@@ -74,7 +101,9 @@ def _walk(app: Flask, client: FlaskClient, ids: dict[str, int], headers: dict[st
             if method == "POST" and rule.startswith("/api/"):
                 resp = client.post(url, json={"publication": pub_id}, headers=headers)
             else:
-                resp = client.open(url, method=method, data=data if method == "POST" else None, headers=headers)
+                resp = client.open(
+                    url, method=method, data=data if method == "POST" else None, headers=headers
+                )
             body = resp.get_data(as_text=True)
             public = rule.startswith(PUBLIC_FEEDS)
             if AGENCY_MARK in body or (UNIT_MARK in body and not public):
@@ -87,7 +116,12 @@ def _walk(app: Flask, client: FlaskClient, ids: dict[str, int], headers: dict[st
 def _no_changes(db: Database) -> None:
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(BroadcastReceipt)) == 0
-        assert s.scalar(select(func.count()).select_from(Campaign).where(Campaign.title == AGENCY_MARK)) > 0
+        assert (
+            s.scalar(
+                select(func.count()).select_from(Campaign).where(Campaign.title == AGENCY_MARK)
+            )
+            > 0
+        )
 
 
 @pytest.mark.parametrize("username", ["khac.coquan", "vh.traon", None])
@@ -117,7 +151,9 @@ def test_the_marks_are_visible_to_the_people_they_belong_to(
     log_in(client, "bien.tap")
     assert AGENCY_MARK in client.get("/").get_data(as_text=True)
     token = api_token(db, "BAOVL")
-    body = client.get(f"/api/v1/publications/{marked['agency']}", headers={"Authorization": f"Bearer {token}"})
+    body = client.get(
+        f"/api/v1/publications/{marked['agency']}", headers={"Authorization": f"Bearer {token}"}
+    )
     assert AGENCY_MARK in body.get_data(as_text=True)
     client.post("/dang-xuat", data={"csrf_token": form_csrf(client, "/")})
     log_in(client, "vh.cainhum")
