@@ -46,6 +46,10 @@ def test_run_publishes_what_is_due_and_stops(
     Runner(db, settings).run(for_seconds=4)
     files = list((home / "outbox" / "baovl-fanpage").rglob("*.txt"))
     assert len(files) == 1
+    # Each pass leaves a heartbeat row, so /healthz in another process sees the runner.
+    from bantin import health
+
+    assert health.check(db, datetime.now(UTC)).checks["runner_heartbeat_age_seconds"] < 60
 
 
 def test_second_runner_on_the_same_sqlite_file_refuses(settings: Settings) -> None:

@@ -292,6 +292,7 @@ def test_the_served_access_log_never_shows_the_token(
     import threading
 
     import requests
+
     from bantin.web.serving import make_server
 
     srv = make_server(client.application, "127.0.0.1", 0)  # waitress, as `bantin serve`
