@@ -53,7 +53,10 @@ def test_culture_staff_cannot_post_for_another_commune(client: FlaskClient, db: 
         theirs = s.scalars(select(Publication.id).where(Publication.unit_code == "29641")).first()
     log_in(client, "vh.traon")
     token = form_csrf(client, "/")
-    assert client.post("/xac-nhan", data={"publication": theirs, "csrf_token": token}).status_code == 404
+    assert (
+        client.post("/xac-nhan", data={"publication": theirs, "csrf_token": token}).status_code
+        == 404
+    )
 
 
 def test_a_typed_name_is_escaped_on_the_page(client: FlaskClient, db: Database) -> None:
@@ -62,7 +65,13 @@ def test_a_typed_name_is_escaped_on_the_page(client: FlaskClient, db: Database) 
     from tests.web.desk_support import PASSWORD
 
     with db.session() as s:
-        add_user(s, NewUser("xss.name", '<script>alert(1)</script>" onx="', "editor", agency="BAOVL"), PASSWORD, "t", APPLIED_AT)
+        add_user(
+            s,
+            NewUser("xss.name", '<script>alert(1)</script>" onx="', "editor", agency="BAOVL"),
+            PASSWORD,
+            "t",
+            APPLIED_AT,
+        )
     log_in(client, "xss.name")
     page = client.get("/").data.decode()
     assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
