@@ -29,7 +29,8 @@ def access_log(app: Callable[..., Any]) -> Callable[..., Any]:
             log.info("%s %s %s", environ.get("REQUEST_METHOD"), redact(line), status.split(" ")[0])
             return start_response(status, headers, exc_info)
 
-        return app(environ, start)
+        body: Iterable[bytes] = app(environ, start)
+        return body
 
     return logged
 
