@@ -14,11 +14,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## make run: initialise the embedded SQLite database, apply the bundled example
-## campaigns on outbox channels and start the scheduler; files appear in $(BANTIN_HOME)/outbox.
+## campaigns on outbox channels, make the first admin and the DEMO accounts (passwords
+## printed once), then start the scheduler and the web desk together (Ctrl-C stops both);
+## files appear in $(BANTIN_HOME)/outbox.
 run: $(STAMP)
 	$(BIN)/bantin init
 	$(BIN)/bantin demo setup
-	$(BIN)/bantin run
+	$(BIN)/bantin user bootstrap
+	@echo "desk: http://127.0.0.1:8080/ - log in as admin or a DEMO account with a password printed above"
+	@echo "(lost it? $(BIN)/bantin user reset-password admin)"
+	$(BIN)/bantin run & runner=$$!; trap 'kill $$runner' EXIT INT TERM; $(BIN)/bantin serve
 
 ## make test: the whole suite (what .ci/run calls): system packages the tests use
 ## (espeak-ng, weasyprint's Pango, a WordPress), lint, format, types, tests.

@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bantin import backup, logjson, metrics
+from bantin import backup, health, logjson, metrics
 from bantin.audio_prep import presynthesise
 from bantin.campaigns.materialise import materialise_all
 from bantin.config import Settings
@@ -138,6 +138,7 @@ class Runner:
                 with metrics.timed("dispatch"):
                     stats = self.dispatcher.run_pass()
                 metrics.heartbeat(self.id, self.clock.now())
+                health.beat(self.db, self.id, self.clock.now())  # seen by /healthz
                 if stats.claimed or stats.recovered or stats.released or stats.reviews:
                     log.info(
                         "dispatch: %d claimed, %d published, %d retrying, %d failed, %d missed, "

@@ -79,6 +79,10 @@ def test_run_publishes_what_is_due_and_stops(
     assert not runner._thread.is_alive()  # stopped, not left running
     files = list((home / "outbox" / "baovl-fanpage").rglob("*.txt"))
     assert len(files) == 1
+    # Each pass leaves a heartbeat row, so /healthz in another process sees the runner.
+    from bantin import health
+
+    assert health.check(db, due).checks["runner_heartbeat_age_seconds"] < 60
 
 
 def test_second_runner_on_the_same_sqlite_file_refuses(settings: Settings) -> None:

@@ -16,6 +16,7 @@ from bantin.cli import (  # noqa: F401  (register)
     reports,
     runtime,
     secrets,
+    users,
     web,
 )
 from bantin.cli.app import cli, main

@@ -154,6 +154,12 @@ def demo_setup(app: App, minutes: int, actor: str | None, now: str | None) -> No
     for r in results:
         click.echo(f"{r.campaign}: {r.action}, {r.materialised.added} new publications")
     click.echo(f"output goes to {home / 'outbox'}")
+    from bantin.accounts.bootstrap import demo_users
+
+    with app.session() as s:
+        logins = demo_users(s, who, at)
+    for username, role, password in logins:  # demo only: never real people
+        click.echo(f"DEMO account (thử nghiệm) {username} ({role}): password {password}")
 
 
 def write_demo_campaign(home: Path, now: datetime, minutes: int, tz: ZoneInfo) -> Path:

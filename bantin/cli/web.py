@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
-from typing import Any
 
 import click
 
@@ -20,26 +18,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-#: A receipt token in a query string (the form page's link) is kept out of the access log.
-TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&\s]*")
-
-
-def redact(line: str) -> str:
-    """The request line as logged: `token=` values replaced by `***`."""
-    return TOKEN_IN_QUERY.sub(r"\1***", line)
-
-
-def _handler() -> Any:
-    """Werkzeug's request handler, logging request lines without receipt tokens."""
-    from werkzeug.serving import WSGIRequestHandler
-
-    class Handler(WSGIRequestHandler):
-        def log(self, type: str, message: str, *args: Any) -> None:
-            super().log(type, message, *(redact(a) if isinstance(a, str) else a for a in args))
-
-    return Handler
-
-
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8080, show_default=True, help="TCP port.")
@@ -51,7 +29,8 @@ def serve_cmd(app: App, host: str, port: int) -> None:
     token (`bantin receipts token create`). It binds 127.0.0.1 by default: to let
     communes reach it, put it behind an HTTPS reverse proxy and set BANTIN_PUBLIC_URL to
     the address they use (links and the form's Origin check use it; see
-    docs/loudspeakers.md). Werkzeug's threaded server; stop it with Ctrl-C.
+    docs/loudspeakers.md). Served by waitress; stop it with Ctrl-C. The desk is at /
+    (bantin user bootstrap makes the first admin), the API at /api/v1, health at /healthz.
 
     \b
     Example:
@@ -59,8 +38,6 @@ def serve_cmd(app: App, host: str, port: int) -> None:
       bantin serve --port 8081
       curl http://127.0.0.1:8080/loa/nhom/thi-diem/feed.atom
     """
-    from werkzeug.serving import run_simple
-
     from bantin.web import create_app
 
     if not _is_loopback(host):
@@ -77,5 +54,13 @@ def serve_cmd(app: App, host: str, port: int) -> None:
             )
     web = create_app(app.settings, db=app.db)
     database = app.db.engine.url.render_as_string()  # hides a password
-    click.echo(f"serving http://{host}:{port}/loa/ (database {database})")
-    run_simple(host, port, web, threaded=True, request_handler=_handler())
+    from bantin.web.serving import make_server
+
+    server = make_server(web, host, port)
+    click.echo(f"serving http://{host}:{port}/ (desk; feeds under /loa/; database {database})")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

@@ -347,3 +347,12 @@ class AnnualReport(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by: Mapped[str | None] = mapped_column(String(128))
     document_path: Mapped[str | None] = mapped_column(Text)
+
+
+from bantin.core.account_models import (  # noqa: E402,F401  (one schema for Alembic)
+    ApiToken,
+    LoginFailure,
+    RunnerHeartbeat,
+    UserAccount,
+    UserScope,
+)

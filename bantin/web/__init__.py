@@ -13,7 +13,7 @@ from bantin import metrics
 from bantin.config import Settings
 from bantin.core.clock import Clock, SystemClock
 from bantin.core.db import Database
-from bantin.web import security
+from bantin.web import desk_app, security
 from bantin.web.loudspeaker import bp as loudspeaker
 from bantin.web.receipts import MAX_BODY
 from bantin.web.receipts import bp as receipts
@@ -36,6 +36,8 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.register_blueprint(loudspeaker)
     app.register_blueprint(receipts)
+    desk_app.install(app)  # logins, role pages, /api/v1, /healthz
+    desk_app.protect_receipts(receipts)
     scrape = metrics.registry(app.config["BANTIN_DB"], app.config["CLOCK"], settings.timezone)
 
     def metrics_view() -> Response:

@@ -292,19 +292,17 @@ def test_the_served_access_log_never_shows_the_token(
     import threading
 
     import requests
-    from werkzeug.serving import make_server
 
-    from bantin.cli.web import _handler
+    from bantin.web.serving import make_server
 
-    app = client.application
-    srv = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_handler())
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    srv = make_server(client.application, "127.0.0.1", 0)  # waitress, as `bantin serve`
+    thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     try:
-        with caplog.at_level(logging.INFO, logger="werkzeug"):
-            url = f"http://127.0.0.1:{srv.server_port}/loa/receipts/form?token={unit_token}"
+        with caplog.at_level(logging.INFO, logger="bantin.web.access"):
+            url = f"http://127.0.0.1:{srv.effective_port}/loa/receipts/form?token={unit_token}"
             assert requests.get(url, timeout=10).status_code == 200
     finally:
-        srv.shutdown()
+        srv.close()
         thread.join(timeout=5)
     assert "/loa/receipts/form?token=***" in caplog.text and unit_token not in caplog.text

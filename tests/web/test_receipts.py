@@ -226,9 +226,16 @@ def test_records_json_and_table_show_receipts(run_cli: Cli, db: Database) -> Non
 
 def test_serve_binds_loopback_by_default(run_cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[str, int]] = []
-    monkeypatch.setattr(
-        "werkzeug.serving.run_simple", lambda host, port, app, **kw: calls.append((host, port))
-    )
+
+    class Idle:  # a server that returns at once
+        def run(self) -> None: ...
+        def close(self) -> None: ...
+
+    def fake(app: object, host: str, port: int) -> Idle:
+        calls.append((host, port))
+        return Idle()
+
+    monkeypatch.setattr("bantin.web.serving.make_server", fake)
     result = run_cli("serve")
     assert result.exit_code == 0 and calls == [("127.0.0.1", 8080)]
     assert "warning" not in result.output
@@ -237,7 +244,11 @@ def test_serve_binds_loopback_by_default(run_cli: Cli, monkeypatch: pytest.Monke
 def test_serve_warns_when_listening_beyond_loopback(
     run_cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *a, **kw: None)
+    class Idle:  # a server that returns at once
+        def run(self) -> None: ...
+        def close(self) -> None: ...
+
+    monkeypatch.setattr("bantin.web.serving.make_server", lambda *a, **kw: Idle())
     result = run_cli("serve", "--host", "0.0.0.0", "--port", "8081")
     assert "without authentication" in result.output
 
@@ -327,14 +338,18 @@ def test_cli_token_create_for_an_unknown_unit_is_a_clear_error(run_cli: Cli) -> 
 def test_serve_warns_about_a_missing_public_url_beyond_loopback(
     run_cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *a, **kw: None)
+    class Idle:  # a server that returns at once
+        def run(self) -> None: ...
+        def close(self) -> None: ...
+
+    monkeypatch.setattr("bantin.web.serving.make_server", lambda *a, **kw: Idle())
     assert "BANTIN_PUBLIC_URL is not set" in run_cli("serve", "--host", "0.0.0.0").output
     monkeypatch.setenv("BANTIN_PUBLIC_URL", "https://loa.vinhlong.example")
     assert "BANTIN_PUBLIC_URL" not in run_cli("serve", "--host", "0.0.0.0").output
 
 
 def test_serve_keeps_receipt_tokens_out_of_the_access_log() -> None:
-    from bantin.cli.web import redact
+    from bantin.web.serving import redact
 
     line = "GET /loa/receipts/form?token=loa_SECRET&x=1 HTTP/1.1"
     assert redact(line) == "GET /loa/receipts/form?token=***&x=1 HTTP/1.1"

@@ -32,6 +32,22 @@ SAMPLES: dict[str, list[tuple[str, str]]] = {
     "/metrics": [("GET", "/metrics")],
     "/static/<path:filename>": [("GET", "/static/none.css")],
     "/loa/receipts/form": [("GET", "/loa/receipts/form"), ("GET", "/loa/receipts/form?token=x")],
+    "/dang-nhap": [("GET", "/dang-nhap"), ("POST", "/dang-nhap")],
+    "/dang-xuat": [("POST", "/dang-xuat")],
+    "/": [("GET", "/")],
+    "/xac-nhan": [("POST", "/xac-nhan")],
+    "/bao-cao/<kind>-<int:year>.<fmt>": [("GET", "/bao-cao/progress-2026.json")],
+    "/healthz": [("GET", "/healthz")],
+    "/api/v1/openapi.json": [("GET", "/api/v1/openapi.json")],
+    "/api/v1/schedule": [("GET", "/api/v1/schedule")],
+    "/api/v1/publications": [("GET", "/api/v1/publications")],
+    "/api/v1/publications/<int:pub_id>": [("GET", "/api/v1/publications/1")],
+    "/api/v1/records/summary": [("GET", "/api/v1/records/summary")],
+    "/api/v1/campaigns": [("GET", "/api/v1/campaigns")],
+    "/api/v1/campaigns/validate": [("POST", "/api/v1/campaigns/validate")],
+    "/api/v1/campaigns/apply": [("POST", "/api/v1/campaigns/apply")],
+    "/api/v1/receipts": [("POST", "/api/v1/receipts")],
+    "/api/v1/reports/<kind>": [("GET", "/api/v1/reports/output")],
 }
 ALL = [sample for samples in SAMPLES.values() for sample in samples] + [("GET", "/khong-co")]
 EVIL = "evil.example"
