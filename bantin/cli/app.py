@@ -133,6 +133,7 @@ def cli(ctx: click.Context, db_url: str | None, verbose: bool, log_format: str) 
         handlers=[make_handler(log_format)],  # keeps its formatter: times with their offset
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
     install_logging_scrubber()
     ctx.obj = App(db_url, verbose)
 
