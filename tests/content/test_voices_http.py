@@ -48,7 +48,8 @@ def _engine(name: str, url: str, monkeypatch: pytest.MonkeyPatch, waits: list[fl
     monkeypatch.setenv("TTS_KEY", KEY)
     env = {f"BANTIN_TTS_{name.upper()}_KEY": "env:TTS_KEY", f"BANTIN_TTS_{name.upper()}_URL": url}
     engine = engine_for(parse_voice(f"{name}:x"), 233, env=env)
-    engine.limits = Limits(per_second=1000, retries=2, backoff=0.5, timeout=2, sleep=waits.append)  # type: ignore[attr-defined]
+    # No rate limit here (its own test below): every recorded wait is a backoff.
+    engine.limits = Limits(per_second=0, retries=2, backoff=0.5, timeout=2, sleep=waits.append)  # type: ignore[attr-defined]
     return engine
 
 
@@ -275,3 +276,22 @@ def test_a_voice_service_on_an_internal_address_is_refused_without_a_request(
     with pytest.raises(VoiceError, match=r"refus|internal|loopback"):
         cached(engine, "Kính thưa bà con.", "x", tmp_path)
     assert httpserver.log == []
+
+
+def test_the_rate_limit_spaces_requests_by_the_services_rate() -> None:
+    """Two requests a second: the second and third wait half a second each, on a clock the
+    test moves (nothing sleeps)."""
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limits = Limits(per_second=2, sleep=sleep, monotonic=lambda: now[0])
+    for _ in range(3):
+        limits.wait_turn()
+    assert slept == [0.5, 0.5]
+    now[0] += 10  # a quiet spell: the next request goes at once
+    limits.wait_turn()
+    assert slept == [0.5, 0.5]
