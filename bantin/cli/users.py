@@ -8,7 +8,6 @@ import json
 import click
 
 from bantin.accounts import api_tokens, bootstrap, users
-from bantin.accounts.passwords import PasswordError
 from bantin.cli.app import (
     App,
     actor_option,
@@ -62,11 +61,8 @@ def user_add(
 ) -> None:
     """Create an account and print its generated password once."""
     new = users.NewUser(username, display_name, role, agency, units, groups)
-    try:
-        with app.session() as s:
-            _, password = users.add_user(s, new, None, resolve_actor(actor), app.clock(now).now())
-    except (users.UserError, PasswordError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    with app.session() as s:
+        _, password = users.add_user(s, new, None, resolve_actor(actor), app.clock(now).now())
     click.echo(f"user {username} ({role}); password: {password}")
     click.echo(ONCE, err=True)
 
@@ -90,11 +86,8 @@ def user_list(app: App, as_json: bool, as_csv: bool) -> None:
 @pass_app
 def user_disable(app: App, username: str, actor: str | None, now: str | None) -> None:
     """Stop an account; its open sessions end at their next request."""
-    try:
-        with app.session() as s:
-            users.disable_user(s, username, resolve_actor(actor), app.clock(now).now())
-    except users.UserError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with app.session() as s:
+        users.disable_user(s, username, resolve_actor(actor), app.clock(now).now())
     click.echo(f"user {username} disabled")
 
 
@@ -105,13 +98,10 @@ def user_disable(app: App, username: str, actor: str | None, now: str | None) ->
 @pass_app
 def user_reset(app: App, username: str, actor: str | None, now: str | None) -> None:
     """Give an account a new generated password (printed once) and lift its lockout."""
-    try:
-        with app.session() as s:
-            password = users.reset_password(
-                s, username, None, resolve_actor(actor), app.clock(now).now()
-            )
-    except users.UserError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with app.session() as s:
+        password = users.reset_password(
+            s, username, None, resolve_actor(actor), app.clock(now).now()
+        )
     click.echo(f"user {username}; new password: {password}")
     click.echo(ONCE, err=True)
 
@@ -175,19 +165,16 @@ def token_create(
     now: str | None,
 ) -> None:
     """Create a token and print it (the only time it is shown)."""
-    try:
-        with app.session() as s:
-            row, text = api_tokens.create(
-                s, agency, label, list(scopes), resolve_actor(actor), app.clock(now).now()
-            )
-            ident = {
-                "id": row.id,
-                "agency": row.agency_code,
-                "label": row.label,
-                "scopes": row.scopes,
-            }
-    except api_tokens.ApiTokenError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with app.session() as s:
+        row, text = api_tokens.create(
+            s, agency, label, list(scopes), resolve_actor(actor), app.clock(now).now()
+        )
+        ident = {
+            "id": row.id,
+            "agency": row.agency_code,
+            "label": row.label,
+            "scopes": row.scopes,
+        }
     if as_json:
         click.echo(json.dumps({**ident, "token": text}, ensure_ascii=False))
         return
@@ -216,9 +203,6 @@ def token_list(app: App, agency: str | None, as_json: bool, as_csv: bool) -> Non
 @pass_app
 def token_revoke(app: App, token_id: int, actor: str | None, now: str | None) -> None:
     """Stop a token at once."""
-    try:
-        with app.session() as s:
-            api_tokens.revoke(s, token_id, resolve_actor(actor), app.clock(now).now())
-    except api_tokens.ApiTokenError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with app.session() as s:
+        api_tokens.revoke(s, token_id, resolve_actor(actor), app.clock(now).now())
     click.echo(f"token #{token_id} revoked")
