@@ -11,12 +11,13 @@
 # - poppler-utils: pdftotext/pdftoppm, to read PDF reports in tests;
 # - postgresql: the server (initdb, pg_ctl) for the scale-out tests (tests/integration/pg.py),
 #   and pg_dump/pg_restore for `bantin backup`/`restore` on PostgreSQL;
+# - chromium: the real browser the desk's browser tests drive (Playwright, executable_path);
 # - systemd: systemd-analyze, which checks deploy/systemd's units (tests/ops/test_deploy.py);
 # - the WordPress stack for the portal channel's integration test (scripts/wordpress.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(espeak-ng lame ffmpeg libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+PACKAGES=(espeak-ng lame ffmpeg libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium
           fonts-dejavu-core poppler-utils postgresql systemd)
 missing=()
 for pkg in "${PACKAGES[@]}"; do

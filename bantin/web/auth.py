@@ -38,6 +38,7 @@ from flask_wtf.csrf import CSRFProtect
 from bantin.accounts import scope, users
 from bantin.core.account_models import UserAccount
 from bantin.core.fileperms import secure_dir
+from bantin.web import nav
 from bantin.web.context import database as _db
 from bantin.web.i18n import lang, t
 from bantin.web.security import public_base
@@ -65,7 +66,9 @@ def install(app: Flask) -> None:
         WTF_CSRF_SSL_STRICT=False,
     )
     protect.init_app(app)
-    app.jinja_env.globals.update(t=t, lang=lang, principal=current)
+    app.jinja_env.globals.update(
+        t=t, lang=lang, principal=current, nav_items=lambda: nav.for_principal(current())
+    )
     app.register_blueprint(bp)
 
 

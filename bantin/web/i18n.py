@@ -43,7 +43,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reports": ("Báo cáo", "Reports"),
     "forbidden": ("Bạn không có quyền xem trang này.", "You may not see this page."),
     "language": ("English", "Tiếng Việt"),
+    "menu": ("Danh mục chức năng", "Menu"),
+    "home": ("Trang chính", "Home"),
 }
+
+
+def register(texts: dict[str, tuple[str, str]]) -> None:
+    """Add a page module's words (Vietnamese, English). Each desk module registers its
+    own at import, so modules never edit one shared table; a key used twice is a bug."""
+    for key, pair in texts.items():
+        if key in TEXTS and TEXTS[key] != pair:
+            raise ValueError(f"desk text {key!r} registered twice with different words")
+        TEXTS[key] = pair
 
 
 def lang() -> str:

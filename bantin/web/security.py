@@ -1,9 +1,10 @@
 """What every answer of the web app carries, and how it builds absolute links.
 
 Headers (on every response, errors and 304s included): a Content-Security-Policy that
-allows only this origin, no script at all, and inline styles only with the per-request
-nonce the templates put on their `<style>`; no framing (CSP `frame-ancestors` and the
-older X-Frame-Options); no MIME sniffing; and `Referrer-Policy: same-origin`, which keeps
+allows only this origin, scripts only as files served from it (the desk's calendar and
+previews; never inline, so an injected `<script>` does not run), and inline styles only
+with the per-request nonce the templates put on their `<style>`; no framing (CSP
+`frame-ancestors` and the older X-Frame-Options); no MIME sniffing; and `Referrer-Policy: same-origin`, which keeps
 a receipt-form URL's token from leaking to other sites while still letting the browser
 send the `Origin` the receipt endpoint checks (`no-referrer` would make it "null").
 
@@ -25,7 +26,7 @@ from flask import Flask, Response, current_app, g, request, url_for
 from bantin.config import Settings
 
 CSP = (
-    "default-src 'self'; script-src 'none'; style-src 'self' 'nonce-{nonce}'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; "
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
