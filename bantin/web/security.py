@@ -4,9 +4,10 @@ Headers (on every response, errors and 304s included): a Content-Security-Policy
 allows only this origin, scripts only as files served from it (the desk's calendar and
 previews; never inline, so an injected `<script>` does not run), and inline styles only
 with the per-request nonce the templates put on their `<style>`; no framing (CSP
-`frame-ancestors` and the older X-Frame-Options); no MIME sniffing; and `Referrer-Policy: same-origin`, which keeps
-a receipt-form URL's token from leaking to other sites while still letting the browser
-send the `Origin` the receipt endpoint checks (`no-referrer` would make it "null").
+`frame-ancestors` and the older X-Frame-Options); no MIME sniffing; and
+`Referrer-Policy: same-origin`, which keeps a receipt-form URL's token from leaking to
+other sites while still letting the browser send the `Origin` the receipt endpoint
+checks (`no-referrer` would make it "null").
 
 Links: the request's `Host` header is the client's to choose, so it never goes into a
 link (a cache or a feed aggregator would otherwise serve an attacker's host to every
