@@ -7,7 +7,6 @@ from typing import Any
 from bantin.records.reports import build_progress_report, render
 from tests.records.conftest import csv_rows, json_doc, pdf_text, xlsx_sheet
 
-
 CITIZENS = (
     "Tỷ lệ người dân trong độ tuổi lao động có kỹ năng sử dụng dịch vụ công trực tuyến và dịch "
     "vụ số thiết yếu"

@@ -299,7 +299,7 @@ def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None
         lang=ctx.lang,
         title=f"{official.doc_type} {official.subject}",
         facts=[
-            (ctx.t("agency"), f"{info.display_name(ctx.lang)} ({agency})"),
+            (ctx.t("agency"), info.display_name(ctx.lang)),
             (ctx.t("period"), period_text(period, ctx.lang)),
             (ctx.t("generated"), ctx.generated()),
         ],

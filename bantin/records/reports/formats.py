@@ -53,12 +53,12 @@ def _font_faces() -> str:
     every family the sheet asks for, whatever fontconfig would substitute."""
     faces = serif_faces()
     if not faces:
-        log.warning("%s not found (install fonts-liberation): PDF uses a fallback font", SERIF)
+        log.warning("%s 2 not found (install fonts-liberation2): PDF uses a fallback", SERIF)
     return "\n".join(
         f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
         f"font-weight: {weight}; font-style: {style}; }}"
         for (weight, style), path in faces.items()
-        for family in ("Times New Roman", SERIF)
+        for family in (SERIF,)
     )
 
 
