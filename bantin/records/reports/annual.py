@@ -248,18 +248,26 @@ def _indicators_table(ctx: Context, year: int, lineage: frozenset[str]) -> Table
     )
 
 
-def _sections(ctx: Context, paragraphs: list[str], indicators: Table) -> list[Section]:
+def _sections(
+    ctx: Context, paragraphs: list[str], indicators: Table, has_tasks: bool
+) -> list[Section]:
     """Sections I–V: results, figures, indicators, and the two the agency writes."""
     vi = ctx.lang == "vi"
     figures_intro = (
         f"Số liệu tính đến {ctx.generated()}." if vi else f"Figures as of {ctx.generated()}."
     )
+    if not paragraphs:  # no task, no record: the agency writes its results by hand
+        paragraphs = [
+            "Chưa có dữ liệu phát hành trên bantin; đơn vị bổ sung kết quả thực hiện: ……"
+            if vi
+            else "No publication recorded in bantin; results to be added by the agency: ……"
+        ]
     return [
         Section("I. KẾT QUẢ THỰC HIỆN" if vi else "I. RESULTS", paragraphs),
         Section(
             "II. SỐ LIỆU" if vi else "II. FIGURES",
             [figures_intro],
-            table="tasks",
+            table="tasks" if has_tasks else None,
             chart="months",
         ),
         Section(
@@ -293,7 +301,7 @@ def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None
         else f"Results in {year} of implementing {plan}"
     )
     official = _heading(ctx, agency, year, subject, dated)
-    official.sections = _sections(ctx, paragraphs, indicators)
+    official.sections = _sections(ctx, paragraphs, indicators, bool(task_rows))
     return Report(
         kind="annual",
         lang=ctx.lang,
