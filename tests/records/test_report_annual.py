@@ -132,3 +132,15 @@ def test_english_on_request(ctx_factory: Any) -> None:
         "30/3/2022 of the Vĩnh Long Provincial People's Committee"
     )
     assert o.sections[-1].heading == "V. PROPOSALS"
+
+
+def test_a_share_of_nothing_due_yet_is_said_in_words(report_db: Any) -> None:
+    from bantin.records.reports import Context
+    from bantin.records.reports.annual import _task_sentence
+    from tests.records.report_data import NOW, TZ
+
+    row = {"planned": 3, "published": 0, "late": 0, "missed": 0, "failed": 0, "unknown": 0}
+    row |= {"pending": 3, "published_share": None}
+    with report_db.session() as s:
+        text = _task_sentence(Context(s, TZ, NOW), row, {})
+    assert "(chưa có lượt nào đến hạn)" in text and "–" not in text
