@@ -8,6 +8,9 @@
 #   measuring it (ffprobe for lengths, the ebur128 filter for loudness);
 # - libpango-1.0-0, libpangoft2-1.0-0, libharfbuzz-subset0: weasyprint lays out PDF reports;
 # - fonts-dejavu-core: a font with every Vietnamese letter and tone mark;
+# - fonts-liberation2: Liberation Serif 2, Times New Roman's metrics with every Vietnamese
+#   letter, the typeface Decree 30/2020/NĐ-CP asks of the reports (embedded in their PDFs;
+#   fonts-liberation's 1.07 lacks ơ and ư);
 # - poppler-utils: pdftotext/pdftoppm, to read PDF reports in tests;
 # - postgresql: the server (initdb, pg_ctl) for the scale-out tests (tests/integration/pg.py),
 #   and pg_dump/pg_restore for `bantin backup`/`restore` on PostgreSQL;
@@ -18,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(espeak-ng lame ffmpeg libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium
-          fonts-dejavu-core poppler-utils postgresql systemd)
+          fonts-dejavu-core fonts-liberation2 poppler-utils postgresql systemd)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

@@ -27,7 +27,7 @@ def test_format_follows_the_output_suffix(data: Database, run_cli: Cli, tmp_path
     out = tmp_path / "san-luong.xlsx"
     result = run_cli("report", "output", "--year", "2026", "-o", str(out), "--now", NOW)
     assert result.exit_code == 0 and "(xlsx," in result.stderr
-    assert "agencies" in load_workbook(io.BytesIO(out.read_bytes())).sheetnames
+    assert "Theo cơ quan" in load_workbook(io.BytesIO(out.read_bytes())).sheetnames
 
 
 def test_csv_goes_to_standard_output(data: Database, run_cli: Cli) -> None:
@@ -51,7 +51,9 @@ def test_english_json(data: Database, run_cli: Cli) -> None:
         "report", "coverage", "--year", "2026", "--format", "json", "--lang", "en", "--now", NOW
     )
     doc = json.loads(result.output)
-    assert doc["lang"] == "en" and doc["title"] == "Loudspeaker coverage – 2026"
+    assert doc["lang"] == "en" and doc["title"].startswith(
+        "REPORT Loudspeaker coverage in 2026 under the Plan issued with"
+    )
 
 
 def test_an_unknown_agency_is_one_clear_sentence(data: Database, run_cli: Cli) -> None:
@@ -65,7 +67,7 @@ def test_annual_report_with_a_date_written_in_the_heading(
     out = tmp_path / "bao-cao.html"
     args = ["report", "annual", "--agency", "SKHCN", "--year", "2026", "--date", "2026-12-02"]
     assert run_cli(*args, "-o", str(out)).exit_code == 0
-    assert "Vĩnh Long, ngày 2 tháng 12 năm 2026" in out.read_text(encoding="utf-8")
+    assert "Vĩnh Long, ngày 02 tháng 12 năm 2026" in out.read_text(encoding="utf-8")
 
 
 def test_deadlines_submit_and_status(data: Database, run_cli: Cli) -> None:

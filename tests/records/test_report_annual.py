@@ -16,19 +16,36 @@ def test_figures_include_the_predecessors_records(ctx_factory: Any) -> None:
     task = next(r for r in report.table("tasks").rows if r["task"] == "1.1")
     assert {k: task[k] for k in SKHCN_2025_TASK_11} == SKHCN_2025_TASK_11
     results = " ".join(report.official.sections[0].paragraphs)
-    assert "Bao gồm 5 lượt do Sở Thông tin và Truyền thông (STTTT) thực hiện." in results
+    assert "Bao gồm 5 lượt do Sở Thông tin và Truyền thông thực hiện." in results
+
+
+PLAN_618 = (
+    "Kế hoạch triển khai thực hiện Đề án “Nâng cao nhận thức, phổ cập kỹ năng và phát triển "
+    "nguồn nhân lực Chuyển đổi số quốc gia trên địa bàn tỉnh đến năm 2025, định hướng đến năm "
+    "2030” ban hành kèm theo Quyết định số 618/QĐ-UBND ngày 30/3/2022 của Ủy ban nhân dân "
+    "tỉnh Vĩnh Long"
+)
 
 
 def test_heading_is_the_official_one(ctx_factory: Any) -> None:
-    o = ctx_factory(build_annual_report, "COMMUNES", 2026).official
-    assert o.issuer == "UBND CÁC XÃ, PHƯỜNG"
-    assert o.number == "Số: …/BC-COMMUNES"
+    o = ctx_factory(build_annual_report, "SGDDT", 2026).official
+    assert (o.superior, o.issuer) == ("UBND TỈNH VĨNH LONG", "SỞ GIÁO DỤC VÀ ĐÀO TẠO")
+    assert o.number == "Số: …/BC-SGDĐT"
     assert o.place_date == "Vĩnh Long, ngày … tháng … năm 2026"
-    assert (o.doc_type, o.subject) == (
-        "BÁO CÁO",
-        "Kết quả thực hiện Kế hoạch số 618/QĐ-UBND năm 2026",
-    )
     assert o.recipient == "Kính gửi: Sở Khoa học và Công nghệ."  # the DIC on 5/12/2026
+
+
+def test_the_plan_is_named_as_its_decision_names_it(ctx_factory: Any) -> None:
+    o = ctx_factory(build_annual_report, "SGDDT", 2026).official
+    assert (o.doc_type, o.subject) == ("BÁO CÁO", f"Kết quả thực hiện năm 2026 {PLAN_618}")
+
+
+def test_the_commune_collective_heading_is_a_form_each_commune_completes(
+    ctx_factory: Any,
+) -> None:
+    o = ctx_factory(build_annual_report, "COMMUNES", 2026).official
+    assert (o.superior, o.issuer) == (None, "ỦY BAN NHÂN DÂN\nXÃ (PHƯỜNG) ……………")
+    assert o.number == "Số: …/BC-UBND"
 
 
 def test_a_department_names_its_superior_and_the_dic_reports_to_the_province(
@@ -36,7 +53,7 @@ def test_a_department_names_its_superior_and_the_dic_reports_to_the_province(
 ) -> None:
     o = ctx_factory(build_annual_report, "SKHCN", 2026, date(2026, 12, 2)).official
     assert (o.superior, o.issuer) == ("UBND TỈNH VĨNH LONG", "SỞ KHOA HỌC VÀ CÔNG NGHỆ")
-    assert o.place_date == "Vĩnh Long, ngày 2 tháng 12 năm 2026"
+    assert o.place_date == "Vĩnh Long, ngày 02 tháng 12 năm 2026"  # Decree 30: two digits
     assert o.recipient == "Kính gửi: Ủy ban nhân dân tỉnh Vĩnh Long."
 
 
@@ -75,7 +92,8 @@ def test_pdf_renders_the_official_text(ctx_factory: Any) -> None:
         "Số: …/BC-SKHCN",
         "Vĩnh Long, ngày … tháng … năm 2026",
         "BÁO CÁO",
-        "Kết quả thực hiện Kế hoạch số 618/QĐ-UBND năm 2025",
+        "Kết quả thực hiện năm 2025 Kế hoạch triển khai thực hiện Đề án",
+        "ban hành kèm theo Quyết định số 618/QĐ-UBND ngày 30/3/2022 của Ủy ban nhân dân tỉnh",
         "từ ngày 1 tháng 1 năm 2025 đến ngày 31 tháng 12 năm 2025",
         "KHÓ KHĂN, VƯỚNG MẮC",
         "ĐỀ XUẤT, KIẾN NGHỊ",
@@ -94,7 +112,7 @@ def test_xlsx_has_the_heading_and_the_figures(ctx_factory: Any) -> None:
     data = render(ctx_factory(build_annual_report, "SKHCN", 2025), "xlsx")
     cover = xlsx_cover(data)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cover and "V. ĐỀ XUẤT, KIẾN NGHỊ" in cover
-    task = next(r for r in xlsx_sheet(data, "tasks") if r["Nhiệm vụ"] == "1.1")
+    task = next(r for r in xlsx_sheet(data, "Nhiệm vụ") if r["Nhiệm vụ"] == "1.1")
     assert (task["Kế hoạch"], task["Đã phát hành"], task["Lỗi"]) == (8, 6, 1)
 
 
@@ -109,5 +127,20 @@ def test_csv_and_json_carry_the_same_figures(ctx_factory: Any) -> None:
 
 def test_english_on_request(ctx_factory: Any) -> None:
     o = ctx_factory(build_annual_report, "SKHCN", 2025, lang="en").official
-    assert o.subject == "Results of implementing Plan No. 618/QĐ-UBND in 2025"
+    assert o.subject == (
+        "Results in 2025 of implementing the Plan issued with Decision No. 618/QĐ-UBND of "
+        "30/3/2022 of the Vĩnh Long Provincial People's Committee"
+    )
     assert o.sections[-1].heading == "V. PROPOSALS"
+
+
+def test_a_share_of_nothing_due_yet_is_said_in_words(report_db: Any) -> None:
+    from bantin.records.reports import Context
+    from bantin.records.reports.annual import _task_sentence
+    from tests.records.report_data import NOW, TZ
+
+    row = {"planned": 3, "published": 0, "late": 0, "missed": 0, "failed": 0, "unknown": 0}
+    row |= {"pending": 3, "published_share": None}
+    with report_db.session() as s:
+        text = _task_sentence(Context(s, TZ, NOW), row, {})
+    assert "(chưa có lượt nào đến hạn)" in text and "–" not in text

@@ -67,8 +67,8 @@ def test_csv_has_vietnamese_headers_and_the_figures(ctx_factory: Any) -> None:
 
 def test_xlsx_keeps_numbers_as_numbers(ctx_factory: Any) -> None:
     data = render(ctx_factory(build_output_report, 2026), "xlsx")
-    rows = {r["Cơ quan"]: r for r in xlsx_sheet(data, "agencies")}
-    assert rows["COMMUNES"]["Đã phát hành"] == 5
+    rows = {r["Cơ quan"]: r for r in xlsx_sheet(data, "Theo cơ quan")}
+    assert rows["UBND các xã, phường"]["Đã phát hành"] == 5
     assert rows["Tổng cộng"]["Kế hoạch"] == TOTAL_2026["planned"]
     # 7 published of the 12 already due: a fraction shown with a % format
     assert abs(rows["Tổng cộng"]["Tỷ lệ phát hành"] - 7 / 12) < 1e-9
@@ -83,12 +83,12 @@ def test_html_has_the_table_and_an_embedded_chart(ctx_factory: Any) -> None:
 
 def test_pdf_text_is_vietnamese_with_the_figures(ctx_factory: Any) -> None:
     text = pdf_text(render(ctx_factory(build_output_report, 2025), "pdf"))
-    assert "Báo cáo sản lượng thông tin theo cơ quan – 2025" in text
+    assert "Sản lượng thông tin theo cơ quan năm 2025 thực hiện Kế hoạch" in text
     assert "Cơ quan tại thời điểm" in text and "Tháng 2/2025" in text
     assert "75%" in text  # SKHCN in 2025: 6 published of 8 due
 
 
 def test_english_labels_on_request(ctx_factory: Any) -> None:
     html = render(ctx_factory(build_output_report, 2026, lang="en"), "html").decode()
-    assert "Output by agency – 2026" in html and "Agency of record" in html
+    assert "Output by agency in 2026" in html and "Agency of record" in html
     assert "58.3%" in html

@@ -7,6 +7,11 @@ from typing import Any
 from bantin.records.reports import build_progress_report, render
 from tests.records.conftest import csv_rows, json_doc, pdf_text, xlsx_sheet
 
+CITIZENS = (
+    "Tỷ lệ người dân trong độ tuổi lao động có kỹ năng sử dụng dịch vụ công trực tuyến và dịch "
+    "vụ số thiết yếu"
+)
+
 
 def statuses(report: Any) -> dict[tuple[str, int], str]:
     return {(r["objective"], r["year"]): r["status_code"] for r in report.table("objectives").rows}
@@ -54,14 +59,14 @@ def test_json_names_each_judgement(ctx_factory: Any) -> None:
 
 def test_csv_shows_reported_values_beside_the_judgement(ctx_factory: Any) -> None:
     rows = csv_rows(render(ctx_factory(build_progress_report, 2026), "csv"))
-    stem = next(r for r in rows if r["Mục tiêu"] == "schools-stem")
-    assert stem["Số liệu báo cáo"] == "SGDDT: 55%" and stem["Đánh giá"] == "đạt"
+    stem = next(r for r in rows if r["Chỉ số"].startswith("Tỷ lệ cơ sở giáo dục phổ thông"))
+    assert stem["Số liệu báo cáo"] == "Sở Giáo dục và Đào tạo: 55%" and stem["Đánh giá"] == "đạt"
 
 
 def test_xlsx_lists_the_indicators_of_the_year(ctx_factory: Any) -> None:
-    sheet = xlsx_sheet(render(ctx_factory(build_progress_report, 2026), "xlsx"), "indicators")
-    assert [(r["Mục tiêu"], r["Cơ quan"], r["Giá trị"]) for r in sheet] == [
-        ("citizens-digital-services", "SKHCN", 91)
+    sheet = xlsx_sheet(render(ctx_factory(build_progress_report, 2026), "xlsx"), "Chỉ số")
+    assert [(r["Mục tiêu"], r["Cơ quan"], r["Giá trị"], r["Đơn vị tính"]) for r in sheet] == [
+        (CITIZENS, "Sở Khoa học và Công nghệ", 91, "%")
     ]
 
 

@@ -18,13 +18,21 @@ from bantin.records.indicators import list_indicators
 from bantin.records.reports.common import Context, period_text, task_sort_key, with_share
 from bantin.records.reports.coverage_query import coverage
 from bantin.records.reports.document import Chart, Official, Report, Section, Table
-from bantin.records.reports.i18n import day, number, percent
+from bantin.records.reports.heading import (
+    PROVINCE_EN,
+    PROVINCE_VI,
+    issuer_lines,
+    number_line,
+    place_date,
+    plan_name,
+)
 from bantin.records.reports.i18n import month as month_label
+from bantin.records.reports.i18n import number, percent
 from bantin.records.reports.output_query import COUNTS, activity, output_counts, roll_up, totals
 from bantin.records.reports.periods import Period, year_period
+from bantin.records.reports.progress import objective_col, unit_col
 from bantin.records.responsibility import DRAFT_MONTH_DAY, roles_in_year
 
-PLACE = "Vĩnh Long"
 DEADLINE_MONTH_DAY = (12, 5)  # "trước ngày 05/12" (plan, VI.6 and VI.7)
 
 
@@ -32,18 +40,24 @@ def _task_sentence(ctx: Context, row: dict[str, Any], origins: dict[str, int]) -
     def n(value: float | int | None) -> str:
         return number(value, ctx.lang)
 
-    share = percent(row["published_share"], ctx.lang)
+    # With nothing due yet a share is not a number: say so, never a bare dash.
+    if row["published_share"] is None:
+        share = "none due yet" if ctx.lang == "en" else "chưa có lượt nào đến hạn"
+    else:
+        share = percent(row["published_share"], ctx.lang) + (
+            " of those due" if ctx.lang == "en" else " số lượt đã đến hạn"
+        )
     if ctx.lang == "en":
         text = (
             f"Planned for the year: {n(row['planned'])}; published {n(row['published'])} "
-            f"({share} of those due), of which {n(row['late'])} late; missed "
+            f"({share}), of which {n(row['late'])} late; missed "
             f"{n(row['missed'])}, failed {n(row['failed'])}, outcome unknown "
             f"{n(row['unknown'])}, still to come {n(row['pending'])}."
         )
     else:
         text = (
             f"Kế hoạch năm: {n(row['planned'])} lượt; đã phát hành {n(row['published'])} lượt "
-            f"({share} số lượt đã đến hạn), trong đó {n(row['late'])} lượt trễ hạn; bỏ lỡ "
+            f"({share}), trong đó {n(row['late'])} lượt trễ hạn; bỏ lỡ "
             f"{n(row['missed'])}, lỗi {n(row['failed'])}, chưa rõ kết quả {n(row['unknown'])}, "
             f"chưa đến lượt {n(row['pending'])}."
         )
@@ -52,42 +66,29 @@ def _task_sentence(ctx: Context, row: dict[str, Any], origins: dict[str, int]) -
         text += (
             f" Including {n(planned)} by {name} ({code})."
             if ctx.lang == "en"
-            else f" Bao gồm {n(planned)} lượt do {name} ({code}) thực hiện."
+            else f" Bao gồm {n(planned)} lượt do {name} thực hiện."
         )
     return text
 
 
-def _heading(ctx: Context, code: str, year: int, plan_number: str, dated: date | None) -> Official:
+def _heading(ctx: Context, code: str, year: int, subject: str, dated: date | None) -> Official:
+    """Issuer, number, place-date and addressee: the DIC of the reporting deadline, or the
+    province's People's Committee when the agency is the DIC itself."""
     info = ctx.agencies.get(code)
     vi = ctx.lang == "vi"
-    superior = None
-    if info.level == "province" and info.kind in ("department", "education"):
-        superior = "UBND TỈNH VĨNH LONG" if vi else "VĨNH LONG PROVINCIAL PEOPLE'S COMMITTEE"
-    abbreviation = code.replace("_", "")
+    superior, issuer, sym = issuer_lines(info, ctx.lang)
     signing_year = ctx.now.astimezone(ctx.tz).year
-    if dated is not None:
-        place_date = f"{PLACE}, {day(dated, ctx.lang)}"
-    else:
-        place_date = (
-            f"{PLACE}, ngày … tháng … năm {signing_year}" if vi else f"{PLACE}, … … {signing_year}"
-        )
     dic = ctx.agencies.holder_on(DIC_CODE, date(year, *DEADLINE_MONTH_DAY))
     recipient = (
-        ("Ủy ban nhân dân tỉnh Vĩnh Long" if vi else "Vĩnh Long Provincial People's Committee")
-        if dic == code
-        else ctx.agencies.name(dic, ctx.lang)
+        (PROVINCE_VI if vi else PROVINCE_EN) if dic == code else ctx.agencies.name(dic, ctx.lang)
     )
     return Official(
         superior=superior,
-        issuer=info.display_name(ctx.lang).upper(),
-        number=f"{'Số' if vi else 'No.'}: …/BC-{abbreviation}",
-        place_date=place_date,
+        issuer=issuer,
+        number=number_line(sym, ctx.lang),
+        place_date=place_date(dated, signing_year, ctx.lang),
         doc_type="BÁO CÁO" if vi else "REPORT",
-        subject=(
-            f"Kết quả thực hiện Kế hoạch số {plan_number} năm {year}"
-            if vi
-            else f"Results of implementing Plan No. {plan_number} in {year}"
-        ),
+        subject=subject,
         recipient=f"{'Kính gửi' if vi else 'To'}: {recipient}.",
         sections=[],
         recipients=(["Như trên;", "Lưu: VT."] if vi else ["As above;", "Archive."]),
@@ -226,7 +227,7 @@ def _records_table(
         "activity",
         "Hồ sơ lưu trên bantin" if ctx.lang == "vi" else "Records held in bantin",
         [
-            ctx.col("original_agency"),
+            ctx.agency_col("original_agency"),
             *[
                 ctx.col(k, "int")
                 for k in ("planned", "published", "approved", "attempts", "receipts")
@@ -242,23 +243,31 @@ def _indicators_table(ctx: Context, year: int, lineage: frozenset[str]) -> Table
     return Table(
         "indicators",
         "Chỉ số đơn vị báo cáo" if ctx.lang == "vi" else "Indicators reported",
-        [ctx.col("objective"), ctx.col("value", "number"), ctx.col("unit"), ctx.col("source")],
+        [objective_col(ctx), ctx.col("value", "number"), unit_col(ctx), ctx.col("source")],
         list_indicators(ctx.session, year, lineage),
     )
 
 
-def _sections(ctx: Context, paragraphs: list[str], indicators: Table) -> list[Section]:
+def _sections(
+    ctx: Context, paragraphs: list[str], indicators: Table, has_tasks: bool
+) -> list[Section]:
     """Sections I–V: results, figures, indicators, and the two the agency writes."""
     vi = ctx.lang == "vi"
     figures_intro = (
         f"Số liệu tính đến {ctx.generated()}." if vi else f"Figures as of {ctx.generated()}."
     )
+    if not paragraphs:  # no task, no record: the agency writes its results by hand
+        paragraphs = [
+            "Chưa có dữ liệu phát hành trên bantin; đơn vị bổ sung kết quả thực hiện: ……"
+            if vi
+            else "No publication recorded in bantin; results to be added by the agency: ……"
+        ]
     return [
         Section("I. KẾT QUẢ THỰC HIỆN" if vi else "I. RESULTS", paragraphs),
         Section(
             "II. SỐ LIỆU" if vi else "II. FIGURES",
             [figures_intro],
-            table="tasks",
+            table="tasks" if has_tasks else None,
             chart="months",
         ),
         Section(
@@ -285,14 +294,20 @@ def build_annual_report(ctx: Context, agency: str, year: int, dated: date | None
     per_month = _sum_by_month(rows, months)
     records = _records_table(ctx, period, rows, lineage)
     indicators = _indicators_table(ctx, year, lineage)
-    official = _heading(ctx, agency, year, ctx.plan().number, dated)
-    official.sections = _sections(ctx, paragraphs, indicators)
+    plan = plan_name(ctx.plan(), ctx.lang)
+    subject = (
+        f"Kết quả thực hiện năm {year} {plan}"
+        if ctx.lang == "vi"
+        else f"Results in {year} of implementing {plan}"
+    )
+    official = _heading(ctx, agency, year, subject, dated)
+    official.sections = _sections(ctx, paragraphs, indicators, bool(task_rows))
     return Report(
         kind="annual",
         lang=ctx.lang,
         title=f"{official.doc_type} {official.subject}",
         facts=[
-            (ctx.t("agency"), f"{info.display_name(ctx.lang)} ({agency})"),
+            (ctx.t("agency"), info.display_name(ctx.lang)),
             (ctx.t("period"), period_text(period, ctx.lang)),
             (ctx.t("generated"), ctx.generated()),
         ],

@@ -1,9 +1,10 @@
 """Charts as SVG, drawn with matplotlib's object API on the Agg/SVG canvas.
 
 No pyplot: it keeps global figure state, which leaks between the reports of a runner
-thread. Text is DejaVu Sans (bundled with matplotlib and covering every Vietnamese
-letter with its tone mark) and is stored as paths, so the chart looks the same in a
-browser and in the PDF whatever fonts the reader has.
+thread. Text is Liberation Serif, the report's own face, where installed (else DejaVu
+Sans, bundled with matplotlib; both cover every Vietnamese letter with its tone mark) and
+is stored as paths, so the chart looks the same in a browser and in the PDF whatever
+fonts the reader has.
 """
 
 from __future__ import annotations
@@ -17,16 +18,20 @@ PALETTE = ["#1f5f99", "#e07b00", "#3a923a", "#c0392b", "#7d5ba6", "#8c6d31", "#d
 
 def render_svg(chart: Chart) -> str:
     """The chart as a standalone SVG document."""
-    from matplotlib import rcParams
+    from matplotlib import font_manager, rcParams
     from matplotlib.figure import Figure
 
-    rcParams["font.family"] = "DejaVu Sans"
+    from bantin.records.reports.fonts import SERIF, serif_faces
+
+    for path in serif_faces().values():
+        font_manager.fontManager.addfont(str(path))
+    rcParams["font.family"] = [SERIF, "DejaVu Sans"] if serif_faces() else ["DejaVu Sans"]
     rcParams["svg.fonttype"] = "path"
     n = len(chart.categories)
     if chart.horizontal:
         fig = Figure(figsize=(7.5, max(2.5, 0.16 * n + 1.2)))
     else:
-        fig = Figure(figsize=(7.5, 3.4))
+        fig = Figure(figsize=(7.5, 2.8))
     ax = fig.add_subplot()
     positions = list(range(n))
     series = list(chart.series.items())
@@ -46,7 +51,7 @@ def render_svg(chart: Chart) -> str:
         line = ax.axvline if chart.horizontal else ax.axhline
         line(chart.target, color="#444", linestyle="--", linewidth=1, label=chart.target_label)
     if chart.horizontal:
-        ax.set_yticks(positions, chart.categories, fontsize=6)
+        ax.set_yticks(positions, chart.categories, fontsize=7)
         ax.invert_yaxis()
         ax.set_xlabel(chart.value_label)
         ax.margins(y=0.01)

@@ -14,8 +14,16 @@ from bantin.content.vietnamese import format_datetime
 from bantin.core.errors import RecordsError
 from bantin.core.models import Plan, Task
 from bantin.plan.views import task_sort_key as task_sort_key  # re-exported for the reports
-from bantin.records.agencies import Agencies
-from bantin.records.reports.document import Column
+from bantin.records.agencies import DIC_CODE, Agencies
+from bantin.records.reports.document import Column, Official
+from bantin.records.reports.heading import (
+    PROVINCE_EN,
+    PROVINCE_VI,
+    issuer_lines,
+    number_line,
+    place_date,
+    plan_name,
+)
 from bantin.records.reports.i18n import check_lang, day, share, t
 from bantin.records.reports.output_query import COUNTS
 from bantin.records.reports.periods import Period
@@ -45,6 +53,34 @@ class Context:
 
     def col(self, key: str, kind: str = "text") -> Column:
         return Column(key, self.t(key), kind)
+
+    def agency_col(self, key: str, kind: str = "text") -> Column:
+        """A column of agency codes, read as the agencies' names in HTML, PDF and XLSX."""
+        names = {a.code: a.display_name(self.lang) for a in self.agencies}
+        return Column(key, self.t(key), kind, names)
+
+    def plan_name(self) -> str:
+        """The plan as its decision names it, in the reader's language."""
+        return plan_name(self.plan(), self.lang)
+
+    def dic_official(self, subject: str) -> Official:
+        """The heading of a statistical report: issued by today's DIC to the province."""
+        vi = self.lang == "vi"
+        dic = self.agencies.holder_on(DIC_CODE, self.now.astimezone(self.tz).date())
+        superior, issuer, sym = issuer_lines(self.agencies.get(dic), self.lang)
+        return Official(
+            superior=superior,
+            issuer=issuer,
+            number=number_line(sym, self.lang),
+            place_date=place_date(None, self.now.astimezone(self.tz).year, self.lang),
+            doc_type="BÁO CÁO" if vi else "REPORT",
+            subject=subject,
+            recipient=f"{'Kính gửi' if vi else 'To'}: {PROVINCE_VI if vi else PROVINCE_EN}.",
+            sections=[],
+            recipients=(["Như trên;", "Lưu: VT."] if vi else ["As above;", "Archive."]),
+            signer_title="THỦ TRƯỞNG CƠ QUAN" if vi else "HEAD OF AGENCY",
+            signer_note="(Ký, ghi rõ họ tên, đóng dấu)" if vi else "(Signature, full name, seal)",
+        )
 
     def count_columns(self, keys: tuple[str, ...] = COUNTS) -> list[Column]:
         return [self.col(k, "int") for k in keys]

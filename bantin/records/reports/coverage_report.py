@@ -11,6 +11,7 @@ from bantin.records.reports.document import Chart, Report, Table
 from bantin.records.reports.i18n import month as month_label
 from bantin.records.reports.i18n import number, percent, share
 from bantin.records.reports.periods import Period, year_period
+from bantin.records.reports.progress import objective_names
 
 
 def _month_rows(cov: Coverage) -> list[dict[str, Any]]:
@@ -89,17 +90,35 @@ def _charts(
             target=cov.target,
             target_label=ctx.t("target"),
         ),
-        Chart(
-            "units",
-            ctx.t("published") + " / " + ctx.t("receipts"),
-            [name for _, name in cov.units],
-            {
-                ctx.t("published"): [float(r["published"]) for r in unit_rows],
-                ctx.t("receipts"): [float(r["receipts"]) for r in unit_rows],
-            },
-            horizontal=True,
-        ),
+        *_unit_charts(ctx, cov, unit_rows),
     ]
+
+
+UNITS_PER_CHART = 31
+
+
+def _unit_charts(ctx: Context, cov: Coverage, unit_rows: list[dict[str, Any]]) -> list[Chart]:
+    """Bulletins and receipts per unit, 31 units to a chart: all 124 in one chart would be
+    taller than the page."""
+    charts = []
+    names = [name for _, name in cov.units]
+    parts = range(0, len(names), UNITS_PER_CHART)
+    for i, start in enumerate(parts, start=1):
+        rows = unit_rows[start : start + UNITS_PER_CHART]
+        part = f" ({i}/{len(parts)})" if len(parts) > 1 else ""
+        charts.append(
+            Chart(
+                f"units{'' if i == 1 else f'_{i}'}",
+                ctx.t("published") + " / " + ctx.t("receipts") + part,
+                names[start : start + UNITS_PER_CHART],
+                {
+                    ctx.t("published"): [float(r["published"]) for r in rows],
+                    ctx.t("receipts"): [float(r["receipts"]) for r in rows],
+                },
+                horizontal=True,
+            )
+        )
+    return charts
 
 
 def _facts(ctx: Context, cov: Coverage, period: Period) -> list[tuple[str, str]]:
@@ -107,7 +126,8 @@ def _facts(ctx: Context, cov: Coverage, period: Period) -> list[tuple[str, str]]
     total = cov.total_units
     reached_year, confirmed_year = len(cov.reached_units()), len(cov.confirmed_units())
     target_text = (
-        f"{percent(cov.target, ctx.lang)} ({COVERAGE_OBJECTIVE}, {cov.target_year})"
+        f"{percent(cov.target, ctx.lang)} "
+        f"({objective_names(ctx).get(COVERAGE_OBJECTIVE, COVERAGE_OBJECTIVE)}, {cov.target_year})"
         if cov.target is not None
         else "–"
     )
@@ -138,12 +158,16 @@ def build_coverage_report(ctx: Context, year: int) -> Report:
     unit_rows: list[dict[str, Any]] = [
         {"unit_code": code, "unit_name": name, **per_unit[code]} for code, name in cov.units
     ]
-    vi = ctx.lang == "vi"
-    title = ("Báo cáo độ phủ truyền thanh cơ sở" if vi else "Loudspeaker coverage") + f" – {year}"
+    official = ctx.dic_official(
+        f"Độ phủ truyền thanh cơ sở năm {year} thực hiện {ctx.plan_name()}"
+        if ctx.lang == "vi"
+        else f"Loudspeaker coverage in {year} under {ctx.plan_name()}"
+    )
     return Report(
         kind="coverage",
         lang=ctx.lang,
-        title=title,
+        title=f"{official.doc_type} {official.subject}",
+        official=official,
         facts=_facts(ctx, cov, period),
         tables=[_months_table(ctx, month_rows), _units_table(ctx, unit_rows)],
         charts=_charts(ctx, cov, month_rows, unit_rows),

@@ -13,11 +13,14 @@ from typing import Any
 
 @dataclass
 class Column:
-    """`kind` says how a cell is written: text, int, number, percent, month, date, bool."""
+    """`kind` says how a cell is written: text, int, number, percent, month, date, bool,
+    codes (a list of codes, "A, B → C"). `names` maps a code to what a person reads (an
+    agency's name for its code) in HTML, PDF and XLSX; CSV and JSON keep the code."""
 
     key: str
     label: str
     kind: str = "text"
+    names: dict[str, str] | None = None
 
 
 @dataclass

@@ -23,9 +23,11 @@ from markupsafe import Markup
 
 from bantin.csvsafe import safe_row
 from bantin.records.reports.charts import render_svg
-from bantin.records.reports.document import Report
+from bantin.records.reports.document import Chart, Report
+from bantin.records.reports.fonts import SERIF, serif_faces
 from bantin.records.reports.i18n import cell, t
 
+log = logging.getLogger(__name__)
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
 NUMERIC = ("int", "number", "percent")
 NATION = {"vi": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "en": "SOCIALIST REPUBLIC OF VIETNAM"}
@@ -46,37 +48,33 @@ def _css() -> str:
     return (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
 
 
-@cache
-def _dejavu_faces() -> str:
-    """@font-face rules for matplotlib's copy of DejaVu Sans, so a PDF embeds it even on a
-    machine without fonts-dejavu (fontconfig's fallback may lack Vietnamese glyphs)."""
-    import matplotlib
+def _font_faces() -> str:
+    """@font-face rules naming the font files, so the PDF embeds Liberation Serif under
+    every family the sheet asks for, whatever fontconfig would substitute."""
+    faces = serif_faces()
+    if not faces:
+        log.warning("%s 2 not found (install fonts-liberation2): PDF uses a fallback", SERIF)
+    return "\n".join(
+        f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+        f"font-weight: {weight}; font-style: {style}; }}"
+        for (weight, style), path in faces.items()
+        for family in (SERIF,)
+    )
 
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    faces = []
-    for suffix, weight, style in (
-        ("", "normal", "normal"),
-        ("-Bold", "bold", "normal"),
-        ("-Oblique", "normal", "italic"),
-        ("-BoldOblique", "bold", "italic"),
-    ):
-        path = folder / f"DejaVuSans{suffix}.ttf"
-        if path.is_file():
-            faces.append(
-                f'@font-face {{ font-family: "DejaVu Sans"; src: url("{path.as_uri()}"); '
-                f"font-weight: {weight}; font-style: {style}; }}"
-            )
-    return "\n".join(faces)
+
+def _chart_uri(chart: Chart) -> str:
+    """The chart as an inline SVG, or "" when it has no figure to draw (an empty chart
+    with an axis from -0.04 to 0.04 tells the reader nothing; the page says so)."""
+    if not any(v for values in chart.series.values() for v in values):
+        return ""
+    svg = render_svg(chart).encode("utf-8")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 def to_html(report: Report, *, embed_fonts: bool = False) -> str:
     """A standalone HTML page: styles inline, every chart an inline SVG data URI."""
     lang = report.lang
-    uris = {
-        c.name: "data:image/svg+xml;base64,"
-        + base64.b64encode(render_svg(c).encode("utf-8")).decode("ascii")
-        for c in report.charts
-    }
+    uris = {c.name: _chart_uri(c) for c in report.charts}
     facts = dict(report.facts)
     return (
         _env()
@@ -86,16 +84,17 @@ def to_html(report: Report, *, embed_fonts: bool = False) -> str:
             tables={tab.name: tab for tab in report.tables},
             charts={c.name: c for c in report.charts},
             chart_uris=uris,
-            cell=lambda value, kind: cell(value, kind, lang),
+            cell=lambda value, col: cell(value, col.kind, lang, col.names),
             numeric=NUMERIC,
             # Trusted text, and entities are not decoded inside <style>: never escape it.
             css=Markup(_css()),
-            font_faces=Markup(_dejavu_faces() if embed_fonts else ""),
+            font_faces=Markup(_font_faces() if embed_fonts else ""),
             nation=NATION[lang],
             motto=MOTTO[lang],
             period_label=t("period", lang),
             period_value=facts.get(t("period", lang), ""),
             to_label="Nơi nhận:" if lang == "vi" else "Distribution:",
+            no_data=t("no_data_yet", lang),
         )
     )
 

@@ -7,6 +7,7 @@ official reports do; English writes 1,234.5. Dates are written as officials writ
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ from babel.numbers import format_decimal
 from bantin.content.vietnamese import format_date
 
 LANGS = ("vi", "en")
+_CODE = re.compile(r"[A-Za-z0-9_.-]*[A-Za-z][A-Za-z0-9_.-]*")
 
 _LABELS: dict[str, tuple[str, str]] = {
     # columns
@@ -68,10 +70,30 @@ _LABELS: dict[str, tuple[str, str]] = {
     "period": ("Kỳ báo cáo", "Period"),
     "generated": ("Lập lúc", "Generated"),
     "scope": ("Phạm vi", "Scope"),
+    # sheet names of the workbooks (≤ 31 characters)
+    "sheet_tasks": ("Nhiệm vụ", "Tasks"),
+    "sheet_months": ("Theo tháng", "By month"),
+    "sheet_activity": ("Hồ sơ lưu trữ", "Records held"),
+    "sheet_indicators": ("Chỉ số", "Indicators"),
+    "sheet_objectives": ("Mục tiêu", "Objectives"),
+    "sheet_task_gaps": ("Nhiệm vụ chưa có chiến dịch", "Tasks without campaign"),
+    "sheet_agency_gaps": ("Cơ quan chưa có sản phẩm", "Agencies without output"),
+    "sheet_units": ("Xã, phường", "Units"),
+    "sheet_agencies": ("Theo cơ quan", "By agency"),
+    "sheet_output": ("Chi tiết", "Detail"),
+    "chart_months": ("Biểu đồ theo tháng", "Chart by month"),
+    "chart_by_month": ("Biểu đồ theo tháng", "Chart by month"),
+    "chart_tasks": ("Biểu đồ theo nhiệm vụ", "Chart by task"),
+    "chart_units": ("Biểu đồ xã, phường", "Chart by unit"),
     # values
+    "unit_percent": ("%", "%"),
+    "unit_count": ("số lượng", "count"),
+    "continuous": ("Thường xuyên", "Continuous"),
+    "yearly_or_triennial": ("Hàng năm hoặc giai đoạn 03 năm", "Yearly or every three years"),
     "met": ("đạt", "met"),
     "not_met": ("chưa đạt", "not met"),
     "no_data": ("chưa có số liệu", "no data"),
+    "no_data_yet": ("Chưa có số liệu", "No figures yet"),
     "yes": ("có", "yes"),
     "no": ("không", "no"),
     "lead": ("chủ trì", "lead"),
@@ -92,6 +114,11 @@ def t(key: str, lang: str) -> str:
     """The label for `key` in `lang`."""
     vi, en = _LABELS[key]
     return en if lang == "en" else vi
+
+
+def t_or(key: str, lang: str, default: str) -> str:
+    """The label for `key` in `lang`, or `default` when there is none."""
+    return t(key, lang) if key in _LABELS else default
 
 
 def check_lang(lang: str) -> str:
@@ -132,8 +159,12 @@ def share(part: int | float, whole: int | float) -> float | None:
     return None if not whole else 100.0 * part / whole
 
 
-def cell(value: Any, kind: str, lang: str) -> str:
-    """A table cell as a person reads it."""
+def cell(value: Any, kind: str, lang: str, names: dict[str, str] | None = None) -> str:
+    """A table cell as a person reads it: codes as the names `names` gives them."""
+    if names is not None and value is not None:
+        if kind == "codes":
+            return _CODE.sub(lambda m: names.get(m.group(0), m.group(0)), str(value))
+        return names.get(str(value), str(value))
     if value is None:
         return "–" if kind in ("int", "number", "percent") else ""
     if kind in ("int", "number"):

@@ -48,8 +48,8 @@ def _detail_table(ctx: Context, rows: list[dict[str, Any]], rollup: bool) -> Tab
         "output",
         ctx.t("agency") + " × " + ctx.t("task") + " × " + ctx.t("channel") + " × " + ctx.t("month"),
         [
-            ctx.col("agency"),
-            ctx.col("original_agency"),
+            ctx.agency_col("agency"),
+            ctx.agency_col("original_agency"),
             ctx.col("task"),
             ctx.col("channel"),
             ctx.col("month", "month"),
@@ -72,7 +72,7 @@ def _summary_table(ctx: Context, rows: list[dict[str, Any]]) -> Table:
     return Table(
         "agencies",
         ctx.t("agency"),
-        [ctx.col("agency"), *ctx.count_columns(), ctx.col("published_share", "percent")],
+        [ctx.agency_col("agency"), *ctx.count_columns(), ctx.col("published_share", "percent")],
         summary_rows,
         footer=with_share({"agency": ctx.t("total"), **totals(summary_rows)}),
     )
@@ -84,8 +84,8 @@ def _records_table(ctx: Context, act_rows: list[dict[str, Any]]) -> Table:
         "activity",
         ctx.t("agency") + ": " + ", ".join(ctx.t(k).lower() for k in ACTIVITY_KEYS),
         [
-            ctx.col("agency"),
-            ctx.col("original_agency"),
+            ctx.agency_col("agency"),
+            ctx.agency_col("original_agency"),
             *[ctx.col(k, "int") for k in ACTIVITY_KEYS],
         ],
         act_rows,
@@ -103,7 +103,7 @@ def _published_chart(ctx: Context, rows: list[dict[str, Any]], months: list[str]
         "by_month",
         ctx.t("published") + " / " + ctx.t("month"),
         [month_label(m, ctx.lang) for m in months],
-        dict(sorted(published.items())),
+        {ctx.agencies.name(a, ctx.lang): v for a, v in sorted(published.items())},
         stacked=True,
         value_label=ctx.t("outputs"),
     )
@@ -122,14 +122,17 @@ def build_output_report(
     summary = _summary_table(ctx, rows)
     records = _records_table(ctx, activity(ctx.session, period, ag, rows, codes, rollup))
     chart = _published_chart(ctx, rows, period.months())
-    title = (
-        "Báo cáo sản lượng thông tin theo cơ quan" if ctx.lang == "vi" else "Output by agency"
-    ) + f" – {year}"
+    official = ctx.dic_official(
+        f"Sản lượng thông tin theo cơ quan năm {year} thực hiện {ctx.plan_name()}"
+        if ctx.lang == "vi"
+        else f"Output by agency in {year} under {ctx.plan_name()}"
+    )
     scope = ag.name(agency, ctx.lang) if agency else ctx.t("all_agencies")
     return Report(
         kind="output",
         lang=ctx.lang,
-        title=title,
+        title=f"{official.doc_type} {official.subject}",
+        official=official,
         facts=[
             (ctx.t("period"), period_text(period, ctx.lang)),
             (ctx.t("scope"), scope),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bantin.core.models import BroadcastReceipt, Campaign, Objective, Publication, Task, TaskAgency
 from bantin.records.indicators import list_indicators, meets
 from bantin.records.reports.common import Context, period_text, task_sort_key
-from bantin.records.reports.document import Report, Table
+from bantin.records.reports.document import Chart, Column, Report, Table
 from bantin.records.reports.i18n import number, percent
 from bantin.records.reports.output_query import output_counts
 from bantin.records.reports.periods import Period, local_month, year_period
@@ -24,6 +24,8 @@ from bantin.records.responsibility import (
     responsible_agencies,
     task_active,
 )
+
+UNITS = ("percent", "count")
 
 
 def receipts_by_task(session: Session, period: Period) -> dict[str, int]:
@@ -67,7 +69,10 @@ def objective_rows(ctx: Context, year: int) -> list[dict[str, Any]]:
         else:
             status = "not_met"
         fmt = percent if o.unit == "percent" else number
-        shown = [f"{v['agency']}: {fmt(v['value'], ctx.lang)}" for v in found]
+        shown = [
+            f"{ctx.agencies.name(v['agency'], ctx.lang)}: {fmt(v['value'], ctx.lang)}"
+            for v in found
+        ]
         rows.append(
             {
                 "objective": o.code,
@@ -110,7 +115,7 @@ def task_rows(ctx: Context, year: int, period: Period) -> list[dict[str, Any]]:
                 "lead_agencies": ", ".join(sorted(roles[task.code]["lead"])),
                 "coordinating_agencies": ", ".join(sorted(roles[task.code]["coordinating"])),
                 "period": "–".join(str(x) for x in (task.period_start, task.period_end) if x)
-                or (task.frequency or ""),
+                or (ctx.t(task.frequency) if task.frequency else ""),
                 "active": active,
                 "publishes": task.publishes,
                 "campaigns": ", ".join(ids),
@@ -135,13 +140,32 @@ def agencies_without_output(ctx: Context, year: int, period: Period) -> list[dic
     return out
 
 
+def objective_col(ctx: Context) -> Column:
+    """The objective's code, read as what it measures by people."""
+    return Column("objective", ctx.t("objective"), "text", objective_names(ctx))
+
+
+def objective_names(ctx: Context) -> dict[str, str]:
+    """Each objective code as the plan words what it measures ("Tỷ lệ cán bộ … được đào tạo");
+    a code names the same measure in its 2025 and 2030 targets."""
+    objectives = select(Objective.code, Objective.metric).order_by(Objective.year, Objective.id)
+    names: dict[str, str] = {}
+    for code, metric in ctx.session.execute(objectives):
+        names.setdefault(code, metric)
+    return names
+
+
+def unit_col(ctx: Context) -> Column:
+    """An indicator's unit ("percent", "count") as the reader writes it."""
+    return Column("unit", ctx.t("unit"), "text", {u: ctx.t("unit_" + u) for u in UNITS})
+
+
 def _objectives_table(ctx: Context, year: int) -> Table:
     """Each target of the plan with the values it is judged on and whether it is met."""
     return Table(
         "objectives",
         ctx.t("objective"),
         [
-            ctx.col("objective"),
             ctx.col("metric"),
             ctx.col("target_year"),
             ctx.col("target"),
@@ -161,11 +185,16 @@ def _tasks_table(ctx: Context, tasks: list[dict[str, Any]]) -> Table:
         [
             ctx.col("task"),
             ctx.col("task_title"),
-            ctx.col("lead_agencies"),
-            ctx.col("coordinating_agencies"),
+            ctx.agency_col("lead_agencies", "codes"),
+            ctx.agency_col("coordinating_agencies", "codes"),
             ctx.col("period"),
             ctx.col("publishes", "bool"),
-            ctx.col("campaigns"),
+            Column(
+                "campaigns",
+                ctx.t("campaigns"),
+                "codes",
+                {c: t for c, t in ctx.session.execute(select(Campaign.id, Campaign.title))},
+            ),
             ctx.col("planned", "int"),
             ctx.col("published", "int"),
             ctx.col("receipts", "int"),
@@ -191,7 +220,7 @@ def _agency_gaps_table(ctx: Context, year: int, period: Period) -> Table:
     return Table(
         "agency_gaps",
         ("Cơ quan chưa có sản phẩm" if vi else "Agencies with no output") + f" ({year})",
-        [ctx.col("agency"), ctx.col("agency_name")],
+        [ctx.agency_col("agency")],
         agencies_without_output(ctx, year, period),
     )
 
@@ -203,13 +232,25 @@ def _indicators_table(ctx: Context, year: int) -> Table:
         "indicators",
         ("Chỉ số các cơ quan báo cáo" if vi else "Indicators reported") + f" ({year})",
         [
-            ctx.col("objective"),
-            ctx.col("agency"),
+            objective_col(ctx),
+            ctx.agency_col("agency"),
             ctx.col("value", "number"),
-            ctx.col("unit"),
+            unit_col(ctx),
             ctx.col("source"),
         ],
         list_indicators(ctx.session, year),
+    )
+
+
+def _tasks_chart(ctx: Context, tasks: list[dict[str, Any]]) -> Chart:
+    """Publications planned and published per task that publishes."""
+    shown = [r for r in tasks if r["publishes"]]
+    return Chart(
+        "tasks",
+        ctx.t("planned") + " / " + ctx.t("published") + " – " + ctx.t("task").lower(),
+        [r["task"] for r in shown],
+        {ctx.t(k): [float(r[k]) for r in shown] for k in ("planned", "published")},
+        value_label=ctx.t("outputs"),
     )
 
 
@@ -240,16 +281,18 @@ def build_progress_report(ctx: Context, year: int) -> Report:
     silent = _agency_gaps_table(ctx, year, period)
     indicators = _indicators_table(ctx, year)
     plan = ctx.plan()
-    title = (
-        f"Báo cáo tiến độ thực hiện Kế hoạch số {plan.number}"
+    official = ctx.dic_official(
+        f"Tiến độ thực hiện năm {year} {ctx.plan_name()}"
         if ctx.lang == "vi"
-        else f"Progress of Plan No. {plan.number}"
-    ) + f" – {year}"
+        else f"Progress in {year} of {ctx.plan_name()}"
+    )
     return Report(
         kind="progress",
         lang=ctx.lang,
-        title=title,
+        title=f"{official.doc_type} {official.subject}",
         facts=_facts(ctx, period, objectives, gaps, silent),
         tables=[objectives, task_table, gaps, silent, indicators],
+        charts=[_tasks_chart(ctx, tasks)],
         meta=ctx.meta(year=year, plan=plan.code),
+        official=official,
     )
