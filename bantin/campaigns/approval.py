@@ -172,7 +172,7 @@ def edit_and_approve(
     try:
         check_limits(rendered, kind, template="(bản đã sửa)")
     except LimitExceeded as exc:
-        raise EditRefused(exc.message) from exc
+        raise EditRefused(str(exc)) from exc
     before = _digest(pub.title, pub.body)
     if before != _digest(title or pub.title, body):
         data = {"before_sha256": before, "after_sha256": _digest(title or pub.title, body)}
