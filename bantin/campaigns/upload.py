@@ -48,23 +48,32 @@ def _line(text: str, field: str) -> int | None:
         return None
 
 
-def _owner_issues(
-    db: Database, v: ValidatedCampaign, text: str, agency: str
-) -> list[CampaignIssue]:
-    """An editor's file must be for their agency, and must not take another's campaign id."""
-    if v.spec.agency != agency:
-        msg = (
-            f"tệp này thuộc cơ quan {v.spec.agency!r}; bạn chỉ được tải lên chiến dịch của "
-            f"cơ quan {agency!r} (sửa dòng agency)"
-        )
-        return [CampaignIssue(DISPLAY, _line(text, "agency"), "agency", msg)]
+def _agency_issues(text: str, agency: str) -> list[CampaignIssue]:
+    """An editor's file must name their agency (checked first, so it is said clearly
+    even when the file has other problems)."""
+    try:
+        data = load_located(text).data
+    except YAMLSyntax:
+        return []
+    named = data.get("agency") if isinstance(data, dict) else None
+    if named is None or str(named) == agency:
+        return []
+    msg = (
+        f"tệp này thuộc cơ quan {named!r}; bạn chỉ được tải lên chiến dịch của "
+        f"cơ quan {agency!r} (sửa dòng agency)"
+    )
+    return [CampaignIssue(DISPLAY, _line(text, "agency"), "agency", msg)]
+
+
+def _id_issues(db: Database, v: ValidatedCampaign, text: str, agency: str) -> list[CampaignIssue]:
+    """A file must not take over another agency's campaign id."""
     with db.read() as s:
         existing = s.get(Campaign, v.spec.id)
         owner = existing.agency_code if existing is not None else agency
-    if owner != agency:
-        msg = f"mã chiến dịch {v.spec.id!r} đã được cơ quan khác dùng: hãy chọn mã khác"
-        return [CampaignIssue(DISPLAY, _line(text, "id"), "id", msg)]
-    return []
+    if owner == agency:
+        return []
+    msg = f"mã chiến dịch {v.spec.id!r} đã được cơ quan khác dùng: hãy chọn mã khác"
+    return [CampaignIssue(DISPLAY, _line(text, "id"), "id", msg)]
 
 
 def check_and_save(
@@ -82,10 +91,14 @@ def check_and_save(
         (folder / name).write_text(source, encoding="utf-8")
     tmp = folder / f".upload-{secrets.token_hex(8)}.yaml"
     tmp.write_text(text, encoding="utf-8")
+    first = _agency_issues(text, agency)
     try:
-        with db.read() as s:
-            v = validate_file(s, tmp, home=home, display=DISPLAY)
-        issues = _owner_issues(db, v, text, agency)
+        try:
+            with db.read() as s:
+                v = validate_file(s, tmp, home=home, display=DISPLAY)
+        except CampaignError as exc:
+            raise CampaignError(first + exc.issues) from exc
+        issues = first or _id_issues(db, v, text, agency)
         if issues:
             raise CampaignError(issues)
         final = folder / f"{v.spec.id}.yaml"
