@@ -168,3 +168,35 @@ def test_upload_needs_csrf(client: FlaskClient, db: Database) -> None:
     add_people(db)
     log_in(client, "bien.tap")
     assert client.post("/chien-dich/tai-len", data={"yaml": GOOD}).status_code == 400
+
+
+def _statements(db: Database, client: FlaskClient, url: str) -> int:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_list_costs_the_same_statements_whatever_the_campaign_count(
+    client: FlaskClient, db: Database
+) -> None:
+    """Counts by state come from one grouped query, never one per campaign."""
+    signed_in(client, db, "kiem.tra")  # the auditor sees every campaign
+    everything = _statements(db, client, "/chien-dich")
+    log_in(client, "bien.tap")  # a new login replaces the session
+    assert _statements(db, client, "/chien-dich") == everything
+
+
+def test_pages_speak_english_on_request(client: FlaskClient, db: Database) -> None:
+    signed_in(client, db, "bien.tap")
+    body = client.get("/chien-dich?lang=en").get_data(as_text=True)
+    assert "Your agency&#39;s campaigns" in body or "Your agency's campaigns" in body

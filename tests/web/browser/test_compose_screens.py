@@ -33,9 +33,7 @@ def _upload_errors(page: Any) -> None:
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
-def test_screens(
-    width: str, page: Any, phone: Any, login: Any, db: Database
-) -> None:
+def test_screens(width: str, page: Any, phone: Any, login: Any, db: Database) -> None:
     tab = page if width == "desktop" else phone
     pending_article(db)
     login(tab, "duyet.bai")
