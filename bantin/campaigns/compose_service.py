@@ -16,7 +16,9 @@ from bantin.campaigns.compose import ComposeError, ComposeForm
 from bantin.campaigns.errors import CampaignError, field_path
 from bantin.campaigns.preview import ChannelPreview, preview_spec
 from bantin.campaigns.spec import CampaignSpec
+from bantin.channels import channel_class
 from bantin.core.db import Database
+from bantin.core.models import Channel
 
 PREVIEW_ID = "xem-truoc"
 
@@ -32,10 +34,23 @@ def _spec(form: ComposeForm) -> CampaignSpec:
         raise ComposeError(problems) from None
 
 
+def _check_kinds(s: Session, form: ComposeForm) -> None:
+    """Every chosen channel must carry the chosen kind (an SMS gateway takes no article)."""
+    refused = []
+    for name in form.channels:
+        row = s.get(Channel, name)
+        if row is not None and form.kind not in channel_class(row.url).content_kinds:
+            refused.append(name)
+    if refused:
+        names = ", ".join(refused)
+        raise ComposeError({"kind": f"kênh {names} không nhận loại bài này: chọn loại khác"})
+
+
 def preview_form(s: Session, home: Path, form: ComposeForm) -> list[ChannelPreview]:
     """Each chosen channel's preview of the form (ComposeError for a form that cannot
     make a campaign yet: no text, no channel, a time not in dd/mm/yyyy HH:MM)."""
     spec = _spec(form)
+    _check_kinds(s, form)
     due = compose.parse_when(form.when).replace(tzinfo=ZoneInfo(spec.timezone))
     templates = compose.template_files(form.kind)
     return [preview_spec(s, home, spec, templates, due, name) for name in spec.channels]
@@ -61,6 +76,8 @@ def save_form(
     """Write the form as a one-off campaign of `form.agency` and apply it. Raises
     ComposeError with the problems by form field (campaign validation included)."""
     spec = _spec(form)
+    with db.read() as s:
+        _check_kinds(s, form)
     due = compose.parse_when(form.when).replace(tzinfo=ZoneInfo(spec.timezone))
     if due <= now:
         raise ComposeError({"when": "thời gian đăng đã qua: hãy chọn một thời điểm sắp tới"})

@@ -149,3 +149,24 @@ def test_radio_preview_estimates_the_read_time(outbox_db: Database, home: Path) 
         (p,) = compose_service.preview_form(s, home, radio)
     assert p.seconds is not None and p.seconds > 0
     assert p.duration and "giây" in p.duration
+
+
+def test_a_kind_a_chosen_channel_cannot_carry_is_refused(outbox_db: Database, home: Path) -> None:
+    from tests.helpers import add_channels as add
+
+    add(
+        outbox_db,
+        NOW,
+        [("baovl-sms", "esms://BAOVL?to=0901234567&api_key=env:K&secret_key=env:S", "BAOVL")],
+        home,
+    )
+    with pytest.raises(ComposeError) as exc:
+        compose_service.save_form(
+            outbox_db,
+            form(kind="article", channels=["baovl-portal", "baovl-sms"]),
+            home=home,
+            now=NOW,
+            horizon=timedelta(days=35),
+            actor="user a",
+        )
+    assert set(exc.value.problems) == {"kind"} and "baovl-sms" in exc.value.problems["kind"]

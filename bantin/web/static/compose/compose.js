@@ -64,11 +64,30 @@
       .catch(function () { /* the server-side button still works */ });
   }
 
+  // Offer only the kinds every checked channel carries (the server refuses the others).
+  function syncKinds() {
+    var checked = form.querySelectorAll("input[name=channels]:checked");
+    var radios = form.querySelectorAll("input[name=kind]");
+    radios.forEach(function (radio) {
+      var ok = true;
+      checked.forEach(function (box) {
+        if ((box.getAttribute("data-kinds") || "").split(" ").indexOf(radio.value) < 0) { ok = false; }
+      });
+      radio.disabled = !ok;
+    });
+    var current = form.querySelector("input[name=kind]:checked");
+    if (current && current.disabled) {
+      var first = form.querySelector("input[name=kind]:not(:disabled)");
+      if (first) { first.checked = true; }
+    }
+  }
+
   function later() {
     if (timer) { clearTimeout(timer); }
     timer = setTimeout(refresh, 300);
   }
 
   form.addEventListener("input", later);
-  form.addEventListener("change", later);
+  form.addEventListener("change", function () { syncKinds(); later(); });
+  syncKinds();
 })();
