@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from jinja2 import TemplateError
@@ -20,7 +20,7 @@ from sqlalchemy import Integer, bindparam, func, literal_column, select, text
 from sqlalchemy.sql.expression import ColumnClause
 
 from bantin import logjson, metrics
-from bantin.campaigns.approval import prepare_reviews
+from bantin.campaigns.approval import prepare_reviews, with_approved_text
 from bantin.campaigns.render_input import publication_input
 from bantin.channels import open_channel
 from bantin.channels.base import (
@@ -309,9 +309,8 @@ class Dispatcher:
             reason = reason or f"{type(exc).__name__}: {exc}"
             why = reason if reason.startswith("render failed") else f"render failed: {reason}"
             return Verdict("failed", why[:2000], "publication_failed")
-        if approved_text is not None:
-            title, body = approved_text
-            rendered = replace(rendered, title=title or rendered.title, body=body)
+        if approved_text is not None:  # what the reviewer approved (maybe edited) goes out
+            rendered = with_approved_text(rendered, *approved_text)
         return audio.attach_existing_audio(
             rendered, pub.idempotency_key, self.settings.home, base_url=self._audio_base
         )

@@ -7,20 +7,24 @@ still unapproved at its due time is not sent: dispatch records it `missed`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns.render_input import publication_input
+from bantin.campaigns.render_input import publication_input, render_publication
 from bantin.channels import channel_class
-from bantin.content.render import render
-from bantin.core import statemachine
+from bantin.content import timing
+from bantin.content.limits import LimitExceeded, check_limits
+from bantin.content.render import Meta, Rendered, render
+from bantin.core import audit, statemachine
 from bantin.core.db import Database
-from bantin.core.errors import ConfigError
+from bantin.core.errors import BantinError, ConfigError
 from bantin.core.models import Campaign, Channel, Publication
 
 log = logging.getLogger(__name__)
@@ -127,3 +131,51 @@ def reject(
         approved_by=None,
         approved_at=None,
     )
+
+
+def with_approved_text(rendered: Rendered, title: str | None, body: str) -> Rendered:
+    """The render as approved: the reviewer's title and body replace the template's, and a
+    radio script's read-aloud form and read time are made from the approved body (the
+    loudspeaker reads what was approved, not the template's first draft)."""
+    meta = dict(rendered.meta)
+    if rendered.kind == "radio_script":
+        rate = float(meta.get("read_rate_spm") or timing.configured_rate())
+        meta.update(timing.script_meta(body, rate))
+    return replace(rendered, title=title or rendered.title, body=body, meta=Meta.of(meta))
+
+
+class EditRefused(BantinError):
+    """The edited text cannot be approved (not awaiting review, empty, over a limit)."""
+
+
+def _digest(title: str | None, body: str | None) -> str:
+    return hashlib.sha256(f"{title or ''}\n{body or ''}".encode()).hexdigest()
+
+
+def edit_and_approve(
+    session: Session, pub_id: int, title: str, body: str, now: datetime, actor: str
+) -> None:
+    """Store the reviewer's edited text on a publication awaiting review and approve it:
+    dispatch sends exactly this text (`with_approved_text`). The edit is an audit event
+    with hashes of the text before and after; a text over the channel's limits is refused
+    here rather than failing at its due time."""
+    pub = session.get(Publication, pub_id)
+    if pub is None or pub.status != "pending_approval":
+        raise EditRefused("bài này không còn chờ duyệt")
+    body = body.replace("\r\n", "\n").strip()
+    title = " ".join(title.split())
+    if not body:
+        raise EditRefused("nội dung không được để trống")
+    url = session.get_one(Channel, pub.channel_name).url
+    kind = channel_class(url).kind
+    rendered = with_approved_text(render_publication(session, pub, kind), title, body)
+    try:
+        check_limits(rendered, kind, template="(bản đã sửa)")
+    except LimitExceeded as exc:
+        raise EditRefused(str(exc)) from exc
+    before = _digest(pub.title, pub.body)
+    if before != _digest(title or pub.title, body):
+        data = {"before_sha256": before, "after_sha256": _digest(title or pub.title, body)}
+        audit.append(session, now, actor, "publication.edited", "publication", pub.id, data)
+        pub.title, pub.body = title or pub.title, body
+    approve(session, [pub.id], now, actor)

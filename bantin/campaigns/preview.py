@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 from bantin.campaigns import service
 from bantin.campaigns.materialise import target_units
 from bantin.campaigns.render_input import campaign_spec, render_input
+from bantin.campaigns.spec import CampaignSpec
 from bantin.channels import open_channel
 from bantin.content.audio import AudioUnavailable, audio_dir, resolve_jingle, synthesize, with_audio
-from bantin.content.limits import LimitExceeded, check_limits
+from bantin.content.limits import LimitExceeded, Measure, check_limits, measure, plain_text
 from bantin.content.render import Rendered
 from bantin.content.render import render as render_content
+from bantin.content.timing import duration_text
 from bantin.core.db import Database
 from bantin.core.errors import BantinError
 from bantin.core.models import Channel, Publication, Unit
@@ -131,3 +133,61 @@ def preview_key(session: Session, rendered: Rendered, channel: str) -> str:
         )
     )
     return key or f"preview-{rendered.content_hash[:24]}"
+
+
+@dataclass(frozen=True)
+class ChannelPreview:
+    """One channel's view of a text not yet saved (the composer's live preview): what it
+    shows, each limited part's length against the channel's limit, and a radio script's
+    estimated read time against its slot."""
+
+    channel: str
+    channel_kind: str
+    title: str
+    text: str  # what a reader sees (an article's HTML as plain text)
+    measures: list[Measure]
+    seconds: float | None = None  # radio: estimated read time
+    duration: str | None = None  # radio: "1 phút 34 giây"
+    slot_minutes: float | None = None
+    problem: str | None = None  # the template failed or the channel is unknown
+
+    @property
+    def ok(self) -> bool:
+        fits = self.seconds is None or self.slot_minutes is None
+        fits = fits or (self.seconds or 0) <= (self.slot_minutes or 0) * 60
+        return self.problem is None and all(m.ok for m in self.measures) and fits
+
+
+def preview_spec(
+    s: Session,
+    home: Path,
+    spec: CampaignSpec,
+    templates: dict[str, str],
+    due: datetime,
+    channel_name: str,
+) -> ChannelPreview:
+    """Render `spec` (not stored) on one channel for its first target unit, limits and the
+    slot reported rather than refused: the composer's preview, computed here so the web
+    view, its script and the no-JS button all show the same figures."""
+    row = s.get(Channel, channel_name)
+    if row is None:
+        return ChannelPreview(channel_name, "", "", "", [], problem="kênh không tồn tại")
+    kind = open_channel(row.name, row.url, home).kind
+    units = target_units(s, spec)
+    try:
+        inp = render_input(s, spec, templates, row, kind, units[0] if units else None, due)
+        rendered = render_content(inp, limits=False, slot=False)
+    except (TemplateError, LookupError) as exc:
+        return ChannelPreview(channel_name, kind, "", "", [], problem=str(exc))
+    text = plain_text(rendered.body) if rendered.kind == "article" else rendered.body
+    seconds = rendered.meta.estimated_seconds
+    return ChannelPreview(
+        channel=channel_name,
+        channel_kind=kind,
+        title=rendered.title,
+        text=text,
+        measures=measure(rendered, kind),
+        seconds=float(seconds) if seconds is not None else None,
+        duration=duration_text(float(seconds)) if seconds is not None else None,
+        slot_minutes=spec.slot_minutes,
+    )

@@ -113,6 +113,8 @@ class Publication(Base):
             postgresql_where=text(UNSENT_SQL),
         ),
         Index("ix_publication_agency_due", "agency_code", "due_at"),
+        # Counts by state per campaign (the desk's campaign pages), from the index alone.
+        Index("ix_publication_campaign_status", "campaign_id", "status"),
         # Only rows waiting to retry need this; a partial index keeps bulk inserts cheap.
         Index(
             "ix_publication_retry_due",

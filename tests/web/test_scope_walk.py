@@ -33,6 +33,7 @@ ARGS = {
     "filename": "x.mp3",
     "year": "2026",
     "fmt": "json",
+    "campaign_id": "chuyen-muc-cds",  # a BAOVL campaign (its title carries the mark)
 }
 
 

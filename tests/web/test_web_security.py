@@ -48,6 +48,17 @@ SAMPLES: dict[str, list[tuple[str, str]]] = {
     "/api/v1/campaigns/apply": [("POST", "/api/v1/campaigns/apply")],
     "/api/v1/receipts": [("POST", "/api/v1/receipts")],
     "/api/v1/reports/<kind>": [("GET", "/api/v1/reports/output")],
+    "/soan-bai": [("GET", "/soan-bai"), ("POST", "/soan-bai")],
+    "/soan-bai/xem-truoc": [("POST", "/soan-bai/xem-truoc")],
+    "/chien-dich": [("GET", "/chien-dich")],
+    "/chien-dich/tai-len": [("GET", "/chien-dich/tai-len"), ("POST", "/chien-dich/tai-len")],
+    "/chien-dich/<campaign_id>": [("GET", "/chien-dich/loa-cds")],
+    "/chien-dich/<campaign_id>/sua": [("GET", "/chien-dich/loa-cds/sua")],
+    "/chien-dich/<campaign_id>/trang-thai": [("POST", "/chien-dich/loa-cds/trang-thai")],
+    "/duyet": [("GET", "/duyet")],
+    "/duyet/<int:pub_id>/duyet": [("POST", "/duyet/1/duyet")],
+    "/duyet/<int:pub_id>/sua": [("GET", "/duyet/1/sua"), ("POST", "/duyet/1/sua")],
+    "/duyet/<int:pub_id>/tu-choi": [("POST", "/duyet/1/tu-choi")],
 }
 ALL = [sample for samples in SAMPLES.values() for sample in samples] + [("GET", "/khong-co")]
 EVIL = "evil.example"
