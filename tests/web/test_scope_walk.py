@@ -22,10 +22,10 @@ from tests.web.desk_support import add_people, api_token, form_csrf, log_in
 
 AGENCY_MARK = "DAU-BAOVL-7Q"
 UNIT_MARK = "DAU-XA-29641-7Q"
-#: Loudspeaker feeds, day sheets and recordings are public by design until feed tokens
-#: come (docs/security.md, "The web surface today"): they show radio scripts, not
-#: agency data, so only the agency marker is checked there.
-PUBLIC_FEEDS = ("/loa/<any('don-vi', 'nhom'):kind>/", "/loa/am-thanh/")
+#: Loudspeaker feeds, day sheets and recordings need a feed token of their unit (none of
+#: the walkers has one), so the unit marker is checked there too; only the push channels'
+#: recording URL (a capability named by the publication's key) serves audio without one.
+PUBLIC_FEEDS = ("/loa/am-thanh/",)
 ARGS = {
     "kind": None,
     "key": "29641",
