@@ -9,13 +9,13 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bantin import health
-from bantin.web import api, auth, desk
+from bantin.web import api, auth, channels_page, culture, desk
 
 
 def _blueprints() -> list[Blueprint]:
     """The desk's page modules, one blueprint each (each adds its own menu entries and
     words at import). A new page module is one line here."""
-    return [desk.bp]
+    return [desk.bp, culture.bp, channels_page.bp]
 
 
 def install(app: Flask) -> None:

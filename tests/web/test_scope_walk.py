@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from bantin.core.db import Database
-from bantin.core.models import BroadcastReceipt, Campaign, Publication
+from bantin.core.models import Alert, BroadcastReceipt, Campaign, Publication
+from tests.web.conftest import NOW
 from tests.web.desk_support import add_people, api_token, form_csrf, log_in
 
 AGENCY_MARK = "DAU-BAOVL-7Q"
@@ -33,6 +34,9 @@ ARGS = {
     "filename": "x.mp3",
     "year": "2026",
     "fmt": "json",
+    "unit": "29641",
+    "name": "baovl-fanpage",
+    "alert_id": "1",
 }
 
 
@@ -46,6 +50,10 @@ def marked(db: Database, thursday_morning_sent: None) -> dict[str, int]:
             .values(title=AGENCY_MARK, body=AGENCY_MARK)
         )
         s.execute(update(Campaign).where(Campaign.agency_code == "BAOVL").values(title=AGENCY_MARK))
+        alert = Alert(at=NOW, agency_code="BAOVL", kind="broken", message=AGENCY_MARK)
+        s.add(alert)
+        s.flush()
+        assert alert.id == int(ARGS["alert_id"] or 0)
         s.execute(
             update(Publication)
             .where(Publication.unit_code == "29641")
@@ -115,6 +123,7 @@ def _walk(
 
 def _no_changes(db: Database) -> None:
     with db.read() as s:
+        assert s.scalar(select(Alert.resolved_at)) is None
         assert s.scalar(select(func.count()).select_from(BroadcastReceipt)) == 0
         assert (
             s.scalar(
