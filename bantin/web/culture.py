@@ -17,7 +17,14 @@ from sqlalchemy import select
 from bantin.accounts import scope
 from bantin.core.models import Publication, Unit
 from bantin.records import feed_tokens
-from bantin.records.culture_scripts import DAYS_AHEAD, audio_file, day_label, day_scripts
+from bantin.records.culture_scripts import (
+    DAYS_AHEAD,
+    Script,
+    audio_file,
+    day_bounds,
+    day_label,
+    day_scripts,
+)
 from bantin.records.receipts import ReceiptError, ReceiptInput, add_receipt
 from bantin.web import i18n, loudspeaker
 from bantin.web.auth import current, login_required
@@ -26,7 +33,7 @@ from bantin.web.context import now as _now
 from bantin.web.context import settings as _settings
 from bantin.web.i18n import lang, t
 from bantin.web.pages import page, raw_page
-from bantin.web.radio_scripts import find_audience
+from bantin.web.radio_scripts import Audience, find_audience, load_window, script_items
 from bantin.web.security import link
 
 bp = Blueprint("culture", __name__)
@@ -86,10 +93,12 @@ def home_page(p: scope.Principal) -> Response:
             )
         )
         tokens = feed_tokens.list_tokens(s, settings.timezone, kind="don-vi", keys=sorted(p.units))
+        texts = _texts(s, scripts, {str(c): str(n) for c, n in units}, d)
     days = [(today + timedelta(days=i), day_label(today + timedelta(days=i))) for i in range(4)]
     return page(
         "desk/culture.html",
         scripts=scripts,
+        texts=texts,
         day=d,
         day_text=day_label(d),
         days=days,
@@ -97,6 +106,20 @@ def home_page(p: scope.Principal) -> Response:
         tokens=tokens,
         now_hm=_now().astimezone(settings.timezone).strftime("%H:%M"),
     )
+
+
+def _texts(session: Any, scripts: list[Script], units: dict[str, str], d: date) -> dict[int, str]:
+    """The text each script reads aloud, rendered as the loudspeaker feed renders it (a
+    publication's stored body exists only once it has been sent)."""
+    if not scripts:
+        return {}
+    tz = _settings().timezone
+    audience = Audience("don-vi", "", "", units)
+    start, end = day_bounds(d, tz)
+    window = load_window(session, list(units), start, end)
+    return {
+        item.publication_id: item.script for item in script_items(session, window, audience, tz)
+    }
 
 
 @bp.post("/xac-nhan")
