@@ -1,5 +1,6 @@
-"""Channels as the desk shows them: state, the broken reason (scrubbed), the last success
-and the last failure. Two index-backed lookups per channel (there are a few dozen)."""
+"""Channels and alerts as the desk shows them: a channel's state, broken reason
+(scrubbed), last success and last failure (two index-backed lookups per channel; there
+are a few dozen), and the open alerts (one query, limited)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.core.models import Channel, Publication
+from bantin.core.models import Alert, Channel, Publication
 from bantin.core.scrub import scrub
+from bantin.records.alert_views import alert_row
 
 LOCAL = "%d/%m/%Y %H:%M"
 
@@ -49,3 +51,16 @@ def channel_rows(session: Session, tz: ZoneInfo, agency: str | None = None) -> l
             }
         )
     return rows
+
+
+def open_alerts(
+    session: Session, tz: ZoneInfo, agency: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Open alerts, newest first, with `when` as officials write it (dd/mm/yyyy HH:MM)."""
+    q = select(Alert).where(Alert.resolved_at.is_(None)).order_by(Alert.id.desc()).limit(limit)
+    if agency is not None:
+        q = q.where(Alert.agency_code == agency)
+    return [
+        {**alert_row(a, tz), "when": a.at.astimezone(tz).strftime(LOCAL)}
+        for a in session.execute(q).scalars()
+    ]

@@ -23,7 +23,7 @@ from bantin.core.audit.anchor import read_heads
 from bantin.core.models import Agency, AuditEvent, Task
 from bantin.plan.views import task_sort_key
 from bantin.records import deadlines
-from bantin.records.alert_views import alert_rows
+from bantin.records.channel_views import open_alerts
 from bantin.records.reports.coverage_query import coverage
 from bantin.records.reports.output_query import output_counts
 from bantin.records.reports.periods import year_period
@@ -56,19 +56,21 @@ def share(part: int, whole: int) -> int | None:
 
 
 def task_progress(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per plan task: publications due so far against published, as a share."""
-    due: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    """Per plan task: publications planned for the year, those due (final) so far, and
+    how many of those were published, as a share."""
+    due: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for r in rows:
         due[r["task"]][0] += r["planned"] - r["pending"]
         due[r["task"]][1] += r["published"]
+        due[r["task"]][2] += r["planned"]
     out = []
     for code, title in sorted(
         session.execute(select(Task.code, Task.title)), key=lambda x: task_sort_key(x[0])
     ):
-        planned, published = due.get(code, [0, 0])
+        done, published, planned = due.get(code, [0, 0, 0])
         out.append(
-            {"task": code, "title": title, "due": planned, "published": published,
-             "share": share(published, planned)}
+            {"task": code, "title": title, "planned": planned, "due": done,
+             "published": published, "share": share(published, done)}
         )  # fmt: skip
     return out
 
@@ -122,7 +124,7 @@ def build(session: Session, year: int, now: datetime, tz: ZoneInfo, home: Path) 
         coverage=commune_coverage(session, year, tz),
         output=output_by_agency(counts, months),
         deadlines=deadlines.status(session, year, now, tz),
-        alerts=alert_rows(session, tz)[:50],
+        alerts=open_alerts(session, tz, limit=50),
         audit=audit_state(session, home, tz),
         agencies=list(session.scalars(select(Agency.code).order_by(Agency.code))),
     )

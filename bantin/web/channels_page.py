@@ -16,9 +16,8 @@ from bantin.core.audit import append as audit_append
 from bantin.core.errors import BantinError
 from bantin.core.models import Alert, Channel
 from bantin.core.scrub import scrub
-from bantin.records.alert_views import alert_rows
 from bantin.records.alerts import resolve_alert
-from bantin.records.channel_views import channel_rows
+from bantin.records.channel_views import channel_rows, open_alerts
 from bantin.web import i18n, nav
 from bantin.web.auth import current, login_required
 from bantin.web.context import database as _db
@@ -100,7 +99,7 @@ def test(name: str) -> Any:
 def alerts() -> Any:
     p = _staff()
     with _db().read() as s:
-        rows = alert_rows(s, _settings().timezone, agency=_agency(p))[:200]
+        rows = open_alerts(s, _settings().timezone, _agency(p))
     may_resolve = p.role in ("approver", "admin")
     return page("desk/alerts.html", rows=rows, may_resolve=may_resolve)
 

@@ -8,7 +8,7 @@ library's (`records.receipts`, `records.feed_tokens`), with the user as audit ac
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, request, send_file, url_for
@@ -103,9 +103,13 @@ def home_page(p: scope.Principal) -> Response:
         day_text=day_label(d),
         days=days,
         units=units,
-        tokens=tokens,
+        tokens=[{**tok, "last_used": _when(tok["last_used_local"])} for tok in tokens],
         now_hm=_now().astimezone(settings.timezone).strftime("%H:%M"),
     )
+
+
+def _when(iso: str | None) -> str | None:
+    return datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M") if iso else None
 
 
 def _texts(session: Any, scripts: list[Script], units: dict[str, str], d: date) -> dict[int, str]:

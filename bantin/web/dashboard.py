@@ -21,6 +21,7 @@ i18n.register(
     {
         "dash_progress": ("Tiến độ kế hoạch theo nhiệm vụ", "Plan progress per task"),
         "dash_task": ("Nhiệm vụ", "Task"),
+        "dash_planned": ("Kế hoạch", "Planned"),
         "dash_due": ("Đến hạn", "Due"),
         "dash_published": ("Đã đăng/phát", "Published"),
         "dash_share": ("Tỷ lệ", "Share"),

@@ -12,9 +12,7 @@ from pypdf import PdfReader
 SHOTS = Path(__file__).parent / "shots"
 
 
-def test_auditor_opens_the_dashboard_and_downloads_the_annual_pdf(
-    page: Any, login: Any
-) -> None:
+def test_auditor_opens_the_dashboard_and_downloads_the_annual_pdf(page: Any, login: Any) -> None:
     login(page, "kiem.tra")
     assert "Mức phủ sóng theo xã, phường" in page.inner_text("main")
     assert page.locator("svg.chart").count() > 0
