@@ -45,6 +45,10 @@ i18n.register(
         "culture_aired_now": ("Đã phát lúc {time} – bấm để xác nhận", "Aired at {time} – confirm"),
         "culture_confirmed": ("Đã xác nhận lúc {time} bởi {name}", "Confirmed at {time} by {name}"),
         "culture_audio": ("Bản ghi âm", "Recording"),
+        "culture_not_sent": (
+            "Chưa phát hành: xác nhận được sau khi bản tin được gửi tới loa.",
+            "Not sent yet: it can be confirmed once it has gone to the loudspeakers.",
+        ),
         "culture_feed": ("Địa chỉ nhận tin cho phần mềm loa", "Feed URL for loudspeaker software"),
         "culture_feed_help": (
             "Mỗi địa chỉ có mã riêng, chỉ hiện một lần. Tạo địa chỉ mới khi cài phần mềm loa.",

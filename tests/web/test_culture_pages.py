@@ -150,3 +150,9 @@ def test_unit_names_titles_and_receipt_names_are_escaped(
     page = client.get("/").data.decode()
     assert payload not in page and "<img src=x" not in page and "<script>alert" not in page
     assert "&lt;" in page
+
+
+def test_a_script_not_sent_yet_offers_no_receipt_button(client: FlaskClient) -> None:
+    log_in(client, "vh.cainhum")  # 04:00: nothing of today has been sent
+    page = client.get("/").data.decode()
+    assert "Chưa phát hành" in page and 'name="publication"' not in page

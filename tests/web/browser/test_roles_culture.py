@@ -41,6 +41,7 @@ def test_culture_staff_confirm_a_script_on_a_phone(
     done = phone.locator(".culture-done").first
     assert "Đã xác nhận lúc 05:40 bởi Phạm Văn Hóa" in done.inner_text()
     _no_sideways_scroll(phone)
+    done.scroll_into_view_if_needed()
     phone.screenshot(path=str(SHOTS / "roles-culture-confirmed-phone.png"))
     with db.read() as s:
         receipts = list_receipts(s, settings.timezone, unit="29641")

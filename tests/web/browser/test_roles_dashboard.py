@@ -18,6 +18,10 @@ def test_auditor_opens_the_dashboard_and_downloads_the_annual_pdf(page: Any, log
     assert page.locator("svg.chart").count() > 0
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "roles-dashboard-desktop.png"))
+    page.locator("table.dash-heat").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "roles-dashboard-heat-desktop.png"))
+    page.locator("svg.chart").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "roles-dashboard-charts-desktop.png"))
     with page.expect_download() as info:
         page.click('a[href="/bao-cao/annual-2026.pdf?agency=BAOVL"]')
     data = Path(info.value.path()).read_bytes()
