@@ -156,3 +156,9 @@ def test_a_script_not_sent_yet_offers_no_receipt_button(client: FlaskClient) -> 
     log_in(client, "vh.cainhum")  # 04:00: nothing of today has been sent
     page = client.get("/").data.decode()
     assert "Chưa phát hành" in page and 'name="publication"' not in page
+
+
+def test_the_page_speaks_english_on_request(client: FlaskClient) -> None:
+    log_in(client, "vh.cainhum")
+    page = client.get("/?lang=en").data.decode()
+    assert "Today" in page and "Print the day sheet" in page

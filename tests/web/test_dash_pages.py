@@ -98,3 +98,9 @@ def test_the_dashboard_costs_a_few_statements(client: FlaskClient, statements: l
     statements.clear()
     assert client.get("/").status_code == 200
     assert len(statements) < 30, statements
+
+
+def test_the_dashboard_speaks_english_on_request(client: FlaskClient) -> None:
+    log_in(client, "kiem.tra")
+    page = client.get("/?lang=en").data.decode()
+    assert "Coverage per commune" in page and "Plan progress per task" in page
