@@ -8,6 +8,7 @@ from bantin.cli import (  # noqa: F401  (register)
     campaigns,
     channels,
     content,
+    feed_tokens,
     feeds,
     ops,
     plan,

@@ -358,3 +358,4 @@ from bantin.core.account_models import (  # noqa: E402,F401  (one schema for Ale
     UserAccount,
     UserScope,
 )
+from bantin.core.feed_token_models import FeedToken  # noqa: E402,F401  (one schema)

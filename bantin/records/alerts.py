@@ -80,13 +80,17 @@ def raise_alert(
     return alert
 
 
-def resolve_alert(session: Session, alert_id: int, now: datetime, actor: str) -> Alert:
+def resolve_alert(
+    session: Session, alert_id: int, now: datetime, actor: str, note: str | None = None
+) -> Alert:
+    """Mark an alert resolved (once); `note` (what was done) goes into the audit event."""
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise ConfigError(f"no alert with id {alert_id}")
     if alert.resolved_at is None:
         alert.resolved_at = now
-        audit.append(session, now, actor, "alert.resolved", "alert", alert.id, {})
+        data = {"note": note} if note else {}
+        audit.append(session, now, actor, "alert.resolved", "alert", alert.id, data)
     return alert
 
 

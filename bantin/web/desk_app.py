@@ -9,13 +9,29 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bantin import health
-from bantin.web import api, approve_pages, auth, camp_pages, compose_pages, desk
+from bantin.web import (
+    api,
+    approve_pages,
+    auth,
+    camp_pages,
+    channels_page,
+    compose_pages,
+    culture,
+    desk,
+)
 
 
 def _blueprints() -> list[Blueprint]:
     """The desk's page modules, one blueprint each (each adds its own menu entries and
     words at import). A new page module is one line here."""
-    return [desk.bp, compose_pages.bp, camp_pages.bp, approve_pages.bp]
+    return [
+        desk.bp,
+        culture.bp,
+        channels_page.bp,
+        compose_pages.bp,
+        camp_pages.bp,
+        approve_pages.bp,
+    ]
 
 
 def install(app: Flask) -> None:

@@ -2,15 +2,20 @@
 
 URLs (docs/loudspeakers.md), `<ai>` being `don-vi/<unit code>` or `nhom/<group name>`:
 
-    GET  /loa/<ai>/feed.atom[?days=3]   Atom feed of the radio scripts to air
-    GET  /loa/<ai>/<YYYY-MM-DD>.html    printable script sheet for one day
-    GET  /loa/am-thanh/<key>.<ext>      a recording placed in $BANTIN_HOME/audio/
+    GET  /loa/<ai>/feed.atom?token=…[&days=3]   Atom feed of the radio scripts to air
+    GET  /loa/<ai>/<YYYY-MM-DD>.html?token=…    printable script sheet for one day
+    GET  /loa/<ai>/am-thanh/<key>.<ext>?token=… a recording placed in $BANTIN_HOME/audio/
     POST /loa/receipts                  "we aired it" (web.receipts: needs a unit token)
     GET  /loa/receipts/form?token=…     the form for a browser (web.receipts)
 
 Views stay thin: the list comes from `web.radio_scripts`, the feed from `web.atom`. Absolute
 links come from `web.security.link` (the configured public URL, never the Host header).
 The clock is `app.config["CLOCK"]`.
+
+Every one of them needs a live feed token of exactly that unit or group
+(`bantin.records.feed_tokens`; loudspeaker software cannot send headers, so it is in the
+query): without one, or with a revoked or another audience's token, the answer is the
+same 404 as for a unit that does not exist. The links inside carry the token on.
 """
 
 from __future__ import annotations
@@ -27,14 +32,19 @@ from flask import (
     request,
     send_from_directory,
 )
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bantin.content import vietnamese
+from bantin.core.models import PUBLICATION_STATES, Publication
+from bantin.records import feed_tokens
 from bantin.web import atom
 from bantin.web.context import database as _db
 from bantin.web.context import now as _now
 from bantin.web.context import settings as _settings
 from bantin.web.radio_scripts import (
     AUDIO_EXTENSIONS,
+    HIDDEN_STATES,
     Audience,
     ScriptItem,
     find_audience,
@@ -62,16 +72,31 @@ def _not_found(kind: str, key: str) -> tuple[Response, int]:
     return error(404, f"Không có nhóm đơn vị {key}", f"no unit group named {key}")
 
 
-def _sheet_url(audience: Audience) -> Callable[[date], str]:
+def _sheet_url(audience: Audience, token: str) -> Callable[[date], str]:
     def url(day: date) -> str:
-        return link("loa.sheet", kind=audience.kind, key=audience.key, day=day.isoformat())
+        return link(
+            "loa.sheet", kind=audience.kind, key=audience.key, day=day.isoformat(), token=token
+        )
 
     return url
 
 
-def _audio_url(item: ScriptItem) -> str:
-    name = item.audio.path.name if item.audio and item.audio.path else item.key
-    return link("loa.audio", filename=name)
+def _audio_url(audience: Audience, token: str) -> Callable[[ScriptItem], str]:
+    def url(item: ScriptItem) -> str:
+        name = item.audio.path.name if item.audio and item.audio.path else item.key
+        return link("loa.audio", kind=audience.kind, key=audience.key, filename=name, token=token)
+
+    return url
+
+
+def _opened(session: Session, kind: str, key: str) -> tuple[Audience, str] | None:
+    """The audience and the token when the request's token opens exactly this URL."""
+    token = request.args.get("token", "")
+    reader = feed_tokens.authenticate(session, token, _now())
+    if reader is None or not reader.opens(kind, key):
+        return None
+    audience = find_audience(session, kind, key)
+    return None if audience is None else (audience, token)
 
 
 @bp.get(f"/loa/{AUDIENCE}/feed.atom")
@@ -88,19 +113,20 @@ def feed(kind: str, key: str) -> Any:
     settings, now = _settings(), _now()
     start, end = now - LOOKBACK, now + timedelta(days=days)
     with _db().session() as s:
-        audience = find_audience(s, kind, key)
-        if audience is None:
+        opened = _opened(s, kind, key)
+        if opened is None:
             return _not_found(kind, key)
+        audience, token = opened
         window = load_window(s, list(audience.units), start, end)
         items = script_items(s, window, audience, settings.timezone, settings.home / "audio")
         left = last_exit(s, list(audience.units), start, LOOKBACK)
     modified = atom.last_modified(window, items, now, end - now, left)
-    # The self link repeats only `days`, never other query text or the request's Host.
+    # The self link repeats only the token and `days`, never other query text or the Host.
     asked = {"days": days} if "days" in request.args else {}
     links = atom.FeedLinks(
-        self_url=link("loa.feed", kind=kind, key=key, **asked),
-        sheet_url=_sheet_url(audience),
-        audio_url=_audio_url,
+        self_url=link("loa.feed", kind=kind, key=key, token=token, **asked),
+        sheet_url=_sheet_url(audience, token),
+        audio_url=_audio_url(audience, token),
     )
     today = now.astimezone(settings.timezone).date()
     body = atom.build_feed(audience, items, links, modified or now, today, days)
@@ -119,16 +145,25 @@ def sheet(kind: str, key: str, day: str) -> Any:
         d = date.fromisoformat(day)
     except ValueError:
         return error(400, f"Ngày {day!r} không hợp lệ (YYYY-MM-DD)", f"{day!r} is not YYYY-MM-DD")
+    with _db().session() as s:
+        opened = _opened(s, kind, key)
+        if opened is None:
+            return _not_found(kind, key)
+        audience, token = opened
+        html = sheet_html(s, audience, d, link("loa.feed", kind=kind, key=key, token=token))
+    resp = Response(html, content_type="text/html; charset=utf-8")
+    resp.cache_control.no_store = True  # the page names its token
+    return resp
+
+
+def sheet_html(session: Session, audience: Audience, d: date, feed_url: str) -> str:
+    """The printable sheet of `audience` for day `d` (also the desk's culture page uses it)."""
     settings = _settings()
     tz = settings.timezone
     start = datetime.combine(d, time.min, tz)
     end = datetime.combine(d + timedelta(days=1), time.min, tz)
-    with _db().session() as s:
-        audience = find_audience(s, kind, key)
-        if audience is None:
-            return _not_found(kind, key)
-        window = load_window(s, list(audience.units), start, end)
-        items = script_items(s, window, audience, tz, settings.home / "audio")
+    window = load_window(session, list(audience.units), start, end)
+    items = script_items(session, window, audience, tz, settings.home / "audio")
     # One section (one printed page) per unit: each commune signs its own sheet.
     order = {code: i for i, code in enumerate(audience.units)}
     sections: dict[str, list[ScriptItem]] = {}
@@ -140,15 +175,51 @@ def sheet(kind: str, key: str, day: str) -> Any:
         date_text=vietnamese.format_date(d, weekday=True),
         day=d,
         sections=[(audience.units[code], its) for code, its in sections.items()],
-        feed_url=link("loa.feed", kind=kind, key=key),
+        feed_url=feed_url,
     )
-    return Response(vietnamese.nfc(html), content_type="text/html; charset=utf-8")
+    return vietnamese.nfc(html)
+
+
+@bp.get(f"/loa/{AUDIENCE}/am-thanh/<filename>")
+def audio(kind: str, key: str, filename: str) -> Any:
+    """A recording in $BANTIN_HOME/audio/ (named after the publication's key) of a bulletin
+    of this audience; only audio, not the bookkeeping files that may sit beside it."""
+    stem, dot, _ = filename.rpartition(".")
+    missing = error(404, f"Không có tệp âm thanh {filename}", f"no audio file {filename}")
+    if not dot or not filename.lower().endswith(AUDIO_EXTENSIONS):
+        return missing
+    with _db().session() as s:
+        opened = _opened(s, kind, key)
+        if opened is None or not _owns(s, opened[0], stem):
+            return missing
+    return send_from_directory(_settings().home / "audio", filename, conditional=True)
+
+
+def _owns(session: Session, audience: Audience, stem: str) -> bool:
+    """Is `stem` the key of a bulletin of `audience` near now (what its feed links)?
+
+    The time bounds keep the lookup on the (status, due_at) index."""
+    now = _now()
+    found = session.execute(
+        select(Publication.id)
+        .where(
+            Publication.status.in_(sorted(set(PUBLICATION_STATES) - HIDDEN_STATES)),
+            Publication.due_at >= now - timedelta(days=8),
+            Publication.due_at <= now + timedelta(days=MAX_DAYS + 1),
+            Publication.idempotency_key == stem,
+            Publication.unit_code.in_(list(audience.units)),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 @bp.get("/loa/am-thanh/<path:filename>")
-def audio(filename: str) -> Any:
-    """A recording in $BANTIN_HOME/audio/ (named after the publication's key); only audio,
-    not the bookkeeping files that may sit beside it."""
+def pushed_audio(filename: str) -> Any:
+    """The recording URL push channels hand to a loudspeaker vendor (content.audio writes
+    it into `meta.audio_url` at send time, with no reader token to give). Its name is the
+    publication's 128-bit key, a capability, and it serves only audio files: documented in
+    docs/security.md as the one /loa read without a feed token."""
     if not filename.lower().endswith(AUDIO_EXTENSIONS):
         return error(404, f"Không có tệp âm thanh {filename}", f"no audio file {filename}")
-    return send_from_directory(_settings().home / "audio", filename)
+    return send_from_directory(_settings().home / "audio", filename, conditional=True)

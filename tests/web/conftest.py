@@ -144,3 +144,35 @@ def thursday_morning_sent(db: Database) -> None:
             .values(status="published", published_at=THURSDAY_MORNING_SENT, attempts=1)
         )
         assert done.rowcount > 0
+
+
+#: Known feed tokens (tests put their hashes in by hand; `bantin feeds token create` makes
+#: random ones): the Atom feeds, day sheets and recordings under /loa need one.
+UNIT_READ = "doc_test-reader-29641"
+GROUP_READ = "doc_test-reader-thi-diem"
+
+
+def add_feed_token(db: Database, kind: str, key: str, token: str) -> int:
+    """A live feed token with a known text for `kind`/`key` (don-vi/29641, nhom/thi-diem)."""
+    from bantin.core.feed_token_models import FeedToken
+    from bantin.records.feed_tokens import token_hash
+
+    with db.session() as s:
+        row = FeedToken(
+            audience_kind=kind,
+            audience_key=key,
+            label="test",
+            token_hash=token_hash(token),
+            created_at=APPLIED_AT,
+            created_by="test",
+        )
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+@pytest.fixture
+def feed_readers(db: Database) -> None:
+    """Live feed tokens UNIT_READ (unit 29641) and GROUP_READ (group thi-diem)."""
+    add_feed_token(db, "don-vi", "29641", UNIT_READ)
+    add_feed_token(db, "nhom", "thi-diem", GROUP_READ)

@@ -150,7 +150,7 @@ def test_culture_staff_confirm_todays_script_with_one_tap(
 
     log_in(client, "vh.cainhum")
     page = client.get("/").data.decode()
-    assert "Xác nhận đã phát" in page and "Xã Cái Nhum" in page
+    assert "Đã phát lúc 06:00" in page and "Xã Cái Nhum" in page
     import re
 
     first = re.search(r'name="publication" value="(\d+)"', page)

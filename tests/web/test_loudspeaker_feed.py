@@ -28,10 +28,19 @@ from bantin.core.models import Publication
 from bantin.web import create_app
 from tests.conftest import EXAMPLES, Cli
 from tests.helpers import apply, write_campaign
-from tests.web.conftest import NOW, PILOTS, dispatch_at
+from tests.web.conftest import GROUP_READ, NOW, PILOTS, UNIT_READ, dispatch_at
 
-GROUP_FEED = "/loa/nhom/thi-diem/feed.atom"
-UNIT_FEED = "/loa/don-vi/29641/feed.atom"
+GROUP_FEED = f"/loa/nhom/thi-diem/feed.atom?token={GROUP_READ}"
+UNIT_FEED = f"/loa/don-vi/29641/feed.atom?token={UNIT_READ}"
+GROUP_SHEET = "/loa/nhom/thi-diem/{day}.html?token=" + GROUP_READ
+UNIT_SHEET = "/loa/don-vi/29641/{day}.html?token=" + UNIT_READ
+
+
+@pytest.fixture(autouse=True)
+def _readers(feed_readers: None) -> None:
+    """Every test here reads with the live feed tokens of 29641 and thi-diem."""
+
+
 THURSDAY = "thứ Năm, ngày 3 tháng 12 năm 2026"
 
 
@@ -59,7 +68,7 @@ def cancel_storm_warning(db: Database, at: datetime) -> None:
 def test_group_feed_has_every_pilot_units_scripts_with_priority_and_duration(
     client: FlaskClient,
 ) -> None:
-    resp = client.get(GROUP_FEED + "?days=1")
+    resp = client.get(GROUP_FEED + "&days=1")
     assert resp.status_code == 200
     assert resp.content_type == "application/atom+xml; charset=utf-8"
     doc = parse(resp.data)
@@ -81,7 +90,7 @@ def test_group_feed_has_every_pilot_units_scripts_with_priority_and_duration(
 
 
 def test_emergency_bulletin_is_marked_emergency_in_the_feed(client: FlaskClient) -> None:
-    doc = parse(client.get(UNIT_FEED + "?days=1").data)
+    doc = parse(client.get(UNIT_FEED + "&days=1").data)
     (storm,) = [e for e in doc.entries if e.loa_priority == "emergency"]
     assert storm.title == "Thông báo khẩn về mưa lớn – Xã Cái Nhum"
     assert storm.loa_slot == "2026-12-03T10:00:00+07:00"
@@ -118,7 +127,7 @@ def test_script_without_a_slot_has_no_minutes_element(
     client: FlaskClient, db: Database, home: Path, tmp_path: Path
 ) -> None:
     noon_bulletin(db, home, tmp_path, "Kính thưa bà con! Trưa nay mất điện từ 13 giờ.")
-    doc = parse(client.get(UNIT_FEED + "?days=1").data)
+    doc = parse(client.get(UNIT_FEED + "&days=1").data)
     (noon,) = [e for e in doc.entries if e.loa_slot == "2026-12-03T12:00:00+07:00"]
     assert "loa_minutes" not in noon and int(noon.loa_duration) > 0
 
@@ -140,7 +149,7 @@ def test_entry_id_is_the_publications_idempotency_key(client: FlaskClient, db: D
 def test_feed_window_is_now_to_days_ahead_plus_the_last_day(
     client: FlaskClient, clock: FixedClock
 ) -> None:
-    one_day = slots(parse(client.get(UNIT_FEED + "?days=1").data))
+    one_day = slots(parse(client.get(UNIT_FEED + "&days=1").data))
     assert one_day == [
         "2026-12-02T05:30:00+07:00",  # published yesterday morning, 22.5 h ago
         "2026-12-02T17:00:00+07:00",  # not sent (no dispatcher ran), not yet recorded missed
@@ -156,7 +165,7 @@ def test_feed_window_is_now_to_days_ahead_plus_the_last_day(
 
 def test_cancelled_script_leaves_the_feed(client: FlaskClient, db: Database) -> None:
     cancel_storm_warning(db, NOW)
-    doc = parse(client.get(UNIT_FEED + "?days=1").data)
+    doc = parse(client.get(UNIT_FEED + "&days=1").data)
     assert "emergency" not in {e.loa_priority for e in doc.entries}
 
 
@@ -199,10 +208,10 @@ def test_a_change_to_a_script_gives_a_new_etag_and_last_modified(
 def test_a_script_entering_the_window_defeats_if_modified_since(
     client: FlaskClient, clock: FixedClock
 ) -> None:
-    first = client.get(UNIT_FEED + "?days=1")
+    first = client.get(UNIT_FEED + "&days=1")
     clock.set(NOW + timedelta(hours=2))  # tomorrow 05:30 is now within a day
     again = client.get(
-        UNIT_FEED + "?days=1", headers={"If-Modified-Since": first.headers["Last-Modified"]}
+        UNIT_FEED + "&days=1", headers={"If-Modified-Since": first.headers["Last-Modified"]}
     )
     assert again.status_code == 200
     assert "2026-12-04T05:30:00+07:00" in slots(parse(again.data))
@@ -211,11 +220,11 @@ def test_a_script_entering_the_window_defeats_if_modified_since(
 def test_audio_file_in_home_becomes_an_enclosure(
     client: FlaskClient, home: Path, db: Database
 ) -> None:
-    entry = parse(client.get(UNIT_FEED + "?days=0").data).entries[0]
+    entry = parse(client.get(UNIT_FEED + "&days=0").data).entries[0]
     key = entry.id.removeprefix("urn:bantin:pub:")
     (home / "audio").mkdir()
     (home / "audio" / f"{key}.mp3").write_bytes(b"ID3" + b"\0" * 997)
-    entry = parse(client.get(UNIT_FEED + "?days=0").data).entries[0]
+    entry = parse(client.get(UNIT_FEED + "&days=0").data).entries[0]
     (enclosure,) = entry.enclosures
     assert enclosure.type == "audio/mpeg" and enclosure.length == "1000"
     audio = client.get(enclosure.href.removeprefix("http://localhost"))
@@ -236,9 +245,9 @@ def test_audio_route_serves_only_audio_files(client: FlaskClient, home: Path) ->
     [
         ("/loa/don-vi/99999/feed.atom", 404),
         ("/loa/nhom/khong-co/feed.atom", 404),
-        ("/loa/don-vi/29641/feed.atom?days=-1", 400),
-        ("/loa/don-vi/29641/feed.atom?days=ba", 400),
-        ("/loa/don-vi/29641/2026-13-40.html", 400),
+        (UNIT_FEED + "&days=-1", 400),
+        (UNIT_FEED + "&days=ba", 400),
+        (UNIT_SHEET.format(day="2026-13-40"), 400),
         ("/loa/don-vi/99999/2026-12-03.html", 404),
     ],
 )
@@ -254,10 +263,10 @@ def test_day_sheet_of_a_group_has_the_vietnamese_date_and_every_script(
 ) -> None:
     scripts = [
         e.content[0].value
-        for e in parse(client.get(GROUP_FEED + "?days=1").data).entries
+        for e in parse(client.get(GROUP_FEED + "&days=1").data).entries
         if e.loa_slot.startswith("2026-12-03")
     ]
-    resp = client.get("/loa/nhom/thi-diem/2026-12-03.html")
+    resp = client.get(GROUP_SHEET.format(day="2026-12-03"))
     assert resp.status_code == 200 and resp.content_type == "text/html; charset=utf-8"
     page = resp.data.decode("utf-8")
     assert page == unicodedata.normalize("NFC", page)
@@ -269,7 +278,7 @@ def test_day_sheet_of_a_group_has_the_vietnamese_date_and_every_script(
 
 
 def test_day_with_nothing_says_so(client: FlaskClient) -> None:
-    page = client.get("/loa/don-vi/29641/2027-02-07.html").data.decode()
+    page = client.get(UNIT_SHEET.format(day="2027-02-07")).data.decode()
     assert "Không có bản tin nào trong ngày này." in page
     assert "Chủ nhật, ngày 7 tháng 2 năm 2027" in page
 
@@ -283,7 +292,7 @@ def test_sheet_escapes_markup_from_campaign_files(
         tmp_path,
         '{% set title = "<b>Tin</b> " ~ unit.name %}Bà con chú ý <script>alert(1)</script>',
     )
-    page = client.get("/loa/don-vi/29641/2026-12-03.html").data.decode()
+    page = client.get(UNIT_SHEET.format(day="2026-12-03")).data.decode()
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;Tin&lt;/b&gt;" in page
 
@@ -314,7 +323,7 @@ def test_culture_staff_pull_print_confirm_and_see_it_in_the_records(
     assert again.status_code == 304 and again.content == b""
 
     # The morning's sheet is printed for the announcers.
-    sheet = requests.get(server + "/loa/nhom/thi-diem/2026-12-03.html", timeout=10)
+    sheet = requests.get(server + GROUP_SHEET.format(day="2026-12-03"), timeout=10)
     assert sheet.status_code == 200
     text = html.unescape(sheet.text)
     assert THURSDAY in text
@@ -363,7 +372,7 @@ def test_app_uses_the_injected_clock_not_the_system_time(settings: Settings, db:
 
     def feed_at(now: datetime) -> list[str]:
         client = create_app(settings, clock=FixedClock(now), db=db).test_client()
-        return slots(parse(client.get(UNIT_FEED + "?days=1").data))
+        return slots(parse(client.get(UNIT_FEED + "&days=1").data))
 
     assert "2026-12-03T05:30:00+07:00" in feed_at(NOW)
     assert feed_at(datetime.fromisoformat("2027-06-01T12:00:00+07:00")) == []

@@ -17,15 +17,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from bantin.core.db import Database
-from bantin.core.models import BroadcastReceipt, Campaign, Publication
+from bantin.core.models import Alert, BroadcastReceipt, Campaign, Publication
+from tests.web.conftest import NOW
 from tests.web.desk_support import add_people, api_token, form_csrf, log_in
 
 AGENCY_MARK = "DAU-BAOVL-7Q"
 UNIT_MARK = "DAU-XA-29641-7Q"
-#: Loudspeaker feeds, day sheets and recordings are public by design until feed tokens
-#: come (docs/security.md, "The web surface today"): they show radio scripts, not
-#: agency data, so only the agency marker is checked there.
-PUBLIC_FEEDS = ("/loa/<any('don-vi', 'nhom'):kind>/", "/loa/am-thanh/")
+#: Loudspeaker feeds, day sheets and recordings need a feed token of their unit (none of
+#: the walkers has one), so the unit marker is checked there too; only the push channels'
+#: recording URL (a capability named by the publication's key) serves audio without one.
+PUBLIC_FEEDS = ("/loa/am-thanh/",)
 ARGS = {
     "kind": None,
     "key": "29641",
@@ -34,6 +35,9 @@ ARGS = {
     "year": "2026",
     "fmt": "json",
     "campaign_id": "chuyen-muc-cds",  # a BAOVL campaign (its title carries the mark)
+    "unit": "29641",
+    "name": "baovl-fanpage",
+    "alert_id": "1",
 }
 
 
@@ -47,6 +51,10 @@ def marked(db: Database, thursday_morning_sent: None) -> dict[str, int]:
             .values(title=AGENCY_MARK, body=AGENCY_MARK)
         )
         s.execute(update(Campaign).where(Campaign.agency_code == "BAOVL").values(title=AGENCY_MARK))
+        alert = Alert(at=NOW, agency_code="BAOVL", kind="broken", message=AGENCY_MARK)
+        s.add(alert)
+        s.flush()
+        assert alert.id == int(ARGS["alert_id"] or 0)
         s.execute(
             update(Publication)
             .where(Publication.unit_code == "29641")
@@ -116,6 +124,7 @@ def _walk(
 
 def _no_changes(db: Database) -> None:
     with db.read() as s:
+        assert s.scalar(select(Alert.resolved_at)) is None
         assert s.scalar(select(func.count()).select_from(BroadcastReceipt)) == 0
         assert (
             s.scalar(

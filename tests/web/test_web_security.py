@@ -17,15 +17,21 @@ from bantin.config import Settings
 from bantin.core.clock import FixedClock
 from bantin.core.db import Database
 from bantin.web import create_app
+from tests.web.conftest import UNIT_READ
+
+T = f"token={UNIT_READ}"
 
 SAMPLES: dict[str, list[tuple[str, str]]] = {
     "/loa/<any('don-vi', 'nhom'):kind>/<key>/feed.atom": [
-        ("GET", "/loa/don-vi/29641/feed.atom"),
+        ("GET", f"/loa/don-vi/29641/feed.atom?{T}"),
         ("GET", "/loa/nhom/khong-co/feed.atom"),
     ],
     "/loa/<any('don-vi', 'nhom'):kind>/<key>/<day>.html": [
         ("GET", "/loa/nhom/thi-diem/2026-12-03.html"),
-        ("GET", "/loa/don-vi/29641/2026-13-40.html"),
+        ("GET", f"/loa/don-vi/29641/2026-13-40.html?{T}"),
+    ],
+    "/loa/<any('don-vi', 'nhom'):kind>/<key>/am-thanh/<filename>": [
+        ("GET", f"/loa/don-vi/29641/am-thanh/abc.mp3?{T}")
     ],
     "/loa/am-thanh/<path:filename>": [("GET", "/loa/am-thanh/abc.mp3")],
     "/loa/receipts": [("POST", "/loa/receipts")],
@@ -36,6 +42,13 @@ SAMPLES: dict[str, list[tuple[str, str]]] = {
     "/dang-xuat": [("POST", "/dang-xuat")],
     "/": [("GET", "/")],
     "/xac-nhan": [("POST", "/xac-nhan")],
+    "/van-hoa/am-thanh/<int:pub_id>": [("GET", "/van-hoa/am-thanh/1")],
+    "/van-hoa/to-in/<unit>/<day>": [("GET", "/van-hoa/to-in/29641/2026-12-03")],
+    "/van-hoa/dia-chi-tin/<unit>": [("POST", "/van-hoa/dia-chi-tin/29641")],
+    "/kenh": [("GET", "/kenh")],
+    "/kenh/<name>/thu": [("POST", "/kenh/baovl-fanpage/thu")],
+    "/canh-bao": [("GET", "/canh-bao")],
+    "/canh-bao/<int:alert_id>/xu-ly": [("POST", "/canh-bao/1/xu-ly")],
     "/bao-cao/<kind>-<int:year>.<fmt>": [("GET", "/bao-cao/progress-2026.json")],
     "/healthz": [("GET", "/healthz")],
     "/api/v1/openapi.json": [("GET", "/api/v1/openapi.json")],
@@ -64,6 +77,11 @@ ALL = [sample for samples in SAMPLES.values() for sample in samples] + [("GET", 
 EVIL = "evil.example"
 
 
+@pytest.fixture(autouse=True)
+def _readers(feed_readers: None) -> None:
+    """The /loa reads here use the live feed token of unit 29641."""
+
+
 def test_every_route_has_a_sample(app: Flask) -> None:
     assert {r.rule for r in app.url_map.iter_rules()} == set(SAMPLES)
 
@@ -84,7 +102,7 @@ def test_every_answer_carries_the_security_headers(
 def test_the_sheets_inline_style_is_allowed_by_a_fresh_nonce(client: FlaskClient) -> None:
     nonces = []
     for _ in range(2):
-        resp = client.get("/loa/don-vi/29641/2026-12-03.html")
+        resp = client.get(f"/loa/don-vi/29641/2026-12-03.html?{T}")
         (nonce,) = re.findall(r"'nonce-([^']+)'", resp.headers["Content-Security-Policy"])
         assert f'<style nonce="{nonce}">' in resp.data.decode()
         nonces.append(nonce)
@@ -98,12 +116,12 @@ def public_app(settings: Settings, db: Database, clock: FixedClock) -> Flask:
 
 
 def _with_audio(home: Path, client: FlaskClient) -> bytes:
-    first = client.get("/loa/don-vi/29641/feed.atom?days=0", headers={"Host": EVIL}).data
+    first = client.get(f"/loa/don-vi/29641/feed.atom?{T}&days=0", headers={"Host": EVIL}).data
     key = re.search(rb"urn:bantin:pub:([0-9a-f]+)", first)
     assert key is not None
     (home / "audio").mkdir(exist_ok=True)
     (home / "audio" / f"{key.group(1).decode()}.mp3").write_bytes(b"ID3")
-    return client.get("/loa/don-vi/29641/feed.atom?days=0", headers={"Host": EVIL}).data
+    return client.get(f"/loa/don-vi/29641/feed.atom?{T}&days=0", headers={"Host": EVIL}).data
 
 
 def test_feed_links_use_the_configured_public_url_not_the_host_header(
@@ -113,8 +131,11 @@ def test_feed_links_use_the_configured_public_url_not_the_host_header(
     hrefs = re.findall(rb'href="([^"]+)"', body)
     assert hrefs and EVIL.encode() not in body
     assert all(h.startswith(b"https://loa.vinhlong.example/loa/") for h in hrefs)
-    assert b'href="https://loa.vinhlong.example/loa/don-vi/29641/feed.atom?days=0"' in body
-    assert any(b"/loa/am-thanh/" in h for h in hrefs)
+    assert (
+        f'href="https://loa.vinhlong.example/loa/don-vi/29641/feed.atom?{T}&amp;days=0"'.encode()
+        in body
+    )
+    assert any(b"/loa/don-vi/29641/am-thanh/" in h for h in hrefs)
 
 
 def test_without_a_public_url_feed_links_are_relative(client: FlaskClient, home: Path) -> None:
@@ -125,17 +146,17 @@ def test_without_a_public_url_feed_links_are_relative(client: FlaskClient, home:
 
 
 def test_sheet_links_ignore_the_host_header(public_app: Flask, client: FlaskClient) -> None:
-    url = "/loa/don-vi/29641/2026-12-03.html"
+    url = f"/loa/don-vi/29641/2026-12-03.html?{T}"
     configured = public_app.test_client().get(url, headers={"Host": EVIL}).data.decode()
-    assert 'href="https://loa.vinhlong.example/loa/don-vi/29641/feed.atom"' in configured
+    assert f'href="https://loa.vinhlong.example/loa/don-vi/29641/feed.atom?{T}"' in configured
     relative = client.get(url, headers={"Host": EVIL}).data.decode()
-    assert EVIL not in relative and 'href="/loa/don-vi/29641/feed.atom"' in relative
+    assert EVIL not in relative and f'href="/loa/don-vi/29641/feed.atom?{T}"' in relative
 
 
 def test_the_feed_self_link_repeats_only_known_parameters(public_app: Flask) -> None:
-    body = public_app.test_client().get("/loa/don-vi/29641/feed.atom?x=%3Cevil%3E").data
+    body = public_app.test_client().get(f"/loa/don-vi/29641/feed.atom?{T}&x=%3Cevil%3E").data
     assert b"evil" not in body
-    assert b'href="https://loa.vinhlong.example/loa/don-vi/29641/feed.atom"' in body
+    assert f'href="https://loa.vinhlong.example/loa/don-vi/29641/feed.atom?{T}"'.encode() in body
 
 
 @pytest.mark.parametrize("bad", ["javascript:alert(1)//", "loa.example.vn", "ftp://x.example"])
@@ -143,6 +164,6 @@ def test_a_public_url_that_is_not_http_is_not_used_for_links(
     settings: Settings, db: Database, clock: FixedClock, bad: str
 ) -> None:
     app = create_app(dataclasses.replace(settings, public_url=bad), clock=clock, db=db)
-    body = app.test_client().get("/loa/don-vi/29641/feed.atom").data
+    body = app.test_client().get(f"/loa/don-vi/29641/feed.atom?{T}").data
     hrefs = re.findall(rb'href="([^"]+)"', body)
     assert hrefs and all(h.startswith(b"/loa/") for h in hrefs)
