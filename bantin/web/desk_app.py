@@ -10,12 +10,14 @@ from werkzeug.exceptions import HTTPException
 
 from bantin import health
 from bantin.web import api, auth, desk
+from bantin.web import calendar as desk_calendar
+from bantin.web import publication as desk_publication
 
 
 def _blueprints() -> list[Blueprint]:
     """The desk's page modules, one blueprint each (each adds its own menu entries and
     words at import). A new page module is one line here."""
-    return [desk.bp]
+    return [desk.bp, desk_calendar.bp, desk_publication.bp]
 
 
 def install(app: Flask) -> None:
