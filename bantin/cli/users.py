@@ -182,6 +182,11 @@ def token_create(
         return
     click.echo(f"token #{ident['id']} of {agency} ({ident['scopes']}):")
     click.echo(text)
+    if "calendar" in scopes:
+        from bantin.web.security import public_base
+
+        base = public_base(app.settings) or "<BANTIN_PUBLIC_URL>"
+        click.echo(f"calendar feed: {base}/lich/{text}.ics")
     click.echo(
         "This is the only time the token is shown (Authorization: Bearer <token>).", err=True
     )

@@ -245,7 +245,7 @@ def slots(
         )
         .limit(limit)
     )
-    return fold(session.execute(q).tuples())
+    return fold(session.execute(q).all())
 
 
 def by_day(found: Iterable[Slot], tz: ZoneInfo) -> dict[date, list[Slot]]:

@@ -76,7 +76,9 @@ def feed(
     desk_url: str = "",
 ) -> bytes:
     """The calendar of what `p` may see, from DAYS_BACK before `now` to DAYS_AHEAD after."""
-    found = slots(session, p, filters, now - timedelta(days=DAYS_BACK), now + timedelta(days=DAYS_AHEAD))
+    found = slots(
+        session, p, filters, now - timedelta(days=DAYS_BACK), now + timedelta(days=DAYS_AHEAD)
+    )
     minutes = _minutes(session, found)
     cal = Calendar()
     cal.add("prodid", "-//bantin//Lich dang bai//VI")

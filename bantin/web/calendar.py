@@ -16,7 +16,7 @@ from bantin.web.auth import current, login_required
 from bantin.web.context import database as _db
 from bantin.web.context import now as _now
 from bantin.web.context import settings as _settings
-from bantin.web.i18n import lang, t
+from bantin.web.i18n import lang
 from bantin.web.security import public_base
 
 bp = Blueprint("calendar", __name__)
@@ -139,8 +139,9 @@ def _slot_link(slot: cal.Slot, tz: Any, keep: dict[str, str]) -> str:
     """A single publication's page, or the day's agenda filtered to the slot."""
     if slot.only_id is not None:
         return url_for("publication.show", pub_id=slot.only_id)
-    args = {**keep, "campaign": slot.campaign_id, "channel": slot.channel}
-    return url_for("calendar.month", view="agenda", day=slot.local(tz).date().isoformat(), **args)
+    args: dict[str, Any] = {"view": "agenda", "day": slot.local(tz).date().isoformat()}
+    args.update({**keep, "campaign": slot.campaign_id, "channel": slot.channel})
+    return url_for("calendar.month", **args)
 
 
 @bp.post("/lich/dang-ky")

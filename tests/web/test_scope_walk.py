@@ -33,6 +33,7 @@ ARGS = {
     "filename": "x.mp3",
     "year": "2026",
     "fmt": "json",
+    "token": "bantin_not-a-live-token",
 }
 
 
