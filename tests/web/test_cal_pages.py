@@ -189,3 +189,27 @@ def test_home_lists_link_to_publication_pages(client: FlaskClient, people: None)
     link = re.search(r'href="(/bai/\d+)"', html)
     assert link and _page(client, link.group(1))
     assert 'href="/lich"' in html  # the menu has the calendar
+
+
+@pytest.mark.parametrize(
+    "url", ["/lich?day=2026-12-03", "/lich?view=agenda&day=2026-12-03", "/bai/{pub}"]
+)
+def test_pages_use_a_few_statements_whatever_the_rows(
+    client: FlaskClient, db: Database, people: None, url: str
+) -> None:
+    """No per-row queries: the auditor's month of 124 communes is a handful of statements."""
+    from sqlalchemy import event
+
+    pub = _first(db, unit_code="29641", status="published")
+    log_in(client, "kiem.tra")
+    seen: list[str] = []
+
+    def count(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        _page(client, url.format(pub=pub))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(seen) <= 25, seen
