@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         pages = _pages(app, day, pub_id, token)
         for client, url in pages.values():
             _ms(client, url)  # warm caches and templates once, as a running server is
+        month = next(iter(pages.values()))
+        if "đơn vị" not in month[0].get(month[1]).get_data(as_text=True):
+            raise RuntimeError("the month shown has no grouped bulletins: wrong data")
 
         def one_run(_: int) -> dict[str, float]:
             return {name: _ms(client, url) for name, (client, url) in pages.items()}

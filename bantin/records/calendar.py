@@ -303,21 +303,34 @@ def agenda(
     ]
 
 
-def options(session: Session, p: scope.Principal) -> dict[str, list[tuple[str, str]]]:
-    """(value, label) choices of the filter form that `p` may pick from."""
+def options(
+    session: Session, p: scope.Principal, start: datetime, end: datetime
+) -> dict[str, list[tuple[str, str]]]:
+    """(value, label) choices of the filter form that `p` may pick from. Culture staff
+    see no agency's channel list: only the channels their communes' rows use in the
+    window shown (a bounded query), so the form names nothing they may not see."""
     agencies = select(Agency.code, Agency.name).order_by(Agency.code)
-    channels = select(Channel.name, Channel.name).order_by(Channel.name)
+    channels: Any = select(Channel.name, Channel.name).order_by(Channel.name)
     units = select(Unit.code, Unit.name).order_by(Unit.sort_key)
-    if not p.sees_everything:
-        agencies = agencies.where(Agency.code == (p.agency or ""))
-        if p.role == "culture":
-            units = units.where(Unit.code.in_(sorted(p.units)))
-        else:
-            channels = channels.where(Channel.agency_code == (p.agency or ""))
+    if p.role == "culture":
+        units = units.where(Unit.code.in_(sorted(p.units)))
+        used = (
+            select(Publication.channel_name)
+            .where(
+                scope.publications(p),
+                Publication.status.in_(PUBLICATION_STATES),
+                Publication.due_at >= start,
+                Publication.due_at < end,
+            )
+            .distinct()
+        )
+        channels = select(Channel.name, Channel.name).where(Channel.name.in_(used))
+    elif not p.sees_everything:
+        channels = channels.where(Channel.agency_code == (p.agency or ""))
     tasks = select(Task.code, Task.title).order_by(Task.code)
     return {
         "agency": [(c, n) for c, n in session.execute(agencies)] if p.sees_everything else [],
-        "channel": [(c, n) for c, n in session.execute(channels)],
+        "channel": [(c, n) for c, n in session.execute(channels.order_by(Channel.name))],
         "unit": [(c, n) for c, n in session.execute(units)],
         "task": [(c, n) for c, n in session.execute(tasks)],
         "state": [(s, s) for s in STATE_ORDER],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -46,10 +47,10 @@ def counts_text(slot: Slot) -> str:
     return ", ".join(f"{slot.counts[s]} {STATE_WORDS.get(s, s)}" for s in order)
 
 
-def summary(slot: Slot) -> str:
+def summary(slot: Slot, units_word: str = "đơn vị") -> str:
     """ "Bản tin sáng · 124 đơn vị" (or the channel for a page-wide post)."""
     if slot.units > 1:
-        return f"{slot.title} · {slot.units} đơn vị"
+        return f"{slot.title} · {slot.units} {units_word}"
     return f"{slot.title} · {slot.channel}"
 
 
@@ -106,8 +107,8 @@ def _event(
     ev.add("description", f"{slot.title}\nKênh: {slot.channel}\n{counts_text(slot)}")
     ev.add("categories", [STATE_WORDS.get(slot.state, slot.state)])
     if desk_url:
-        day = start.date().isoformat()
-        link = f"{desk_url}/lich?view=agenda&day={day}&campaign={slot.campaign_id}"
-        ev.add("url", f"{link}&channel={slot.channel}")
+        query = {"view": "agenda", "day": start.date().isoformat()}
+        query.update(campaign=slot.campaign_id, channel=slot.channel)
+        ev.add("url", f"{desk_url}/lich?{urlencode(query)}")
     ev.add("transp", "TRANSPARENT")  # a publication does not make anyone busy
     return ev

@@ -97,7 +97,7 @@ def month() -> Any:
     first, end = cal.window(view, anchor)
     start_utc, end_utc = cal.utc_bounds(first, end, tz)
     with _db().read() as s:
-        options = cal.options(s, p)
+        options = cal.options(s, p, start_utc, end_utc)
         if view == "agenda":
             rows, found = cal.agenda(s, p, filters, start_utc, end_utc), []
         else:

@@ -86,7 +86,7 @@ def show(pub_id: int) -> Any:
             when=lambda at: pv.local_text(at, tz),
             event_data=pv.event_data,
             icons=ICONS,
-            state_words=STATE_WORDS,
+            state_keys={f"cal_state_{k}" for k in STATE_WORDS},
         )
     resp = Response(body, content_type="text/html; charset=utf-8")
     resp.cache_control.no_store = True

@@ -132,3 +132,18 @@ def test_subscription_needs_csrf_and_an_agency_role(client: FlaskClient, db: Dat
     log_in(client, "kiem.tra")
     csrf = form_csrf(client, "/")
     assert client.post("/lich/dang-ky", data={"csrf_token": csrf}).status_code == 404
+
+
+def test_titles_with_commas_semicolons_and_newlines_parse_back(
+    client: FlaskClient, db: Database
+) -> None:
+    from sqlalchemy import update
+
+    from bantin.core.models import Campaign
+
+    title = "Bản tin, sáng; số 1\n<b>Dòng 2</b>"
+    with db.session() as s:
+        s.execute(update(Campaign).where(Campaign.id == "loa-cds").values(title=title))
+    token = api_token(db, "COMMUNES", ("calendar",))
+    summaries = {str(e["SUMMARY"]) for e in _events(_feed(client, token))}
+    assert f"{title} · 124 đơn vị" in summaries

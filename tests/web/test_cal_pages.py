@@ -74,7 +74,9 @@ def test_culture_staff_see_only_their_commune(client: FlaskClient, people: None)
     log_in(client, "vh.cainhum")
     html = _page(client, "/lich?view=agenda&day=2026-12-03")
     assert "Xã Cái Nhum" in html
-    assert "Xã Trà Ôn" not in html.split('id="f-unit"')[1].split("</select>")[1]
+    assert "Xã Trà Ôn" not in html
+    channels = html.split('id="f-channel"')[1].split("</select>")[0]
+    assert "loa-xa" in channels and "baovl" not in channels  # no other agency's channels
 
 
 def test_filter_by_channel_and_state(client: FlaskClient, people: None) -> None:
@@ -142,7 +144,7 @@ def test_radio_script_page_shows_read_aloud_duration_attempts_and_history(
     assert "Bản đọc" in html and "Thời lượng ước tính" in html
     assert "Khung giờ phát" in html and "1,5 phút" in html
     attempts = html.split("Các lần gửi")[1].split("Xác nhận đã phát")[0]
-    assert "published" in attempts
+    assert "đã đăng" in attempts
     assert "publication.published" in html.split("Lịch sử")[1]
 
 

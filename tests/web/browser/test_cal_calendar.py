@@ -81,8 +81,11 @@ def test_editor_filters_follows_an_entry_and_sees_preview_and_attempts(
 
 def test_phone_calendar_has_no_sideways_scroll(phone: Any, login: Any) -> None:
     login(phone, "kiem.tra")
-    for url in ("/lich?day=2026-12-03", "/lich?view=week&day=2026-12-03",
-                "/lich?view=agenda&day=2026-12-03"):
+    for url in (
+        "/lich?day=2026-12-03",
+        "/lich?view=week&day=2026-12-03",
+        "/lich?view=agenda&day=2026-12-03",
+    ):
         phone.goto(url)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (url, width)
