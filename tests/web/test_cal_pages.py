@@ -215,3 +215,14 @@ def test_pages_use_a_few_statements_whatever_the_rows(
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(seen) <= 25, seen
+
+
+def test_english_calendar_and_publication_page(
+    client: FlaskClient, db: Database, people: None
+) -> None:
+    log_in(client, "kiem.tra")
+    html = _page(client, "/lich?day=2026-12-03&channel=loa-xa&lang=en")
+    assert "Publication calendar" in html and "124 units" in html and "Mon" in html
+    pub = _first(db, unit_code="29641", status="published")
+    page = _page(client, f"/bai/{pub}?lang=en")
+    assert "Read-aloud form" in page and "05:30, Wednesday, 02/12/2026" in page

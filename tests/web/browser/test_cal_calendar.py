@@ -64,8 +64,7 @@ def test_editor_filters_follows_an_entry_and_sees_preview_and_attempts(
     login(page, "bien.tap")
     page.goto("/lich?day=2026-12-03")
     _shot(page, "month")
-    page.select_option("#f-channel", "baovl-fanpage")
-    page.click("form.cal-filter button[type=submit]")
+    page.select_option("#f-channel", "baovl-fanpage")  # calendar.js submits on change
     page.wait_for_url(lambda url: "channel=baovl-fanpage" in url)
     assert "Chuyên mục Chuyển đổi số" not in page.inner_text("table.month")
     entry = page.locator("a.ev.st-failed").first
@@ -101,3 +100,27 @@ def test_phone_publication_page_has_no_sideways_scroll(
     phone.goto(f"/bai/{failed_post}")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     _shot(phone, "publication-phone")
+
+
+def test_arrow_keys_page_through_months(page: Any, login: Any) -> None:
+    login(page, "bien.tap")
+    page.goto("/lich?day=2026-12-03")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(lambda url: "day=2027-01-01" in url)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(lambda url: "day=2026-12-01" in url)
+    assert page.js_errors == []
+
+
+def test_filter_form_works_without_javascript(chromium: Any, desk_url: str, login: Any) -> None:
+    ctx = chromium.new_context(base_url=desk_url, java_script_enabled=False)
+    page = ctx.new_page()
+    try:
+        login(page, "bien.tap")
+        page.goto("/lich?day=2026-12-03")
+        page.select_option("#f-channel", "baovl-portal")
+        page.click("form.cal-filter button[type=submit]")
+        page.wait_for_url(lambda url: "channel=baovl-portal" in url)
+        assert "mạng xã hội" not in page.inner_text("table.month")
+    finally:
+        ctx.close()
