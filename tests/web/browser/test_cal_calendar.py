@@ -124,3 +124,16 @@ def test_filter_form_works_without_javascript(chromium: Any, desk_url: str, logi
         assert "mạng xã hội" not in page.inner_text("table.month")
     finally:
         ctx.close()
+
+
+def test_culture_staff_open_a_script_from_the_calendar_and_see_its_reading(
+    page: Any, login: Any
+) -> None:
+    login(page, "vh.cainhum")
+    page.goto("/lich?view=agenda&day=2026-12-02")
+    page.locator("table a[href^='/bai/']").first.click()
+    page.wait_for_url(lambda url: "/bai/" in url)
+    main = page.inner_text("main")
+    assert "Bản đọc" in main and "Khung giờ phát" in main and "Xã Cái Nhum" in main
+    _shot(page, "radio")
+    assert page.js_errors == []
