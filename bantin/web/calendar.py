@@ -163,13 +163,16 @@ def subscribe() -> Any:
 def ics(token: str) -> Any:
     """The iCalendar feed of a calendar token's agency (404 for anything else)."""
     settings = _settings()
+    # A short write (the token's last use), then the feed from a read session: building
+    # it takes ~0.1 s and must not hold SQLite's write lock (dispatch writes meanwhile).
     with _db().session() as s:
         row = api_tokens.authenticate(s, token, _now())
         if row is None or set(row.scopes.split(",")) != {"calendar"}:
             abort(404)
         p = scope.for_token(row)
-        args = {k: request.args.get(k, "") for k in ("unit", "channel")}
-        filters = cal.CalFilters.from_args(args)
+    args = {k: request.args.get(k, "") for k in ("unit", "channel")}
+    filters = cal.CalFilters.from_args(args)
+    with _db().read() as s:
         body = feed(s, p, filters, _now(), settings.timezone, public_base(settings) or "")
     resp = Response(body, content_type="text/calendar; charset=utf-8")
     resp.headers["Content-Disposition"] = 'inline; filename="bantin.ics"'
