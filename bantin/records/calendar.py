@@ -190,6 +190,12 @@ class Slot:
         return f"{self.campaign_id}.{self.channel}.{stamp}{suffix}@bantin"
 
 
+class Found(list[Slot]):
+    """Slots, and whether the query hit its LIMIT (the page then says it is partial)."""
+
+    cut: bool = False
+
+
 def fold(rows: Iterable[tuple[str, str, str, datetime, str, int, int, int]]) -> list[Slot]:
     """(campaign, title, channel, due, status, count, unit count, min id) rows -> slots."""
     acc: dict[tuple[str, str, datetime], dict[str, Any]] = {}
@@ -216,7 +222,7 @@ def slots(
     start: datetime,
     end: datetime,
     limit: int = SLOT_LIMIT,
-) -> list[Slot]:
+) -> Found:
     """The slots `p` may see due in [start, end), grouped in SQL (one statement)."""
     q = (
         select(
@@ -245,7 +251,10 @@ def slots(
         )
         .limit(limit)
     )
-    return fold(session.execute(q).all())
+    rows = session.execute(q).all()
+    found = Found(fold(rows))
+    found.cut = len(rows) >= limit
+    return found
 
 
 def by_day(found: Iterable[Slot], tz: ZoneInfo) -> dict[date, list[Slot]]:

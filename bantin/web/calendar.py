@@ -37,7 +37,6 @@ i18n.register(
         "cal_task": ("Nhiệm vụ", "Task"),
         "cal_legend": ("Chú giải trạng thái", "State legend"),
         "cal_units": ("đơn vị", "units"),
-        "cal_more": ("Còn nữa: hãy lọc thêm để xem hết.", "More: filter further to see all."),
         "cal_cut": ("Chỉ hiện một phần: hãy lọc thêm.", "Partly shown: filter further."),
         "cal_subscribe": ("Đăng ký lịch (Outlook, điện thoại)", "Subscribe (Outlook, phone)"),
         "cal_subscribe_help": (
@@ -99,7 +98,7 @@ def month() -> Any:
     with _db().read() as s:
         options = cal.options(s, p, start_utc, end_utc)
         if view == "agenda":
-            rows, found = cal.agenda(s, p, filters, start_utc, end_utc), []
+            rows, found = cal.agenda(s, p, filters, start_utc, end_utc), cal.Found()
         else:
             rows, found = [], cal.slots(s, p, filters, start_utc, end_utc)
     keep = filters.query()
@@ -117,7 +116,7 @@ def month() -> Any:
             weeks=cal.weeks(first, end),
             days=cal.by_day(found, tz),
             rows=rows,
-            cut=len(rows) >= cal.AGENDA_LIMIT or len(found) >= cal.SLOT_LIMIT,
+            cut=len(rows) >= cal.AGENDA_LIMIT or found.cut,
             filters=filters,
             options=options,
             link=link,

@@ -112,3 +112,8 @@ def test_slots_group_by_local_day() -> None:
     late = cal.Slot("a", "a", "c", datetime(2026, 12, 3, 17, 30, tzinfo=UTC))  # 00:30 on 4/12
     days = cal.by_day([evening, late], VN)
     assert sorted(days) == [date(2026, 12, 3), date(2026, 12, 4)]
+
+
+def test_found_says_when_the_limit_cut_it() -> None:
+    found = cal.Found([cal.Slot("a", "a", "c", DUE)])
+    assert not found.cut and len(found) == 1

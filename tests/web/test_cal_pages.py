@@ -226,3 +226,15 @@ def test_english_calendar_and_publication_page(
     pub = _first(db, unit_code="29641", status="published")
     page = _page(client, f"/bai/{pub}?lang=en")
     assert "Read-aloud form" in page and "05:30, Wednesday, 02/12/2026" in page
+
+
+def test_a_month_over_the_limit_says_it_is_partial(
+    client: FlaskClient, people: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bantin.records import calendar as cal
+
+    log_in(client, "kiem.tra")
+    assert "Chỉ hiện một phần" not in _page(client, "/lich?day=2026-12-03")
+    monkeypatch.setattr(cal, "SLOT_LIMIT", 3)
+    monkeypatch.setattr(cal.slots, "__defaults__", (3,))
+    assert "Chỉ hiện một phần" in _page(client, "/lich?day=2026-12-03")
