@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import burst
+import desk_pages
 import materialise
 import reports
 import scaleout
@@ -30,6 +31,7 @@ SUITE: dict[str, Callable[[list[str]], Any]] = {
     "burst": burst.main,
     "throughput": throughput.main,
     "startup": startup.main,
+    "desk_pages": desk_pages.main,  # quick: 50,000 rows, ~10 s
     "scaleout": scaleout.main,  # the longest: 2 x 20,000 sends at 50 ms per run
 }
 

@@ -1,4 +1,5 @@
-"""Bearer tokens for `/api/v1`: one agency each, with scopes (read, write, receipts).
+"""Bearer tokens for `/api/v1`: one agency each, with scopes (read, write, receipts), and
+calendar tokens for the iCalendar feed `/lich/<token>.ics` (that scope alone).
 
 Shown once at creation; only the SHA-256 is stored (32 random bytes need no slow hash).
 Each use records `last_used_at`, so an operator sees which tokens are alive.
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.accounts.scope import TOKEN_SCOPES
+from bantin.accounts.scope import ALONE_SCOPES, TOKEN_SCOPES
 from bantin.core import audit
 from bantin.core.account_models import ApiToken
 from bantin.core.errors import BantinError
@@ -41,6 +42,9 @@ def create(
     bad = [s for s in scopes if s not in TOKEN_SCOPES]
     if bad or not scopes:
         raise ApiTokenError(f"scopes must be some of {', '.join(TOKEN_SCOPES)}, not {bad}")
+    alone = [s for s in scopes if s in ALONE_SCOPES]
+    if alone and len(set(scopes)) > 1:
+        raise ApiTokenError(f"a {alone[0]} token goes in a URL: give it no other scope")
     if not label.strip() or len(label) > 64:
         raise ApiTokenError("the label must have 1-64 characters")
     text = PREFIX + secrets.token_urlsafe(32)

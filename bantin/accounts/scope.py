@@ -3,7 +3,7 @@
 - editors and approvers: their agency's data (publications, campaigns, channels, reports);
 - culture staff: the publications and receipts of their units (unit groups expanded);
 - the auditor: everything, read-only; the admin: everything;
-- an API token: its agency, within its scopes (read, write, receipts).
+- an API token: its agency, within its scopes (read, write, receipts, calendar).
 
 Views and API handlers never filter by hand: they ask `publications()` for the SQL
 condition, or `sees_agency` / `sees_unit` / `may_write` for a yes or no.
@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session
 from bantin.core.account_models import ApiToken, UserAccount, UserScope
 from bantin.core.models import Publication, UnitGroupMember
 
-TOKEN_SCOPES = ("read", "write", "receipts")
+TOKEN_SCOPES = ("read", "write", "receipts", "calendar")
+#: A calendar token sits in a URL (calendar apps cannot send a header), so it may do
+#: nothing else: it reads the iCalendar feed of its agency and no API route.
+ALONE_SCOPES = ("calendar",)
 EVERYTHING = ("auditor", "admin")
 
 

@@ -128,12 +128,14 @@ def token_group() -> None:
     """Bearer tokens of an agency for the JSON API (/api/v1), with scopes.
 
     Scopes: read (schedule, publications, records, campaigns, reports), write (apply
-    campaigns), receipts (post broadcast receipts, for loudspeaker vendors). A token is
-    shown once; only its SHA-256 is stored.
+    campaigns), receipts (post broadcast receipts, for loudspeaker vendors), calendar
+    (alone: the iCalendar feed /lich/<token>.ics, no API route). A token is shown once;
+    only its SHA-256 is stored.
 
     \b
     Example:
       bantin token create --agency BAOVL --label "CMS" --scope read --scope write
+      bantin token create --agency BAOVL --label "Lịch Outlook" --scope calendar
       bantin token list
       bantin token revoke 3
     """
@@ -146,7 +148,7 @@ def token_group() -> None:
     "--scope",
     "scopes",
     multiple=True,
-    type=click.Choice(["read", "write", "receipts"]),
+    type=click.Choice(["read", "write", "receipts", "calendar"]),
     default=("read",),
     show_default=True,
     help="Repeatable.",
@@ -180,6 +182,11 @@ def token_create(
         return
     click.echo(f"token #{ident['id']} of {agency} ({ident['scopes']}):")
     click.echo(text)
+    if "calendar" in scopes:
+        from bantin.web.security import public_base
+
+        base = public_base(app.settings) or "<BANTIN_PUBLIC_URL>"
+        click.echo(f"calendar feed: {base}/lich/{text}.ics")
     click.echo(
         "This is the only time the token is shown (Authorization: Bearer <token>).", err=True
     )

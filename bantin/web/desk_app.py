@@ -19,6 +19,8 @@ from bantin.web import (
     culture,
     desk,
 )
+from bantin.web import calendar as desk_calendar
+from bantin.web import publication as desk_publication
 
 
 def _blueprints() -> list[Blueprint]:
@@ -26,6 +28,8 @@ def _blueprints() -> list[Blueprint]:
     words at import). A new page module is one line here."""
     return [
         desk.bp,
+        desk_calendar.bp,
+        desk_publication.bp,
         culture.bp,
         channels_page.bp,
         compose_pages.bp,

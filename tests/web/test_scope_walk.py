@@ -38,6 +38,7 @@ ARGS = {
     "unit": "29641",
     "name": "baovl-fanpage",
     "alert_id": "1",
+    "token": "bantin_not-a-live-token",
 }
 
 
