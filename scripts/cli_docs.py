@@ -1,4 +1,5 @@
-"""Write docs/cli.md from the commands' own --help, so the reference never drifts.
+"""Write docs/cli.md from the commands' own --help, so the reference never drifts, and
+bantin/cli/commands.txt, the index that lets `bantin --help` list commands unloaded.
 
 Usage: python scripts/cli_docs.py [--check]
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 import click
 
 from bantin.cli import cli
+from bantin.cli.lazy import INDEX_FILE, render_index
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
@@ -38,12 +40,14 @@ def render() -> str:
 
 
 def main() -> None:
-    text = render()
+    text, index = render(), render_index(cli)
     if "--check" in sys.argv:
-        if not OUT.is_file() or OUT.read_text(encoding="utf-8") != text:
-            sys.exit("docs/cli.md is out of date: run python scripts/cli_docs.py")
+        for path, want in ((OUT, text), (INDEX_FILE, index)):
+            if not path.is_file() or path.read_text(encoding="utf-8") != want:
+                sys.exit(f"{path.name} is out of date: run python scripts/cli_docs.py")
         return
     OUT.write_text(text, encoding="utf-8")
+    INDEX_FILE.write_text(index, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -5,28 +5,29 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
+from bantin import __version__
 from bantin.campaigns.errors import CampaignError
+from bantin.cli.lazy import LazyGroup
 from bantin.config import Settings, load_settings
-from bantin.core.audit import current_actor
 from bantin.core.clock import Clock, FixedClock, SystemClock
-from bantin.core.db import Database
 from bantin.core.errors import BantinError
 from bantin.core.scrub import install_logging_scrubber, scrub_data
 from bantin.csvsafe import dict_rows_csv
 from bantin.logjson import FORMATS, make_handler
-from bantin.secrets import store as secretstore
+
+if TYPE_CHECKING:  # SQLAlchemy, the models and rich load in the commands that use them
+    from sqlalchemy.orm import Session
+
+    from bantin.core.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +43,9 @@ class App:
 
     @cached_property
     def db(self) -> Database:
+        from bantin.core.db import Database
+        from bantin.secrets import store as secretstore
+
         db = Database(self.settings.db_url)
         # From here on `secret:NAME` in a channel or notify URL reads this database's store.
         secretstore.install(db, self.settings.home)
@@ -92,17 +96,29 @@ class BantinGroup(click.Group):
             ctx.exit(1)
         except BantinError as exc:
             raise click.ClickException(str(exc)) from exc
-        except OperationalError as exc:
-            if "database is locked" not in str(exc.orig):
-                raise
-            raise click.ClickException(BUSY) from exc
         except OSError as exc:
             if exc.filename is None or not exc.strerror:
                 raise
             raise click.ClickException(f"{exc.filename}: {exc.strerror}") from exc
+        except Exception as exc:
+            if not _locked(exc):
+                raise
+            raise click.ClickException(BUSY) from exc
 
 
-@click.group(cls=BantinGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _locked(exc: Exception) -> bool:
+    """A busy SQLite database? (SQLAlchemy is only asked when a command has loaded it.)"""
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is None or not isinstance(exc, sa_exc.OperationalError):
+        return False
+    return "database is locked" in str(exc.orig)
+
+
+class RootGroup(LazyGroup, BantinGroup):
+    """`bantin`: errors mapped as in BantinGroup, commands loaded when they run."""
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db", "db_url", envvar="BANTIN_DB", help="SQLAlchemy URL (default: SQLite in BANTIN_HOME)."
 )
@@ -115,7 +131,7 @@ class BantinGroup(click.Group):
     show_default=True,
     help="Log lines for people (text) or one JSON object a line for a log shipper.",
 )
-@click.version_option(package_name="bantin")
+@click.version_option(__version__, package_name="bantin")  # not read from metadata: slow
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None, verbose: bool, log_format: str) -> None:
     """bantin: schedule and publish the communication campaigns of a provincial
@@ -161,6 +177,8 @@ def output_options(f: F) -> F:
 
 
 def resolve_actor(actor: str | None) -> str:
+    from bantin.core.audit import current_actor
+
     return actor or current_actor()
 
 
@@ -184,6 +202,9 @@ def emit(
         # Cells a spreadsheet would run as formulas get an apostrophe (bantin.csvsafe).
         click.echo(dict_rows_csv(rows, columns), nl=False)
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for c in columns:
         table.add_column(c)

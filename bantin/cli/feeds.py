@@ -88,3 +88,8 @@ def feeds_ingest(app: App, once: bool, name: str | None, every: int, now: str | 
             time.sleep(max(1, every) * 60)
         except KeyboardInterrupt:
             return
+
+
+# `feeds token ...` lives in its own module; loading `feeds` loads it (lazy CLI loading
+# imports only the module that defines a top-level command).
+from bantin.cli import feed_tokens  # noqa: E402, F401

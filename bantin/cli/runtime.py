@@ -13,8 +13,6 @@ from bantin.core import audit
 from bantin.core.audit import anchor as audit_anchor
 from bantin.core.audit import key as audit_key
 from bantin.core.fileperms import secure_home
-from bantin.migrate import upgrade
-from bantin.plan.loader import DATA, load_plan
 from bantin.runlock import runner_lock
 from bantin.scheduler import Runner, runner_id
 from bantin.secrets import store as secretstore
@@ -33,6 +31,8 @@ def init_cmd(app: App, actor: str | None) -> None:
       BANTIN_HOME=/var/lib/bantin bantin init
     """
     from bantin.core.clock import SystemClock
+    from bantin.migrate import upgrade  # Alembic: only here, not in every command's start
+    from bantin.plan.loader import load_plan
 
     secure_home(app.settings.home)  # 0700: the database, keys and lock live here
     upgrade(app.db)
@@ -140,6 +140,7 @@ def demo_setup(app: App, minutes: int, actor: str | None, now: str | None) -> No
     every minute for the next few minutes, so output appears at once."""
     from bantin.campaigns import service
     from bantin.channels.service import add_channel
+    from bantin.plan.loader import DATA
 
     who, at = resolve_actor(actor), app.clock(now).now()
     home = app.settings.home

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from bantin.core.models import BroadcastReceipt, Publication, Unit
+from bantin.core.states import ALL as STATES
 
 GROUP_COLUMNS = {
     "agency": Publication.agency_code,
@@ -63,11 +64,16 @@ def list_publications(
         .correlate(Publication)
         .scalar_subquery()
     )
-    q = filters.apply(
-        select(Publication, Unit.name, receipts).outerjoin(Unit, Unit.code == Publication.unit_code)
-    ).order_by(Publication.due_at, Unit.sort_key, Publication.id)
+    q = select(Publication, Unit.name, receipts).outerjoin(Unit, Unit.code == Publication.unit_code)
     if limit:
-        q = q.limit(limit)
+        bound = _due_bound(session, filters, limit)
+        if bound is None:
+            return []
+        rows = filters.apply(select(Publication.id)).where(Publication.due_at <= bound)
+        q = q.where(Publication.id.in_(rows)).limit(limit)
+    else:
+        q = filters.apply(q)
+    q = q.order_by(Publication.due_at, Unit.sort_key, Publication.id)
     out = []
     for pub, unit_name, n_receipts in session.execute(q):
         out.append(
@@ -94,6 +100,27 @@ def list_publications(
             }
         )
     return out
+
+
+def _due_bound(session: Session, filters: Filters, limit: int) -> datetime | None:
+    """The latest due time among the first `limit` matching rows in due order (None: none).
+
+    Why: the listing is ordered by due time first, so every row it shows is due at or
+    before this bound; the listing then reads only those rows instead of joining and
+    sorting the whole table (1.4 s at a million publications). Asked per state, so each
+    part is a range of the (status, due_at) index that stops after `limit` entries."""
+    states = filters.status or sorted(s.value for s in STATES)
+    parts = [
+        replace(filters, status=(state,))
+        .apply(select(Publication.due_at))
+        .order_by(Publication.due_at)
+        .limit(limit)
+        .subquery()
+        for state in states
+    ]
+    due = union_all(*(select(part.c.due_at) for part in parts)).subquery()
+    firsts = session.scalars(select(due.c.due_at).order_by(due.c.due_at).limit(limit)).all()
+    return firsts[-1] if firsts else None
 
 
 def summary(session: Session, by: str, filters: Filters) -> list[dict[str, Any]]:
