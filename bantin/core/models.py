@@ -356,3 +356,4 @@ from bantin.core.account_models import (  # noqa: E402,F401  (one schema for Ale
     UserAccount,
     UserScope,
 )
+from bantin.core.limit_models import ChannelRate  # noqa: E402,F401  (one schema for Alembic)

@@ -117,7 +117,8 @@ def test_the_pooled_socket_has_nagle_off_and_keepalive_on(
     ch = _webhook(raw_server.port, monkeypatch)
     ch.send_json({"title": "t", "body": "b"}, "k")
     manager = ch.session.get_adapter(ch.target).poolmanager  # type: ignore[attr-defined]
-    pooled = [c for key in manager.pools.keys() for c in manager.pools[key].pool.queue if c]
+    keys = manager.pools.keys()  # a RecentlyUsedContainer cannot be iterated itself
+    pooled = [c for key in keys for c in manager.pools[key].pool.queue if c]
     assert len(pooled) == 1
     conn = pooled[0]
     assert conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
