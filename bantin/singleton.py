@@ -103,6 +103,11 @@ class Duties:
         """Give every duty up (the connection's end releases its locks)."""
         with self._lock:
             if self._conn is not None:
-                self._conn.close()
+                # The connection goes back to the pool, which would keep its session locks.
+                try:
+                    self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                    self._conn.close()
+                except Exception:
+                    self._drop()
             self._conn = None
             self._held.clear()
