@@ -59,8 +59,8 @@ class Heartbeat:
         while not self.stop.wait(self.every):
             try:
                 self.tick()
-            except Exception:  # the database may be restarting: beat again next round
-                log.exception("heartbeat failed; trying again in %g s", self.every)
+            except Exception as exc:  # the database may be restarting: beat again next round
+                log.warning("heartbeat failed (%s); trying again in %g s", exc, self.every)
 
     def start(self) -> None:
         self.tick()
