@@ -97,6 +97,7 @@ class Duties:
                 job()
 
         guarded.__name__ = f"duty_{duty.replace('-', '_')}"
+        guarded.__wrapped__ = job  # type: ignore[attr-defined]  # what the duty runs
         return guarded
 
     def close(self) -> None:

@@ -110,3 +110,23 @@ def test_a_heartbeat_tick_records_the_runner_for_healthz(db: Database) -> None:
     )
     assert beat.tick() == 0  # SQLite: nobody to take over from
     assert health.check(db, DUE).checks["runner_heartbeat_age_seconds"] == 0.0
+
+
+def test_bantin_run_on_sqlite_takes_over_at_start(
+    db: Database, settings: Settings, home: Path, tmp_path: Path
+) -> None:
+    from bantin.scheduler import Runner
+
+    setup_campaign(db, home, tmp_path)
+    dispatcher(db, settings, FixedClock(DUE)).claim(DUE)  # a runner that then died
+    runner = Runner(db, settings, FixedClock(SOON))
+    runner.start()
+    try:
+        done = threading.Event()
+        for _ in range(200):  # the first pass runs on the runner's own thread
+            if only_pub(db).status == "published":
+                break
+            done.wait(0.05)
+    finally:
+        runner.shutdown()
+    assert only_pub(db).status == "published"
