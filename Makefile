@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export BANTIN_HOME ?= $(CURDIR)/var
 
-.PHONY: run test lint format bench bench-quick clean system-deps
+RUNNERS ?= 3
+
+.PHONY: run run-pg test lint format bench bench-quick clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +26,12 @@ run: $(STAMP)
 	@echo "desk: http://127.0.0.1:8080/ - log in as admin or a DEMO account with a password printed above"
 	@echo "(lost it? $(BIN)/bantin user reset-password admin)"
 	$(BIN)/bantin run & runner=$$!; trap 'kill $$runner' EXIT INT TERM; $(BIN)/bantin serve
+
+## make run-pg: the same on a local PostgreSQL in $(BANTIN_HOME)/pg (unix socket only) with
+## RUNNERS scheduler processes (default 3) and the web desk; Ctrl-C stops all and the
+## server (scripts/run-pg.sh; docs/scaling.md).
+run-pg: $(STAMP)
+	RUNNERS=$(RUNNERS) BIN=$(BIN) scripts/run-pg.sh
 
 ## make test: the whole suite (what .ci/run calls): system packages the tests use
 ## (espeak-ng, weasyprint's Pango, a WordPress), lint, format, types, tests.

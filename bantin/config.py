@@ -28,6 +28,10 @@ class Settings:
     dispatch_workers: int = 8
     dispatch_batch: int = 64
     safety_interval_seconds: int = 30
+    #: PostgreSQL: how often a runner writes its heartbeat, and how old another runner's
+    #: heartbeat may grow before its claims are taken over (bantin.takeover).
+    heartbeat_seconds: float = 3.0
+    takeover_after_seconds: float = 15.0
     max_attempts: int = 6
     public_url: str | None = None  # where `bantin serve` is reachable, for audio links
     read_rate_spm: float = 233.0  # syllables a minute, for radio timing (docs/content.md)
@@ -78,6 +82,8 @@ def load_settings(
         dispatch_workers=int(str(pick("dispatch_workers", 8))),
         dispatch_batch=int(str(pick("dispatch_batch", 64))),
         safety_interval_seconds=int(str(pick("safety_interval_seconds", 30))),
+        heartbeat_seconds=float(str(pick("heartbeat_seconds", 3))),
+        takeover_after_seconds=float(str(pick("takeover_after_seconds", 15))),
         max_attempts=int(str(pick("max_attempts", 6))),
         read_rate_spm=float(str(pick("read_rate_spm", 233))),
         public_url=str(pick("public_url", "")) or None,

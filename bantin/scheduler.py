@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bantin import backup, health, logjson, metrics
+from bantin import backup, health, logjson, metrics, takeover
 from bantin.audio_prep import presynthesise
 from bantin.campaigns.materialise import materialise_all
 from bantin.config import Settings
@@ -30,7 +30,10 @@ from bantin.core.audit import anchor as audit_anchor
 from bantin.core.clock import Clock, SystemClock
 from bantin.core.db import Database
 from bantin.dispatch import Dispatcher
+from bantin.heartbeat import Heartbeat
 from bantin.records import alerts, deadlines
+from bantin.shared_limits import limits_for
+from bantin.singleton import Duties
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,20 @@ class Runner:
         self.id = runner_id()
         self.stop = threading.Event()
         self.wake = threading.Event()
-        self.dispatcher = Dispatcher(db, settings, self.clock, self.id, self.stop)
+        self.dispatcher = Dispatcher(
+            db, settings, self.clock, self.id, self.stop, limits=limits_for(db)
+        )
+        #: Singleton duties: one runner at a time does each (advisory locks on PostgreSQL).
+        self.duties = Duties(db)
+        self.heartbeat = Heartbeat(
+            db,
+            self.id,
+            self.clock,
+            every=settings.heartbeat_seconds,
+            stale_after=timedelta(seconds=settings.takeover_after_seconds),
+            on_takeover=self.kick,
+            stop=self.stop,
+        )
         self.scheduler = BackgroundScheduler(timezone=settings.timezone, job_defaults=JOB_DEFAULTS)
         self._thread = threading.Thread(target=self._loop, name="dispatch-loop", daemon=True)
         self._armed: datetime | None = None
@@ -158,47 +174,66 @@ class Runner:
     # -- life cycle --------------------------------------------------------------------
     def start(self) -> None:
         log.info("bantin runner %s starting on %s", self.id, self.db.engine.url.render_as_string())
-        self.scheduler.add_job(
-            self.kick,
-            IntervalTrigger(seconds=self.settings.safety_interval_seconds),
-            id="dispatch-safety",
-        )
-        self.scheduler.add_job(
-            self.materialise,
-            CronTrigger(hour=0, minute=5, timezone=self.settings.timezone),
-            id="materialise",
-        )
-        self.scheduler.add_job(self.notify_alerts, IntervalTrigger(seconds=60), id="notify-alerts")
-        self.scheduler.add_job(
-            ingest_all, IntervalTrigger(minutes=30), [self.db, self.clock], id="feeds"
-        )
-        self.scheduler.add_job(self.prepare_audio, IntervalTrigger(minutes=10), id="audio")
-        self.scheduler.add_job(
-            self.check_report_deadlines,
-            CronTrigger(hour=7, timezone=self.settings.timezone),  # local, not the host's zone
-            id="deadlines",
-        )
-        self.scheduler.add_job(
-            self.sign_audit_head,
-            CronTrigger(hour=0, minute=15, timezone=self.settings.timezone),
-            id="audit-head",
-        )
-
-        if self.settings.backup_dir is not None:
-            last = backup.last_backup_time(self.settings.backup_dir)
-            metrics.LAST_BACKUP.set(last or 0)  # a restart does not hide a missing backup
-            self.scheduler.add_job(
-                self.backup,
-                CronTrigger(hour=2, minute=30, timezone=self.settings.timezone),
-                id="backup",
-            )
+        if self.db.is_sqlite:  # the run lock proves every other claimer is gone
+            takeover.expire_all_but(self.db, self.id, self.clock.now())
+        self.heartbeat.start()
+        self._add_jobs()
         if self.settings.metrics_listen:
             self._metrics_server, _ = metrics.serve(
                 self.settings.metrics_listen, self.db, self.clock, self.settings.timezone
             )
         self.scheduler.start()
         self._thread.start()
-        self.materialise()
+        if self.duties.holds("materialise"):
+            self.materialise()
+        else:
+            self.kick()
+
+    def _add_jobs(self) -> None:
+        """The scheduler's jobs; every one but dispatch is a singleton duty."""
+        tz = self.settings.timezone
+        duty = self.duties.run
+        self.scheduler.add_job(
+            self.kick,
+            IntervalTrigger(seconds=self.settings.safety_interval_seconds),
+            id="dispatch-safety",
+        )
+        self.scheduler.add_job(
+            duty("materialise", self.materialise),
+            CronTrigger(hour=0, minute=5, timezone=tz),
+            id="materialise",
+        )
+        self.scheduler.add_job(
+            duty("notify-alerts", self.notify_alerts),
+            IntervalTrigger(seconds=60),
+            id="notify-alerts",
+        )
+        self.scheduler.add_job(
+            duty("feeds", lambda: ingest_all(self.db, self.clock)),
+            IntervalTrigger(minutes=30),
+            id="feeds",
+        )
+        self.scheduler.add_job(
+            duty("audio", self.prepare_audio), IntervalTrigger(minutes=10), id="audio"
+        )
+        self.scheduler.add_job(
+            duty("deadlines", self.check_report_deadlines),
+            CronTrigger(hour=7, timezone=tz),  # local, not the host's zone
+            id="deadlines",
+        )
+        self.scheduler.add_job(
+            duty("audit-head", self.sign_audit_head),
+            CronTrigger(hour=0, minute=15, timezone=tz),
+            id="audit-head",
+        )
+        if self.settings.backup_dir is not None:
+            last = backup.last_backup_time(self.settings.backup_dir)
+            metrics.LAST_BACKUP.set(last or 0)  # a restart does not hide a missing backup
+            self.scheduler.add_job(
+                duty("backup", self.backup),
+                CronTrigger(hour=2, minute=30, timezone=tz),
+                id="backup",
+            )
 
     def shutdown(self) -> None:
         """Stop taking work, finish sends in flight, give back claims not yet started."""
@@ -217,6 +252,7 @@ class Runner:
             # to another pass. Closing channels under it would only add noise.
             log.warning("a dispatch pass is still running; leaving it to its lease")
             return
+        self.duties.close()
         self.dispatcher.close()
         log.info("stopped")
 

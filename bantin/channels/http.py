@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import requests
 
 from bantin import __version__, outbound
+from bantin.channels import pool
 from bantin.channels.base import (
     AuthError,
     Channel,
@@ -90,7 +91,8 @@ class HTTPChannel(Channel):
         self.timeout = parse_timeout(name, self.params.pop("timeout", None), self.default_timeout)
         given = self.params.pop("base", None)
         self.base = self.check_base(given if given is not None else self.default_base())
-        self.session = outbound.OutboundSession(
+        # One keep-alive pool per host, sized to the dispatcher's workers (channels/pool.py).
+        self.session: outbound.OutboundSession = pool.session(
             secret=self.carries_credentials, user_agent=USER_AGENT
         )
 

@@ -12,9 +12,10 @@ channel until then.
 Time is monotonic and injected (`monotonic`, `sleep`), so tests never sleep for real, and
 a change of the wall clock (NTP, daylight saving elsewhere) cannot open or close a gate.
 
-The buckets live in one process. Several `bantin run` processes on one PostgreSQL
-database each keep their own, so a channel's real rate is up to N times its limit; limits
-shared through PostgreSQL come later.
+On SQLite the buckets live in the one runner's process (`RateLimits`). Several `bantin
+run` processes on one PostgreSQL database share theirs in the `channel_rate` table
+(`SharedRateLimits`, bantin.shared_limits): one bucket and one hold per channel,
+so N runners together keep the provider's limit and all of them honour a Retry-After.
 """
 
 from __future__ import annotations

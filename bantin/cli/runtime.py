@@ -97,9 +97,15 @@ def dispatch_cmd(app: App, once: bool, now: str | None) -> None:
       bantin dispatch --once --now 2026-12-01T05:30
     """
     from bantin.dispatch import Dispatcher
+    from bantin.shared_limits import limits_for
+    from bantin.takeover import expire_all_but
 
     with runner_lock(app.settings.db_url):
-        dispatcher = Dispatcher(app.db, app.settings, app.clock(now), runner_id())
+        clock, me = app.clock(now), runner_id()
+        if app.db.is_sqlite:  # the run lock proves every other claimer is gone
+            expire_all_but(app.db, me, clock.now())
+        limits = limits_for(app.db) if now is None else None
+        dispatcher = Dispatcher(app.db, app.settings, clock, me, limits=limits)
         try:
             stats = dispatcher.run_pass()
         finally:

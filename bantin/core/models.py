@@ -359,3 +359,4 @@ from bantin.core.account_models import (  # noqa: E402,F401  (one schema for Ale
     UserScope,
 )
 from bantin.core.feed_token_models import FeedToken  # noqa: E402,F401  (one schema)
+from bantin.core.limit_models import ChannelRate  # noqa: E402,F401  (one schema for Alembic)

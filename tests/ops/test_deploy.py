@@ -36,10 +36,10 @@ def test_systemd_analyze_verify_accepts_the_units(tmp_path: Path) -> None:
     stub.chmod(0o755)
     copies = []
     for unit in UNITS:
-        copy = tmp_path / unit.name
+        copy = tmp_path / unit.name.replace("@.", "@1.")  # a template verifies as an instance
         copy.write_text(unit.read_text().replace(PREFIX, str(stub)))
         copies.append(str(copy))
-    assert len(copies) == 2
+    assert len(copies) == 3
     done = subprocess.run(
         [tool, "verify", *copies], capture_output=True, text=True, timeout=120, check=False
     )
@@ -87,3 +87,13 @@ def test_the_operations_guide_carries_the_same_rules() -> None:
     rules = (DEPLOY / "prometheus" / "bantin-rules.yml").read_text()
     for alert in re.findall(r"alert: (\w+)", rules):
         assert f"alert: {alert}" in guide
+
+
+def test_the_runner_template_starts_n_runners_without_racing_the_migrations() -> None:
+    template = (DEPLOY / "systemd" / "bantin-runner@.service").read_text()
+    single = (DEPLOY / "systemd" / "bantin-runner.service").read_text()
+    assert "%i" in template.split("[Service]")[0]  # each instance names itself
+    assert "ExecStartPre" not in template  # N instances must not migrate at once
+    assert "ExecStart=/opt/bantin/venv/bin/bantin --log-format json run" in template
+    hardening = [line for line in single.split("# Hardening")[1].splitlines() if "=" in line]
+    assert all(line in template for line in hardening)  # the same sandbox as one runner
