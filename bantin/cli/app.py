@@ -42,7 +42,22 @@ class App:
 
     @cached_property
     def db(self) -> Database:
-        db = Database(self.settings.db_url)
+        """The database `bantin init` made; before init, one sentence and no file created
+        (`NotInitialisedError`, a `BantinError` that `BantinGroup` prints)."""
+        return self._installed(Database.open_initialised(self.settings.db_url))
+
+    def require_db(self) -> None:
+        """Stop a command before init when its first step is not the database (a key file,
+        a lock), so it says "run `bantin init`" rather than something about that step."""
+        self.db  # noqa: B018  (opening it is the check)
+
+    def create_db(self) -> Database:
+        """The database for `bantin init`, created when missing; `db` returns it after."""
+        db = self._installed(Database(self.settings.db_url))
+        self.__dict__["db"] = db  # cached_property's slot
+        return db
+
+    def _installed(self, db: Database) -> Database:
         # From here on `secret:NAME` in a channel or notify URL reads this database's store.
         secretstore.install(db, self.settings.home)
         return db

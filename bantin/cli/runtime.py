@@ -35,7 +35,7 @@ def init_cmd(app: App, actor: str | None) -> None:
     from bantin.core.clock import SystemClock
 
     secure_home(app.settings.home)  # 0700: the database, keys and lock live here
-    upgrade(app.db)
+    upgrade(app.create_db())
     key_file = secretstore.ensure_key_file(app.settings.home)
     audit_file = audit_key.ensure_key_file(app.settings.home)
     now, who = SystemClock().now(), resolve_actor(actor)
@@ -78,8 +78,9 @@ def run_cmd(app: App, for_seconds: float | None) -> None:
       bantin run
       bantin run --for 60
     """
+    db = app.db  # before the lock: no lock file beside a database that is not there
     with runner_lock(app.settings.db_url):
-        Runner(app.db, app.settings).run(for_seconds)
+        Runner(db, app.settings).run(for_seconds)
 
 
 @cli.command("dispatch")
@@ -98,8 +99,9 @@ def dispatch_cmd(app: App, once: bool, now: str | None) -> None:
     """
     from bantin.dispatch import Dispatcher
 
+    db = app.db  # before the lock: no lock file beside a database that is not there
     with runner_lock(app.settings.db_url):
-        dispatcher = Dispatcher(app.db, app.settings, app.clock(now), runner_id())
+        dispatcher = Dispatcher(db, app.settings, app.clock(now), runner_id())
         try:
             stats = dispatcher.run_pass()
         finally:
