@@ -92,7 +92,13 @@ def campaign_apply(
 @output_options
 @pass_app
 def campaign_list(app: App, as_json: bool, as_csv: bool) -> None:
-    """List campaigns with their state and publication counts."""
+    """List campaigns with their state and publication counts.
+
+    \b
+    Example:
+      bantin campaign list
+      bantin campaign list --json
+    """
     with app.session() as s:
         rows = views.campaign_rows(s)
     emit(
@@ -108,7 +114,12 @@ def campaign_list(app: App, as_json: bool, as_csv: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def campaign_show(app: App, campaign_id: str, as_json: bool) -> None:
-    """Show one campaign: its spec, state and publication counts."""
+    """Show one campaign: its spec, state and publication counts.
+
+    \b
+    Example:
+      bantin campaign show loa-cds
+    """
     with app.session() as s:
         doc = views.campaign_document(s, campaign_id)
     if as_json:
@@ -147,7 +158,12 @@ def _set_status(
 @now_option
 @pass_app
 def campaign_pause(app: App, campaign_id: str, actor: str | None, now: str | None) -> None:
-    """Stop dispatching a campaign; its publications wait (and go late or missed)."""
+    """Stop dispatching a campaign; its publications wait (and go late or missed).
+
+    \b
+    Example:
+      bantin campaign pause loa-cds
+    """
     _set_status(app, campaign_id, "paused", actor, None, now)
     click.echo(f"{campaign_id}: paused")
 
@@ -158,7 +174,12 @@ def campaign_pause(app: App, campaign_id: str, actor: str | None, now: str | Non
 @now_option
 @pass_app
 def campaign_resume(app: App, campaign_id: str, actor: str | None, now: str | None) -> None:
-    """Resume a paused campaign."""
+    """Resume a paused campaign.
+
+    \b
+    Example:
+      bantin campaign resume loa-cds
+    """
     _set_status(app, campaign_id, "active", actor, None, now)
     click.echo(f"{campaign_id}: active")
 
@@ -172,7 +193,12 @@ def campaign_resume(app: App, campaign_id: str, actor: str | None, now: str | No
 def campaign_cancel(
     app: App, campaign_id: str, reason: str | None, actor: str | None, now: str | None
 ) -> None:
-    """Cancel a campaign and every publication of it not yet sent."""
+    """Cancel a campaign and every publication of it not yet sent.
+
+    \b
+    Example:
+      bantin campaign cancel loa-cds --reason "Kế hoạch thay đổi"
+    """
     at, who = app.clock(now).now(), resolve_actor(actor)
     n = service.cancel_campaign(app.db, campaign_id, at, who, reason)
     click.echo(f"{campaign_id}: cancelled ({n} publications cancelled)")
@@ -288,7 +314,12 @@ def approve_cmd(
 def reject_cmd(
     app: App, ids: tuple[int, ...], reason: str, actor: str | None, now: str | None
 ) -> None:
-    """Reject publications: they are cancelled with your reason on record."""
+    """Reject publications: they are cancelled with your reason on record.
+
+    \b
+    Example:
+      bantin reject 123 --reason "Sai số liệu"
+    """
     who = resolve_actor(actor)
     with app.session() as s:
         done = approval.reject(s, ids, reason, app.clock(now).now(), who)

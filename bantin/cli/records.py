@@ -99,7 +99,13 @@ def records(
 @output_options
 @pass_app
 def records_summary(app: App, by: str, as_json: bool, as_csv: bool, **kw: Any) -> None:
-    """Count publications per state, grouped by agency, task, channel, unit or campaign."""
+    """Count publications per state, grouped by agency, task, channel, unit or campaign.
+
+    \b
+    Example:
+      bantin records summary --by unit
+      bantin records summary --by agency --json
+    """
     with app.session() as s:
         rows = summary(s, by, _filters(app, **kw))
     states = [

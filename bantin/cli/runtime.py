@@ -139,7 +139,18 @@ DEMO_CHANNELS = [
 @pass_app
 def demo_setup(app: App, minutes: int, actor: str | None, now: str | None) -> None:
     """Add outbox channels, apply the bundled example campaigns, and a demo campaign due
-    every minute for the next few minutes, so output appears at once."""
+    every minute for the next few minutes, so output appears at once.
+
+    The demo campaign sends one short bulletin a minute to the five pilot communes for
+    --minutes minutes (10 by default) from the next minute on, as files under
+    $BANTIN_HOME/outbox/loa-xa/; then it ends and only the example campaigns' regular
+    slots remain. Running it again starts a new run of minutes.
+
+    \b
+    Example:
+      bantin demo setup
+      bantin demo setup --minutes 5
+    """
     from bantin.campaigns import service
     from bantin.channels.service import add_channel
 
