@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
@@ -68,6 +69,9 @@ class App:
             yield s
 
     def clock(self, now: str | None) -> Clock:
+        """`--now`, else BANTIN_NOW (a whole session pretending, e.g. the docs test), else
+        the real time."""
+        now = now or os.environ.get("BANTIN_NOW") or None
         return FixedClock(parse_when(now, self.settings)) if now else SystemClock()
 
 
