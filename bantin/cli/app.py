@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bantin.campaigns.errors import CampaignError
+from bantin.cli.dates import WHEN, to_iso
 from bantin.config import Settings, load_settings
 from bantin.core.audit import current_actor
 from bantin.core.clock import Clock, FixedClock, SystemClock
@@ -76,17 +77,17 @@ class App:
 
 
 def parse_when(text: str, settings: Settings, *, end_of_day: bool = False) -> datetime:
-    """ISO date or datetime; without an offset it is local time (Asia/Ho_Chi_Minh)."""
+    """ISO or day/month/year date or datetime (`bantin.cli.dates`); without an offset it
+    is local time (Asia/Ho_Chi_Minh)."""
     try:
+        text = to_iso(text)
         if len(text) == 10:
             d = date.fromisoformat(text)
             value = datetime.combine(d, time.max if end_of_day else time.min)
         else:
             value = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not an ISO date or datetime (2026-12-01T05:30)"
-        ) from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=settings.timezone)
     return value.astimezone(UTC)
@@ -169,7 +170,8 @@ def now_option(f: F) -> F:
     return click.option(
         "--now",
         default=None,
-        metavar="ISO",
+        type=WHEN,
+        metavar="DATE",
         help="Pretend it is this time (local unless an offset is given).",
     )(f)
 

@@ -22,6 +22,7 @@ from bantin.cli.app import (
     resolve_actor,
 )
 from bantin.cli.content import show_preview
+from bantin.cli.dates import WHEN
 
 FILES = click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path)
@@ -206,7 +207,9 @@ def campaign_cancel(
 
 @cli.command("render")
 @click.argument("campaign_id")
-@click.option("--at", "at", required=True, metavar="ISO", help="Due time to render for.")
+@click.option(
+    "--at", "at", required=True, type=WHEN, metavar="DATE", help="Due time to render for."
+)
 @click.option("--unit", default=None, help="Unit code (default: the first target).")
 @click.option("--channel", "channel_name", default=None, help="Channel (default: the first).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (same as --format json).")
@@ -267,7 +270,9 @@ def render_cmd(
 @cli.command("approve")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--campaign", "campaign_id", default=None, help="Approve all of this campaign…")
-@click.option("--until", default=None, metavar="DATE", help="…due before the end of this date.")
+@click.option(
+    "--until", default=None, type=WHEN, metavar="DATE", help="…due before the end of this date."
+)
 @actor_option
 @now_option
 @pass_app

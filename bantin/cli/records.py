@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from bantin.cli.app import App, F, cli, emit, output_options, parse_when, pass_app
+from bantin.cli.dates import WHEN
 from bantin.core.states import ALL as STATES
 from bantin.records.query import GROUP_COLUMNS, Filters, list_publications, summary
 
@@ -38,10 +39,20 @@ def filter_options(f: F) -> F:
                 help="State (repeatable).",
             ),
             click.option(
-                "--from", "start", default=None, metavar="DATE", help="Due at or after (local)."
+                "--from",
+                "start",
+                default=None,
+                type=WHEN,
+                metavar="DATE",
+                help="Due at or after (local).",
             ),
             click.option(
-                "--to", "end", default=None, metavar="DATE", help="Due up to the end of (local)."
+                "--to",
+                "end",
+                default=None,
+                type=WHEN,
+                metavar="DATE",
+                help="Due up to the end of (local).",
             ),
         ]
     ):
