@@ -304,10 +304,16 @@ def approve_cmd(
             done = approval.approve(s, ids, at, who)
         else:
             raise click.UsageError("give publication ids, or --campaign ID --until DATE")
-    missing = sorted(set(ids) - set(done))
+        missing = sorted(set(ids) - set(done))
+        why = approval.not_approved(s, missing) if missing else ""
+        lead = timedelta(hours=app.settings.approval_lead_hours)
+        tz = app.settings.timezone
+        hint = "" if done or ids else approval.review_hint(s, at, lead, tz, campaign_id)
     click.echo(f"approved {len(done)} publication(s) as {who}")
-    if missing:
-        raise click.ClickException(f"not awaiting approval: {', '.join(map(str, missing))}")
+    if hint:
+        click.echo(hint)
+    if why:
+        raise click.ClickException(why)
 
 
 @cli.command("reject")
@@ -328,7 +334,8 @@ def reject_cmd(
     who = resolve_actor(actor)
     with app.session() as s:
         done = approval.reject(s, ids, reason, app.clock(now).now(), who)
+        missing = sorted(set(ids) - set(done))
+        why = approval.not_approved(s, missing) if missing else ""
     click.echo(f"rejected {len(done)} publication(s) as {who}")
-    missing = sorted(set(ids) - set(done))
-    if missing:
-        raise click.ClickException(f"not awaiting approval: {', '.join(map(str, missing))}")
+    if why:
+        raise click.ClickException(why)

@@ -100,7 +100,7 @@ def records(
         return
     app: App = ctx.obj
     with app.session() as s:
-        rows = _local(app, list_publications(s, _filters(app, **kw), limit))
+        rows = _local(app, list_publications(s, _filters(app, **kw).checked(s), limit))
     emit(rows, RECORD_COLUMNS, as_json=as_json, as_csv=as_csv)
 
 
@@ -118,7 +118,7 @@ def records_summary(app: App, by: str, as_json: bool, as_csv: bool, **kw: Any) -
       bantin records summary --by agency --json
     """
     with app.session() as s:
-        rows = summary(s, by, _filters(app, **kw))
+        rows = summary(s, by, _filters(app, **kw).checked(s))
     states = [
         k
         for k in (
@@ -159,10 +159,22 @@ def schedule_cmd(app: App, limit: int, as_json: bool, as_csv: bool, **kw: Any) -
             "retry_wait",
         )
     with app.session() as s:
-        rows = _local(app, list_publications(s, _filters(app, **kw), limit))
+        filters = _filters(app, **kw).checked(s)
+        rows = _local(app, list_publications(s, filters, limit))
+        hint = ""
+        if not rows and "pending_approval" in filters.status:
+            from datetime import timedelta
+
+            from bantin.campaigns import approval
+
+            lead = timedelta(hours=app.settings.approval_lead_hours)
+            at = app.clock(None).now()
+            hint = approval.review_hint(s, at, lead, app.settings.timezone, filters.campaign)
     emit(
         rows,
         ["id", "due_local", "campaign", "channel", "unit_name", "status"],
         as_json=as_json,
         as_csv=as_csv,
     )
+    if hint:
+        click.echo(hint, err=True)
