@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bantin.cli import cli
+from bantin.cli.dates import When
 from bantin.core.db import NOT_INITIALISED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +51,9 @@ def leaf_commands() -> list[str]:
 def placeholder(param: click.Parameter) -> list[str]:
     """A value click accepts for a required parameter."""
     value = "1"
-    if isinstance(param.type, click.Choice):
+    if isinstance(param.type, When):
+        value = "2026-12-03"
+    elif isinstance(param.type, click.Choice):
         value = str(param.type.choices[0])
     elif isinstance(param.type, (click.types.StringParamType, click.Path)):
         value = "x"
