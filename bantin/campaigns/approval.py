@@ -11,7 +11,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from jinja2 import TemplateError
 from sqlalchemy import select
@@ -179,3 +179,59 @@ def edit_and_approve(
         audit.append(session, now, actor, "publication.edited", "publication", pub.id, data)
         pub.title, pub.body = title or pub.title, body
     approve(session, [pub.id], now, actor)
+
+
+def not_approved(session: Session, ids: Sequence[int]) -> str:
+    """Why these publications were not approved or rejected: the ones that do not exist
+    ("no such publication") apart from the ones in another state."""
+    rows = session.execute(
+        select(Publication.id, Publication.status).where(Publication.id.in_(ids))
+    )
+    found = {pub_id: status for pub_id, status in rows}
+    parts = []
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        parts.append(f"no such publication: {', '.join(missing)}")
+    other = [f"{i} ({found[i]})" for i in ids if i in found]
+    if other:
+        parts.append(f"not awaiting approval: {', '.join(other)}")
+    return "; ".join(parts)
+
+
+def next_review(
+    session: Session, now: datetime, lead: timedelta, campaign_id: str | None = None
+) -> tuple[Publication, datetime] | None:
+    """The next publication that will need approval and when it enters review (its due
+    time less the lead time): what to tell a reviewer who finds nothing to approve."""
+    query = (
+        select(Publication)
+        .join(Campaign, Campaign.id == Publication.campaign_id)
+        .where(
+            Publication.status == "planned",
+            Publication.needs_approval.is_(True),
+            Publication.due_at > now,
+            Campaign.status == "active",
+        )
+        .order_by(Publication.due_at)
+        .limit(1)
+    )
+    if campaign_id:
+        query = query.where(Publication.campaign_id == campaign_id)
+    pub = session.scalars(query).first()
+    return (pub, pub.due_at - lead) if pub else None
+
+
+def review_hint(
+    session: Session, now: datetime, lead: timedelta, tz: tzinfo, campaign_id: str | None = None
+) -> str:
+    """One line for a reviewer who found nothing to approve: when review next opens."""
+    found = next_review(session, now, lead, campaign_id)
+    if found is None:
+        return "nothing awaits approval, and no planned publication needs it"
+    pub, opens = found
+    return (
+        f"nothing awaits approval now; next: publication {pub.id} ({pub.campaign_id}) due "
+        f"{pub.due_at.astimezone(tz):%Y-%m-%d %H:%M}, rendered for review from "
+        f"{opens.astimezone(tz):%Y-%m-%d %H:%M} ({lead.total_seconds() / 3600:g} h before; "
+        "the next `dispatch` or `run` after that does it)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ import click
 
 from bantin import __version__
 from bantin.campaigns.errors import CampaignError
+from bantin.cli.dates import WHEN, to_iso
 from bantin.cli.lazy import LazyGroup
 from bantin.config import Settings, load_settings
 from bantin.core.clock import Clock, FixedClock, SystemClock
@@ -43,10 +45,28 @@ class App:
 
     @cached_property
     def db(self) -> Database:
+        """The database `bantin init` made; before init, one sentence and no file created
+        (`NotInitialisedError`, a `BantinError` that `BantinGroup` prints)."""
         from bantin.core.db import Database
+
+        return self._installed(Database.open_initialised(self.settings.db_url))
+
+    def require_db(self) -> None:
+        """Stop a command before init when its first step is not the database (a key file,
+        a lock), so it says "run `bantin init`" rather than something about that step."""
+        self.db  # noqa: B018  (opening it is the check)
+
+    def create_db(self) -> Database:
+        """The database for `bantin init`, created when missing; `db` returns it after."""
+        from bantin.core.db import Database
+
+        db = self._installed(Database(self.settings.db_url))
+        self.__dict__["db"] = db  # cached_property's slot
+        return db
+
+    def _installed(self, db: Database) -> Database:
         from bantin.secrets import store as secretstore
 
-        db = Database(self.settings.db_url)
         # From here on `secret:NAME` in a channel or notify URL reads this database's store.
         secretstore.install(db, self.settings.home)
         return db
@@ -57,21 +77,24 @@ class App:
             yield s
 
     def clock(self, now: str | None) -> Clock:
+        """`--now`, else BANTIN_NOW (a whole session pretending, e.g. the docs test), else
+        the real time."""
+        now = now or os.environ.get("BANTIN_NOW") or None
         return FixedClock(parse_when(now, self.settings)) if now else SystemClock()
 
 
 def parse_when(text: str, settings: Settings, *, end_of_day: bool = False) -> datetime:
-    """ISO date or datetime; without an offset it is local time (Asia/Ho_Chi_Minh)."""
+    """ISO or day/month/year date or datetime (`bantin.cli.dates`); without an offset it
+    is local time (Asia/Ho_Chi_Minh)."""
     try:
+        text = to_iso(text)
         if len(text) == 10:
             d = date.fromisoformat(text)
             value = datetime.combine(d, time.max if end_of_day else time.min)
         else:
             value = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not an ISO date or datetime (2026-12-01T05:30)"
-        ) from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=settings.timezone)
     return value.astimezone(UTC)
@@ -166,7 +189,8 @@ def now_option(f: F) -> F:
     return click.option(
         "--now",
         default=None,
-        metavar="ISO",
+        type=WHEN,
+        metavar="DATE",
         help="Pretend it is this time (local unless an offset is given).",
     )(f)
 

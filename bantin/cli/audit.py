@@ -155,6 +155,7 @@ def audit_head(app: App, now: str | None) -> None:
     Example:
       bantin audit head && rsync -a $BANTIN_HOME/audit-heads/ backup:/srv/bantin-heads/
     """
+    app.require_db()
     keys = _keys(app, None)
     if keys is None:
         raise click.ClickException(f"no audit key to sign with: {KEY_HINT}")

@@ -22,6 +22,7 @@ from bantin.cli.app import (
     resolve_actor,
 )
 from bantin.cli.content import show_preview
+from bantin.cli.dates import WHEN
 
 FILES = click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path)
@@ -92,7 +93,13 @@ def campaign_apply(
 @output_options
 @pass_app
 def campaign_list(app: App, as_json: bool, as_csv: bool) -> None:
-    """List campaigns with their state and publication counts."""
+    """List campaigns with their state and publication counts.
+
+    \b
+    Example:
+      bantin campaign list
+      bantin campaign list --json
+    """
     with app.session() as s:
         rows = views.campaign_rows(s)
     emit(
@@ -108,7 +115,12 @@ def campaign_list(app: App, as_json: bool, as_csv: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def campaign_show(app: App, campaign_id: str, as_json: bool) -> None:
-    """Show one campaign: its spec, state and publication counts."""
+    """Show one campaign: its spec, state and publication counts.
+
+    \b
+    Example:
+      bantin campaign show loa-cds
+    """
     with app.session() as s:
         doc = views.campaign_document(s, campaign_id)
     if as_json:
@@ -147,7 +159,12 @@ def _set_status(
 @now_option
 @pass_app
 def campaign_pause(app: App, campaign_id: str, actor: str | None, now: str | None) -> None:
-    """Stop dispatching a campaign; its publications wait (and go late or missed)."""
+    """Stop dispatching a campaign; its publications wait (and go late or missed).
+
+    \b
+    Example:
+      bantin campaign pause loa-cds
+    """
     _set_status(app, campaign_id, "paused", actor, None, now)
     click.echo(f"{campaign_id}: paused")
 
@@ -158,7 +175,12 @@ def campaign_pause(app: App, campaign_id: str, actor: str | None, now: str | Non
 @now_option
 @pass_app
 def campaign_resume(app: App, campaign_id: str, actor: str | None, now: str | None) -> None:
-    """Resume a paused campaign."""
+    """Resume a paused campaign.
+
+    \b
+    Example:
+      bantin campaign resume loa-cds
+    """
     _set_status(app, campaign_id, "active", actor, None, now)
     click.echo(f"{campaign_id}: active")
 
@@ -172,7 +194,12 @@ def campaign_resume(app: App, campaign_id: str, actor: str | None, now: str | No
 def campaign_cancel(
     app: App, campaign_id: str, reason: str | None, actor: str | None, now: str | None
 ) -> None:
-    """Cancel a campaign and every publication of it not yet sent."""
+    """Cancel a campaign and every publication of it not yet sent.
+
+    \b
+    Example:
+      bantin campaign cancel loa-cds --reason "Kế hoạch thay đổi"
+    """
     at, who = app.clock(now).now(), resolve_actor(actor)
     n = service.cancel_campaign(app.db, campaign_id, at, who, reason)
     click.echo(f"{campaign_id}: cancelled ({n} publications cancelled)")
@@ -180,7 +207,9 @@ def campaign_cancel(
 
 @cli.command("render")
 @click.argument("campaign_id")
-@click.option("--at", "at", required=True, metavar="ISO", help="Due time to render for.")
+@click.option(
+    "--at", "at", required=True, type=WHEN, metavar="DATE", help="Due time to render for."
+)
 @click.option("--unit", default=None, help="Unit code (default: the first target).")
 @click.option("--channel", "channel_name", default=None, help="Channel (default: the first).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (same as --format json).")
@@ -241,7 +270,9 @@ def render_cmd(
 @cli.command("approve")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--campaign", "campaign_id", default=None, help="Approve all of this campaign…")
-@click.option("--until", default=None, metavar="DATE", help="…due before the end of this date.")
+@click.option(
+    "--until", default=None, type=WHEN, metavar="DATE", help="…due before the end of this date."
+)
 @actor_option
 @now_option
 @pass_app
@@ -273,10 +304,16 @@ def approve_cmd(
             done = approval.approve(s, ids, at, who)
         else:
             raise click.UsageError("give publication ids, or --campaign ID --until DATE")
-    missing = sorted(set(ids) - set(done))
+        missing = sorted(set(ids) - set(done))
+        why = approval.not_approved(s, missing) if missing else ""
+        lead = timedelta(hours=app.settings.approval_lead_hours)
+        tz = app.settings.timezone
+        hint = "" if done or ids else approval.review_hint(s, at, lead, tz, campaign_id)
     click.echo(f"approved {len(done)} publication(s) as {who}")
-    if missing:
-        raise click.ClickException(f"not awaiting approval: {', '.join(map(str, missing))}")
+    if hint:
+        click.echo(hint)
+    if why:
+        raise click.ClickException(why)
 
 
 @cli.command("reject")
@@ -288,11 +325,17 @@ def approve_cmd(
 def reject_cmd(
     app: App, ids: tuple[int, ...], reason: str, actor: str | None, now: str | None
 ) -> None:
-    """Reject publications: they are cancelled with your reason on record."""
+    """Reject publications: they are cancelled with your reason on record.
+
+    \b
+    Example:
+      bantin reject 123 --reason "Sai số liệu"
+    """
     who = resolve_actor(actor)
     with app.session() as s:
         done = approval.reject(s, ids, reason, app.clock(now).now(), who)
+        missing = sorted(set(ids) - set(done))
+        why = approval.not_approved(s, missing) if missing else ""
     click.echo(f"rejected {len(done)} publication(s) as {who}")
-    missing = sorted(set(ids) - set(done))
-    if missing:
-        raise click.ClickException(f"not awaiting approval: {', '.join(map(str, missing))}")
+    if why:
+        raise click.ClickException(why)

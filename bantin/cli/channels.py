@@ -54,7 +54,13 @@ def channel_add(
 @output_options
 @pass_app
 def channel_list(app: App, as_json: bool, as_csv: bool) -> None:
-    """List channels; secrets are hidden and broken channels show why."""
+    """List channels; secrets are hidden and broken channels show why.
+
+    \b
+    Example:
+      bantin channel list
+      bantin channel list --json
+    """
     with app.session() as s:
         rows = service.list_channels(s, app.settings.home)
     emit(

@@ -49,6 +49,10 @@ def feeds_list(app: App, as_json: bool, as_csv: bool) -> None:
     failures http-error, too-many-redirects, too-large, too-slow (past the whole-fetch
     deadline), refused (an internal address, see BANTIN_OUTBOUND_ALLOW), wrong-type,
     malformed, network-error, error. A password in a feed URL is shown as ***.
+
+    \b
+    Example:
+      bantin feeds list
     """
     with app.session() as s:
         rows = library.list_feeds(s)

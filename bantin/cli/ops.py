@@ -34,6 +34,7 @@ def backup_cmd(app: App, dest: Path | None, include_keys: bool, keep: int | None
       bantin backup /srv/backup/bantin
       bantin backup /srv/backup/bantin --keep 14
     """
+    app.require_db()
     target = dest or app.settings.backup_dir
     if target is None:
         raise click.UsageError("give DEST or set BANTIN_BACKUP_DIR")

@@ -93,7 +93,13 @@ def units_list(app: App, group: str | None, as_json: bool, as_csv: bool) -> None
 @output_options
 @pass_app
 def units_groups(app: App, as_json: bool, as_csv: bool) -> None:
-    """List the named unit groups (the communes one culture team serves)."""
+    """List the named unit groups (the communes one culture team serves).
+
+    \b
+    Example:
+      bantin units groups
+      bantin units groups --json
+    """
     with app.session() as s:
         rows = views.unit_group_rows(s)
     emit(rows, ["name", "title", "units"], as_json=as_json, as_csv=as_csv)

@@ -22,6 +22,7 @@ from bantin.cli.app import (
     pass_app,
     resolve_actor,
 )
+from bantin.cli.dates import WHEN
 from bantin.records.receipt_tokens import create_token, list_tokens, revoke_token
 from bantin.records.receipts import ReceiptInput, add_receipt, list_receipts
 
@@ -54,7 +55,11 @@ def receipts_group() -> None:
 @click.option("--key", default=None, help="…or its idempotency key (the feed entry id).")
 @click.option("--unit", "unit_code", required=True, help="Unit code that aired it.")
 @click.option(
-    "--aired-at", default=None, metavar="ISO", help="When it was aired (local; default now)."
+    "--aired-at",
+    default=None,
+    type=WHEN,
+    metavar="DATE",
+    help="When it was aired (local; default now).",
 )
 @click.option("--duration", type=float, default=None, metavar="SECONDS", help="How long it ran.")
 @click.option("--note", default=None, help="Anything worth recording (e.g. aired twice).")
@@ -114,8 +119,12 @@ def receipts_add(
 
 @receipts_group.command("list")
 @click.option("--unit", default=None, help="Unit code.")
-@click.option("--from", "start", default=None, metavar="DATE", help="Aired at or after (local).")
-@click.option("--to", "end", default=None, metavar="DATE", help="Aired up to the end of (local).")
+@click.option(
+    "--from", "start", default=None, type=WHEN, metavar="DATE", help="Aired at or after (local)."
+)
+@click.option(
+    "--to", "end", default=None, type=WHEN, metavar="DATE", help="Aired up to the end of (local)."
+)
 @output_options
 @pass_app
 def receipts_list(

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from bantin.cli.app import App, F, cli, emit, output_options, parse_when, pass_app
+from bantin.cli.dates import WHEN
 from bantin.core.states import ALL as STATES
 from bantin.records.query import GROUP_COLUMNS, Filters, list_publications, summary
 
@@ -38,10 +39,20 @@ def filter_options(f: F) -> F:
                 help="State (repeatable).",
             ),
             click.option(
-                "--from", "start", default=None, metavar="DATE", help="Due at or after (local)."
+                "--from",
+                "start",
+                default=None,
+                type=WHEN,
+                metavar="DATE",
+                help="Due at or after (local).",
             ),
             click.option(
-                "--to", "end", default=None, metavar="DATE", help="Due up to the end of (local)."
+                "--to",
+                "end",
+                default=None,
+                type=WHEN,
+                metavar="DATE",
+                help="Due up to the end of (local).",
             ),
         ]
     ):
@@ -89,7 +100,7 @@ def records(
         return
     app: App = ctx.obj
     with app.session() as s:
-        rows = _local(app, list_publications(s, _filters(app, **kw), limit))
+        rows = _local(app, list_publications(s, _filters(app, **kw).checked(s), limit))
     emit(rows, RECORD_COLUMNS, as_json=as_json, as_csv=as_csv)
 
 
@@ -99,9 +110,15 @@ def records(
 @output_options
 @pass_app
 def records_summary(app: App, by: str, as_json: bool, as_csv: bool, **kw: Any) -> None:
-    """Count publications per state, grouped by agency, task, channel, unit or campaign."""
+    """Count publications per state, grouped by agency, task, channel, unit or campaign.
+
+    \b
+    Example:
+      bantin records summary --by unit
+      bantin records summary --by agency --json
+    """
     with app.session() as s:
-        rows = summary(s, by, _filters(app, **kw))
+        rows = summary(s, by, _filters(app, **kw).checked(s))
     states = [
         k
         for k in (
@@ -142,10 +159,22 @@ def schedule_cmd(app: App, limit: int, as_json: bool, as_csv: bool, **kw: Any) -
             "retry_wait",
         )
     with app.session() as s:
-        rows = _local(app, list_publications(s, _filters(app, **kw), limit))
+        filters = _filters(app, **kw).checked(s)
+        rows = _local(app, list_publications(s, filters, limit))
+        hint = ""
+        if not rows and "pending_approval" in filters.status:
+            from datetime import timedelta
+
+            from bantin.campaigns import approval
+
+            lead = timedelta(hours=app.settings.approval_lead_hours)
+            at = app.clock(None).now()
+            hint = approval.review_hint(s, at, lead, app.settings.timezone, filters.campaign)
     emit(
         rows,
         ["id", "due_local", "campaign", "channel", "unit_name", "status"],
         as_json=as_json,
         as_csv=as_csv,
     )
+    if hint:
+        click.echo(hint, err=True)

@@ -21,6 +21,7 @@ from bantin.cli.app import (
     pass_app,
     resolve_actor,
 )
+from bantin.cli.dates import WHEN
 from bantin.records import deadlines
 from bantin.records.indicators import list_indicators, record_indicator
 from bantin.records.reports import (
@@ -171,7 +172,7 @@ def report_progress(app: App, year: int | None, now: str | None, **kw: Any) -> N
 @click.option(
     "--date",
     "dated",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=WHEN,
     default=None,
     help="Date written in the heading (default: left blank, to fill when signing).",
 )
@@ -185,7 +186,7 @@ def report_annual(
     Example:
       bantin report annual --agency COMMUNES --year 2026 -o bao-cao-2026.pdf
     """
-    day: date | None = dated.date() if dated else None
+    day: date | None = date.fromisoformat(dated[:10]) if dated else None
     with app.session() as s:
         ctx = _context(app, s, now, kw["lang"])
         report = build_annual_report(ctx, agency, _year(ctx, year), day)

@@ -35,7 +35,7 @@ def init_cmd(app: App, actor: str | None) -> None:
     from bantin.plan.loader import load_plan
 
     secure_home(app.settings.home)  # 0700: the database, keys and lock live here
-    upgrade(app.db)
+    upgrade(app.create_db())
     key_file = secretstore.ensure_key_file(app.settings.home)
     audit_file = audit_key.ensure_key_file(app.settings.home)
     now, who = SystemClock().now(), resolve_actor(actor)
@@ -78,8 +78,9 @@ def run_cmd(app: App, for_seconds: float | None) -> None:
       bantin run
       bantin run --for 60
     """
+    db = app.db  # before the lock: no lock file beside a database that is not there
     with runner_lock(app.settings.db_url):
-        Runner(app.db, app.settings).run(for_seconds)
+        Runner(db, app.settings).run(for_seconds)
 
 
 @cli.command("dispatch")
@@ -100,12 +101,13 @@ def dispatch_cmd(app: App, once: bool, now: str | None) -> None:
     from bantin.shared_limits import limits_for
     from bantin.takeover import expire_all_but
 
+    db = app.db  # before the lock: no lock file beside a database that is not there
     with runner_lock(app.settings.db_url):
         clock, me = app.clock(now), runner_id()
-        if app.db.is_sqlite:  # the run lock proves every other claimer is gone
-            expire_all_but(app.db, me, clock.now())
-        limits = limits_for(app.db) if now is None else None
-        dispatcher = Dispatcher(app.db, app.settings, clock, me, limits=limits)
+        if db.is_sqlite:  # the run lock proves every other claimer is gone
+            expire_all_but(db, me, clock.now())
+        limits = limits_for(db) if now is None else None
+        dispatcher = Dispatcher(db, app.settings, clock, me, limits=limits)
         try:
             stats = dispatcher.run_pass()
         finally:
@@ -143,7 +145,18 @@ DEMO_CHANNELS = [
 @pass_app
 def demo_setup(app: App, minutes: int, actor: str | None, now: str | None) -> None:
     """Add outbox channels, apply the bundled example campaigns, and a demo campaign due
-    every minute for the next few minutes, so output appears at once."""
+    every minute for the next few minutes, so output appears at once.
+
+    The demo campaign sends one short bulletin a minute to the five pilot communes for
+    --minutes minutes (10 by default) from the next minute on, as files under
+    $BANTIN_HOME/outbox/loa-xa/; then it ends and only the example campaigns' regular
+    slots remain. Running it again starts a new run of minutes.
+
+    \b
+    Example:
+      bantin demo setup
+      bantin demo setup --minutes 5
+    """
     from bantin.campaigns import service
     from bantin.channels.service import add_channel
     from bantin.plan.loader import DATA

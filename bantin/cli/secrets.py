@@ -142,6 +142,7 @@ def secret_rotate(app: App, actor: str | None) -> None:
     Example:
       bantin secret rotate
     """
+    app.require_db()
     who, now = resolve_actor(actor), SystemClock().now()
     home = app.settings.home
     if secretstore.key_from_env():

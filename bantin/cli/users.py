@@ -59,7 +59,12 @@ def user_add(
     actor: str | None,
     now: str | None,
 ) -> None:
-    """Create an account and print its generated password once."""
+    """Create an account and print its generated password once.
+
+    \b
+    Example:
+      bantin user add vh.cainhum --name "Cán bộ VH" --role culture --unit 29641
+    """
     new = users.NewUser(username, display_name, role, agency, units, groups)
     with app.session() as s:
         _, password = users.add_user(s, new, None, resolve_actor(actor), app.clock(now).now())
@@ -71,7 +76,12 @@ def user_add(
 @output_options
 @pass_app
 def user_list(app: App, as_json: bool, as_csv: bool) -> None:
-    """Every account (never a password or its hash)."""
+    """Every account (never a password or its hash).
+
+    \b
+    Example:
+      bantin user list
+    """
     with app.session() as s:
         rows = users.list_users(s)
     for row in rows:
@@ -85,7 +95,12 @@ def user_list(app: App, as_json: bool, as_csv: bool) -> None:
 @now_option
 @pass_app
 def user_disable(app: App, username: str, actor: str | None, now: str | None) -> None:
-    """Stop an account; its open sessions end at their next request."""
+    """Stop an account; its open sessions end at their next request.
+
+    \b
+    Example:
+      bantin user disable vh.cainhum
+    """
     with app.session() as s:
         users.disable_user(s, username, resolve_actor(actor), app.clock(now).now())
     click.echo(f"user {username} disabled")
@@ -97,7 +112,12 @@ def user_disable(app: App, username: str, actor: str | None, now: str | None) ->
 @now_option
 @pass_app
 def user_reset(app: App, username: str, actor: str | None, now: str | None) -> None:
-    """Give an account a new generated password (printed once) and lift its lockout."""
+    """Give an account a new generated password (printed once) and lift its lockout.
+
+    \b
+    Example:
+      bantin user reset-password vh.cainhum
+    """
     with app.session() as s:
         password = users.reset_password(
             s, username, None, resolve_actor(actor), app.clock(now).now()
@@ -111,7 +131,12 @@ def user_reset(app: App, username: str, actor: str | None, now: str | None) -> N
 @now_option
 @pass_app
 def user_bootstrap(app: App, actor: str | None, now: str | None) -> None:
-    """Create the first admin (`admin`) with a one-time password, if there is no admin."""
+    """Create the first admin (`admin`) with a one-time password, if there is no admin.
+
+    \b
+    Example:
+      bantin user bootstrap
+    """
     with app.session() as s:
         password = bootstrap.first_admin(s, resolve_actor(actor), app.clock(now).now())
     if password is None:
@@ -166,7 +191,12 @@ def token_create(
     actor: str | None,
     now: str | None,
 ) -> None:
-    """Create a token and print it (the only time it is shown)."""
+    """Create a token and print it (the only time it is shown).
+
+    \b
+    Example:
+      bantin token create --agency BAOVL --label CMS --scope read
+    """
     with app.session() as s:
         row, text = api_tokens.create(
             s, agency, label, list(scopes), resolve_actor(actor), app.clock(now).now()
@@ -197,7 +227,12 @@ def token_create(
 @output_options
 @pass_app
 def token_list(app: App, agency: str | None, as_json: bool, as_csv: bool) -> None:
-    """Tokens with their last use (never the token text)."""
+    """Tokens with their last use (never the token text).
+
+    \b
+    Example:
+      bantin token list --agency BAOVL
+    """
     with app.session() as s:
         rows = api_tokens.list_tokens(s, agency)
     emit(rows, TOKEN_COLUMNS, as_json=as_json, as_csv=as_csv)
@@ -209,7 +244,12 @@ def token_list(app: App, agency: str | None, as_json: bool, as_csv: bool) -> Non
 @now_option
 @pass_app
 def token_revoke(app: App, token_id: int, actor: str | None, now: str | None) -> None:
-    """Stop a token at once."""
+    """Stop a token at once.
+
+    \b
+    Example:
+      bantin token revoke 3
+    """
     with app.session() as s:
         api_tokens.revoke(s, token_id, resolve_actor(actor), app.clock(now).now())
     click.echo(f"token #{token_id} revoked")

@@ -20,13 +20,14 @@ from types import TracebackType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import TemplateError
+from jinja2 import Environment, TemplateError, UndefinedError
 
 from bantin.content import timing, vietnamese
 from bantin.content.budget import Budget, BudgetExceeded
 from bantin.content.feedview import FeedEntries, feed_global
 from bantin.content.limits import check_limits
 from bantin.content.sandbox import compile_template, render_module
+from bantin.content.undefined import needs, source_line
 
 UNIT_KIND_NAMES = {"xa": "xã", "phuong": "phường", "thi_tran": "thị trấn", "dac_khu": "đặc khu"}
 
@@ -56,17 +57,22 @@ class RenderFailed(TemplateError):
         return f" ({self.template}{line})"
 
 
-def _template_position(exc: BaseException) -> tuple[str | None, int | None]:
-    """The innermost template frame of `exc`'s traceback: its name and source line."""
+def _template_position(
+    exc: BaseException,
+) -> tuple[str | None, int | None, Environment | None]:
+    """The innermost template frame of `exc`'s traceback: its name, source line and
+    environment (whose loader has the source)."""
     name = getattr(exc, "name", None) if isinstance(exc, TemplateError) else None
     lineno = getattr(exc, "lineno", None) if name else None
+    env = None
     tb: TracebackType | None = exc.__traceback__
     while tb is not None:
         template = tb.tb_frame.f_globals.get("__jinja_template__")
         if template is not None:
             name, lineno = template.name, template.get_corresponding_lineno(tb.tb_lineno)
+            env = template.environment
         tb = tb.tb_next
-    return name, lineno
+    return name, lineno, env
 
 
 def _failed(exc: BaseException, template: str) -> RenderFailed:
@@ -78,7 +84,9 @@ def _failed(exc: BaseException, template: str) -> RenderFailed:
         reason = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, RecursionError):
         reason = "RecursionError: a macro or include calls itself without end"
-    name, lineno = _template_position(exc)
+    name, lineno, env = _template_position(exc)
+    if isinstance(exc, UndefinedError):
+        reason = needs(exc, source_line(env, name, lineno))
     return RenderFailed(reason[:500], name or template, lineno)
 
 

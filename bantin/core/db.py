@@ -19,12 +19,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from bantin.core.errors import BantinError
 from bantin.core.fileperms import secure_dir, secure_file
+
+NOT_INITIALISED = "database not initialised: run `bantin init`"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -114,8 +117,42 @@ class ReadOnlySession(Session):
         super().flush(objects)
 
 
+class NotInitialisedError(BantinError):
+    """The database has no schema yet: every command but `init` needs one."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_INITIALISED)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, or None (another dialect, memory, a `file:` URI)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return Path(path)
+
+
 class Database:
     """An engine plus its session factories; passed around instead of globals."""
+
+    @classmethod
+    def open_initialised(cls, url: str) -> Database:
+        """Open a database `bantin init` has made, or raise `NotInitialisedError`.
+
+        Checked before the engine exists: SQLite would otherwise create an empty file,
+        and the first query would fail with a "no such table" traceback. A database
+        without Alembic's version table (an empty file, a fresh server) is refused too.
+        """
+        path = _sqlite_file(url)
+        if path is not None and not path.is_file():
+            raise NotInitialisedError()
+        db = cls(url)
+        if not inspect(db.engine).has_table("alembic_version"):
+            db.dispose()
+            raise NotInitialisedError()
+        return db
 
     def __init__(self, url: str) -> None:
         self.url = url

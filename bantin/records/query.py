@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
-from bantin.core.models import BroadcastReceipt, Publication, Unit
+from bantin.core.errors import RecordsError
+from bantin.core.models import BroadcastReceipt, Channel, Publication, Unit
+from bantin.core.plan_tables import Agency
 from bantin.core.states import ALL as STATES
 
 GROUP_COLUMNS = {
@@ -32,6 +34,22 @@ class Filters:
     status: Sequence[str] = ()
     start: datetime | None = None
     end: datetime | None = None
+
+    def checked(self, session: Session) -> Filters:
+        """These filters with agency codes upper-cased, or `RecordsError` naming an agency
+        or channel that does not exist (an empty table would read as "nothing planned")."""
+        out = replace(self, agency=self.agency.upper()) if self.agency else self
+        for what, value, column in (
+            ("agency", out.agency, Agency.code),
+            ("channel", out.channel, Channel.name),
+        ):
+            if value is None:
+                continue
+            known = list(session.scalars(select(column).order_by(column)))
+            if value not in known:
+                shown = ", ".join(known[:20]) + (", …" if len(known) > 20 else "")
+                raise RecordsError(f"unknown {what} {value} (known: {shown or 'none'})")
+        return out
 
     def apply(self, q: Any) -> Any:
         if self.agency:

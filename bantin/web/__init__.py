@@ -8,11 +8,12 @@ tests and `--now`-style tools see the same schedule the dispatcher does.
 from __future__ import annotations
 
 from flask import Flask, Response
+from sqlalchemy.exc import OperationalError
 
 from bantin import metrics
 from bantin.config import Settings
 from bantin.core.clock import Clock, SystemClock
-from bantin.core.db import Database
+from bantin.core.db import NOT_INITIALISED, Database
 from bantin.web import desk_app, security
 from bantin.web.loudspeaker import bp as loudspeaker
 from bantin.web.receipts import MAX_BODY
@@ -46,8 +47,18 @@ def create_app(
         return Response(body, content_type=content_type)
 
     app.add_url_rule("/metrics", "metrics", metrics_view)
+    app.register_error_handler(OperationalError, _not_initialised)
     security.install(app)
     return app
+
+
+def _not_initialised(exc: OperationalError) -> Response:
+    """A database without tables is a set-up step not taken, not a server bug: 503 and the
+    step to take, instead of a 500. Any other database error stays a 500."""
+    if "no such table" not in str(exc.orig) and "does not exist" not in str(exc.orig):
+        raise exc
+    body = f"503 Service Unavailable\n\n{NOT_INITIALISED}\n"
+    return Response(body, status=503, content_type="text/plain; charset=utf-8")
 
 
 __all__ = ["create_app"]

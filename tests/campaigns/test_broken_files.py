@@ -168,7 +168,7 @@ CASES = [
         BASE,
         "{{ vars.loi }} {{ vars.khong_co }}\n",
         11,
-        "template: UndefinedError: 'dict object' has no attribute 'khong_co'",
+        "template: template needs `vars.khong_co`",
     ),
     ("sandbox-escape", BASE, "{{ ''.__class__.__mro__ }}\n", 11, "template: SecurityError"),
     (

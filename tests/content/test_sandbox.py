@@ -64,7 +64,7 @@ def test_render_failed_is_a_template_error_so_dispatch_fails_the_publication() -
         ("{{ 'a' + 1 }}", "TypeError"),
         ("{{ 'x' | int(default=none) + 1 }}", "TypeError"),
         ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "RecursionError"),
-        ("{{ vars.khong_co }}", "UndefinedError"),
+        ("{{ vars.khong_co }}", "template needs `vars.khong_co`"),
     ],
 )
 def test_any_error_inside_a_render_is_one_render_failed_with_its_cause(
