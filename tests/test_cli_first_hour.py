@@ -49,7 +49,7 @@ def test_an_empty_pending_approval_schedule_says_when_review_opens(
     assert "rendered for review from" in result.output
 
 
-@pytest.mark.parametrize(("option", "value"), [("--agency", "XYZ"), ("--channel", "nope")])
+@pytest.mark.parametrize(("option", "value"), [("--agency", "XYZ"), ("--channel", "kenh-khong-co")])
 def test_an_unknown_agency_or_channel_is_named_with_the_known_ones(
     column: Cli, option: str, value: str
 ) -> None:

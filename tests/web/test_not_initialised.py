@@ -17,6 +17,6 @@ def test_a_page_before_init_is_a_503_that_says_run_init(
     monkeypatch.setenv("BANTIN_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("BANTIN_DB", raising=False)
     client = create_app(load_settings()).test_client()
-    answer = client.get("/loa/nhom/thi-diem/feed.atom")
+    answer = client.get("/loa/nhom/thi-diem/feed.atom?token=doc_x")  # the token is looked up
     assert answer.status_code == 503
     assert NOT_INITIALISED in answer.get_data(as_text=True)
