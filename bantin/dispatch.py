@@ -136,6 +136,10 @@ class Dispatcher:
         self._max_in_flight = 2 * max(1, settings.dispatch_batch)
         self._in_flight = threading.BoundedSemaphore(self._max_in_flight)
         self._cache = RowCache()
+        #: The hot path's write transactions take turns in the process: SQLite's busy
+        #: handler waits for a busy write lock by sleeping (up to 100 ms at a time), which
+        #: made the claim, the batch and the group commit stall each other.
+        self._writing = threading.Lock()
 
     # -- channels ---------------------------------------------------------------------
     def channel(self, name: str, url: str) -> Channel:
@@ -189,14 +193,15 @@ class Dispatcher:
         sorted every due row: 0.5 s a claim with a million rows due.
         """
         held = list(self.holds.active(now))  # their rows would only be put back: see Holds
-        return claim_batch(
-            self.db,
-            self.runner_id,
-            self.settings.dispatch_batch,
-            self.settings.lease_seconds,
-            now,
-            held,
-        )
+        with self._writing:
+            return claim_batch(
+                self.db,
+                self.runner_id,
+                self.settings.dispatch_batch,
+                self.settings.lease_seconds,
+                now,
+                held,
+            )
 
     def deliver(self, pub_id: int) -> str:
         """Deliver one claimed publication and record its outcome before returning (the
@@ -212,9 +217,10 @@ class Dispatcher:
         database through the group commit. `sync`: send and record in this thread."""
         try:
             plan = self.preparer.prepare(ids, self._cache)
-            states = settle_batch(
-                self.db, self.clock, self.runner_id, self.settings.lease_seconds, plan
-            )
+            with self._writing:
+                states = settle_batch(
+                    self.db, self.clock, self.runner_id, self.settings.lease_seconds, plan
+                )
         except Exception:  # a bug must not kill the runner; the lease brings the rows back
             log.exception("unexpected error preparing publications %s", ids)
             for pub_id in ids:
@@ -244,7 +250,8 @@ class Dispatcher:
             self._in_flight.release()
 
     def _write(self, sent: Sequence[Sent]) -> dict[int, str]:
-        return record_sent(self.db, self.clock, self.runner_id, sent)
+        with self._writing:
+            return record_sent(self.db, self.clock, self.runner_id, sent)
 
     def _send(self, ready: Ready, stats: PassStats) -> Sent:
         """The network call, with no transaction open; its outcome is recorded after."""

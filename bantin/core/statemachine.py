@@ -100,7 +100,9 @@ def move_many(
             if reason:
                 data["reason"] = reason
             records.append(
-                audit.AuditRecord(now, actor, f"publication.{to}", "publication", str(pub_id), data)
+                audit.AuditRecord(
+                    now, actor, f"publication.{to}", "publication", str(pub_id), data, clean=True
+                )
             )
     audit.append_many(session, records)
     return moved
@@ -141,7 +143,9 @@ def apply_moves(session: Session, moves: Sequence[Move], now: datetime, actor: s
         if m.reason:
             data["reason"] = m.reason
         records.append(
-            audit.AuditRecord(now, actor, f"publication.{m.to}", "publication", str(m.pub_id), data)
+            audit.AuditRecord(
+                now, actor, f"publication.{m.to}", "publication", str(m.pub_id), data, clean=True
+            )
         )
     table = cast(Table, Publication.__table__)
     conn = session.connection()
