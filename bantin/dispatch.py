@@ -173,10 +173,10 @@ class Dispatcher:
                 break
             stats.claimed += len(ids)
             self.deliver_batch(ids, stats)
-        self._settle_sends()
+        self.wait_for_sends()
         return stats
 
-    def _settle_sends(self) -> None:
+    def wait_for_sends(self) -> None:
         """Wait for the pass's sends and their group commits."""
         for _ in range(self._max_in_flight):
             self._in_flight.acquire()
