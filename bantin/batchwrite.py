@@ -90,75 +90,90 @@ def settle_batch(
     """Apply a batch's plan in ONE write transaction; returns each publication's new state
     ("skipped" when it is no longer this runner's). Rows in `plan.ready` get their attempt
     number and idempotency key filled in."""
-    result: dict[int, str] = {}
     with db.session() as s:
-        now = clock.now()
-        pubs = _locked(s, plan.ids())
-
-        def mine(pub_id: int) -> Publication | None:
-            pub = pubs.get(pub_id)
-            if pub is None or pub.status != "claimed" or pub.claimed_by != runner_id:
-                result[pub_id] = "skipped"
-                return None
-            return pub
-
-        moves: list[Move] = []
-        attempts: list[dict[str, Any]] = []
-        for pub_id, verdict in plan.ends:
-            if (pub := mine(pub_id)) is not None:
-                moves.append(Move(pub_id, "claimed", verdict.to, verdict.why))
-                if verdict.alert:
-                    alerts.raise_alert(
-                        s,
-                        now,
-                        pub.agency_code,
-                        verdict.alert,
-                        verdict.why,
-                        channel_name=pub.channel_name,
-                        publication_id=pub.id,
-                        actor=runner_id,
-                    )
-                result[pub_id] = verdict.to
+        batch = _Settling(s, clock.now(), runner_id, _locked(s, plan.ids()))
+        batch.end(plan.ends)
         for pub_id, name, wait in plan.defers:
-            if mine(pub_id) is not None:
-                why = f"channel {name} is rate-limited for {wait:.0f} s more"
-                moves.append(_back(pub_id, "retry_wait", why, now + timedelta(seconds=wait)))
-                result[pub_id] = "deferred"
+            why = f"channel {name} is rate-limited for {wait:.0f} s more"
+            batch.back(pub_id, lambda _pub: "retry_wait", why, wait, "deferred")
         for pub_id, why in plan.releases:
-            if (pub := mine(pub_id)) is not None:
-                moves.append(_back(pub_id, released_status(pub), why, now))
-                result[pub_id] = "released"
-        lease = now + timedelta(seconds=lease_seconds)
-        for r in plan.ready:
-            if (pub := mine(r.pub_id)) is None:
+            batch.back(pub_id, released_status, why, 0.0, "released")
+        batch.send(plan.ready, lease_seconds)
+        batch.write()
+    return batch.result
+
+
+@dataclass
+class _Settling:
+    """One batch's moves, collected in its transaction and written together."""
+
+    s: Session
+    now: datetime
+    runner_id: str
+    pubs: dict[int, Publication]
+    result: dict[int, str] = field(default_factory=dict)
+    moves: list[Move] = field(default_factory=list)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+
+    def mine(self, pub_id: int) -> Publication | None:
+        pub = self.pubs.get(pub_id)
+        if pub is None or pub.status != "claimed" or pub.claimed_by != self.runner_id:
+            self.result[pub_id] = "skipped"
+            return None
+        return pub
+
+    def end(self, ends: list[tuple[int, Verdict]]) -> None:
+        for pub_id, verdict in ends:
+            if (pub := self.mine(pub_id)) is None:
+                continue
+            self.moves.append(Move(pub_id, "claimed", verdict.to, verdict.why))
+            if verdict.alert:
+                alerts.raise_alert(
+                    self.s,
+                    self.now,
+                    pub.agency_code,
+                    verdict.alert,
+                    verdict.why,
+                    channel_name=pub.channel_name,
+                    publication_id=pub.id,
+                    actor=self.runner_id,
+                )
+            self.result[pub_id] = verdict.to
+
+    def back(
+        self, pub_id: int, to: Callable[[Publication], str], why: str, wait: float, state: str
+    ) -> None:
+        """Unclaim a row: to `to(row)`, due again in `wait` seconds."""
+        if (pub := self.mine(pub_id)) is not None:
+            due = self.now + timedelta(seconds=wait)
+            self.moves.append(_back(pub_id, to(pub), why, due))
+            self.result[pub_id] = state
+
+    def send(self, ready: list[Ready], lease_seconds: float) -> None:
+        lease = self.now + timedelta(seconds=lease_seconds)
+        for r in ready:
+            if (pub := self.mine(r.pub_id)) is None:
                 continue
             r.number, r.key = pub.attempts + 1, pub.idempotency_key
-            attempts.append(
+            self.attempts.append(
                 {
                     "publication_id": r.pub_id,
                     "number": r.number,
-                    "runner": runner_id,
-                    "started_at": now,
+                    "runner": self.runner_id,
+                    "started_at": self.now,
                     "outcome": "sending",
                 }
             )
-            moves.append(
-                Move(
-                    r.pub_id,
-                    "claimed",
-                    "sending",
-                    None,
-                    attempts=r.number,
-                    lease_until=lease,
-                    title=r.rendered.title,
-                    body=r.rendered.body,
-                )
-            )
-            result[r.pub_id] = "sending"
-        if attempts:
-            s.execute(insert(DeliveryAttempt), attempts)
-        apply_moves(s, moves, now, runner_id)
-    return result
+            self.moves.append(
+                Move(r.pub_id, "claimed", "sending", None, attempts=r.number,
+                     lease_until=lease, title=r.rendered.title, body=r.rendered.body)
+            )  # fmt: skip
+            self.result[r.pub_id] = "sending"
+
+    def write(self) -> None:
+        if self.attempts:
+            self.s.execute(insert(DeliveryAttempt), self.attempts)
+        apply_moves(self.s, self.moves, self.now, self.runner_id)
 
 
 def _back(pub_id: int, to: str, why: str, due: datetime) -> Move:

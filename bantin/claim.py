@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, literal_column, select, text
+from sqlalchemy import Integer, Select, bindparam, literal_column, select, text
 from sqlalchemy.sql.expression import BindParameter, ColumnClause, TextualSelect
 
 from bantin.core import statemachine
@@ -44,23 +44,8 @@ SQLITE_UNSENT_CLAIM = _sqlite_claim(False)
 _SQLITE_UNSENT_CLAIM_HELD = _sqlite_claim(True)
 
 
-def claim_batch(
-    db: Database,
-    runner_id: str,
-    batch: int,
-    lease_seconds: float,
-    now: datetime,
-    held: Sequence[str] = (),
-) -> list[int]:
-    """Move up to `batch` due rows to `claimed` under this runner's lease, skipping the
-    channels in `held` (in a rate-limit hold).
-
-    Two index-ordered reads, each stopping after a batch — unsent rows by (priority,
-    due time) through `ix_publication_claim`, rows waiting to retry through
-    `ix_publication_retry_due` — merged in claim order. One query with an OR over both
-    sorted every due row: 0.5 s a claim with a million rows due.
-    """
-    held = list(held)
+def _orm_claims(now: datetime, batch: int, held: list[str]) -> tuple[Select[Any], Select[Any]]:
+    """The unsent and the retry claims as ORM queries (PostgreSQL; SQLite's retry)."""
     unsent = (
         select(Publication.id, CLAIM_RANK, Publication.due_at)
         .join(Campaign, Campaign.id == Publication.campaign_id)
@@ -80,6 +65,27 @@ def claim_batch(
     if held:
         unsent = unsent.where(Publication.channel_name.not_in(held))
         retry = retry.where(Publication.channel_name.not_in(held))
+    return unsent, retry  # type: ignore[return-value]
+
+
+def claim_batch(
+    db: Database,
+    runner_id: str,
+    batch: int,
+    lease_seconds: float,
+    now: datetime,
+    held: Sequence[str] = (),
+) -> list[int]:
+    """Move up to `batch` due rows to `claimed` under this runner's lease, skipping the
+    channels in `held` (in a rate-limit hold).
+
+    Two index-ordered reads, each stopping after a batch — unsent rows by (priority,
+    due time) through `ix_publication_claim`, rows waiting to retry through
+    `ix_publication_retry_due` — merged in claim order. One query with an OR over both
+    sorted every due row: 0.5 s a claim with a million rows due.
+    """
+    held = list(held)
+    unsent, retry = _orm_claims(now, batch, held)
     with db.session() as s:
         if db.is_sqlite:
             # Without ANALYZE statistics SQLite prefers the (status, due_at) index and
