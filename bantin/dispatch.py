@@ -11,17 +11,17 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from jinja2 import TemplateError
-from sqlalchemy import Integer, bindparam, func, literal_column, select, text
-from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy import func, select
 
 from bantin import logjson, metrics
-from bantin.campaigns.approval import prepare_reviews, with_approved_text
-from bantin.campaigns.render_input import publication_input
+from bantin.batchwrite import Ready, Sent, record_sent, settle_batch
+from bantin.campaigns.approval import prepare_reviews
+from bantin.campaigns.render_input import RowCache
 from bantin.channels import open_channel
 from bantin.channels.base import (
     AuthError,
@@ -31,42 +31,26 @@ from bantin.channels.base import (
     RetryableError,
 )
 from bantin.channels.ratelimit import RateLimits
+from bantin.claim import SQLITE_UNSENT_CLAIM, claim_batch
 from bantin.config import Settings
-from bantin.content import audio
-from bantin.content.render import Rendered, render
 from bantin.core import statemachine
 from bantin.core.clock import Clock, SystemClock
-from bantin.core.db import Database, UTCDateTime
+from bantin.core.db import Database
 from bantin.core.errors import ConfigError
-from bantin.core.models import CLAIM_RANK_SQL, UNSENT_SQL, Campaign, Publication
-from bantin.core.models import Channel as ChannelRow
-from bantin.gates import Verdict, backoff, classify, gate
-from bantin.outcomes import Recorder
+from bantin.core.models import Campaign, Publication
+from bantin.gates import Outcome, backoff, classify
+from bantin.groupcommit import GroupCommit, commit
+from bantin.prepare import RADIO_BUDGET, Holds, Preparer
 from bantin.recovery import Recovery
 
 log = logging.getLogger(__name__)
 
-RADIO_BUDGET = timedelta(hours=1)  # a 05:30 bulletin aired after 06:30 has lost its audience
+__all__ = ["RADIO_BUDGET", "SQLITE_UNSENT_CLAIM", "Dispatcher", "PassStats"]
 #: Seconds a thread waits for a rate-limited channel's turn before it puts the publication
 #: aside (retry_wait) instead: a pool of threads parked on one slow channel starves all others.
 TURN_WAIT = 10.0
 #: How long a channel pauses after a 429 that did not say how long.
 RATE_LIMIT_PAUSE = 60.0
-#: The claim's priority order, spelled as the claim index spells it (see core.models).
-_RANK_SQL = CLAIM_RANK_SQL.replace("priority", "publication.priority", 1)
-CLAIM_RANK: ColumnClause[int] = literal_column(_RANK_SQL, Integer)
-SQLITE_UNSENT_CLAIM = (
-    text(
-        f"SELECT publication.id, {_RANK_SQL} AS rank, publication.due_at "
-        "FROM publication INDEXED BY ix_publication_claim "
-        "JOIN campaign ON campaign.id = publication.campaign_id "
-        f"WHERE publication.{UNSENT_SQL} AND publication.due_at <= :now "
-        "AND campaign.status = 'active' "
-        f"ORDER BY {_RANK_SQL}, publication.due_at, publication.id LIMIT :batch"
-    )
-    .bindparams(bindparam("now", type_=UTCDateTime()), bindparam("batch", type_=Integer))
-    .columns(id=Integer, rank=Integer, due_at=UTCDateTime())
-)
 
 
 @dataclass
@@ -81,8 +65,13 @@ class PassStats:
     recovered: int = 0
     reviews: int = 0
     outcomes: dict[int, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count(self, pub_id: int, outcome: str) -> None:
+        with self._lock:
+            self._count(pub_id, outcome)
+
+    def _count(self, pub_id: int, outcome: str) -> None:
         self.outcomes[pub_id] = outcome
         attr = {
             "published": "published",
@@ -125,11 +114,32 @@ class Dispatcher:
         public = settings.public_url
         self._audio_base = f"{public.rstrip('/')}/loa/am-thanh" if public else None
         self._channels: dict[tuple[str, str], Channel] = {}
-        self.recorder = Recorder(db, clock, runner_id, settings.lease_seconds)
         self._lock = threading.Lock()
         self.pool = ThreadPoolExecutor(
             max_workers=settings.dispatch_workers, thread_name_prefix="dispatch"
         )
+        self.holds = Holds()
+        self.preparer = Preparer(
+            db,
+            clock,
+            runner_id,
+            self.channel,
+            self.stop,
+            self.turn_wait,
+            self.holds,
+            self._audio_base,
+            settings.home,
+        )
+        self.commits = GroupCommit(self._write)
+        #: Sends handed to the pool and not yet finished, at most two batches: claims run
+        #: ahead of the sends by one batch, never by the whole backlog (leases run).
+        self._max_in_flight = 2 * max(1, settings.dispatch_batch)
+        self._in_flight = threading.BoundedSemaphore(self._max_in_flight)
+        self._cache = RowCache()
+        #: The hot path's write transactions take turns in the process: SQLite's busy
+        #: handler waits for a busy write lock by sleeping (up to 100 ms at a time), which
+        #: made the claim, the batch and the group commit stall each other.
+        self._writing = threading.Lock()
 
     # -- channels ---------------------------------------------------------------------
     def channel(self, name: str, url: str) -> Channel:
@@ -143,12 +153,16 @@ class Dispatcher:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        self.commits.close()
         for ch in self._channels.values():
             ch.close()
 
     # -- one pass ---------------------------------------------------------------------
     def run_pass(self) -> PassStats:
+        """Claim batch after batch until nothing is due; each batch is prepared and
+        settled while the pool still sends the previous one."""
         stats = PassStats()
+        self._cache = RowCache()
         now = self.clock.now()
         self.recover_expired(now, stats)
         lead = timedelta(hours=self.settings.approval_lead_hours)
@@ -158,9 +172,17 @@ class Dispatcher:
             if not ids:
                 break
             stats.claimed += len(ids)
-            for pub_id, outcome in zip(ids, self.pool.map(self.deliver, ids), strict=True):
-                stats.count(pub_id, outcome)
+            self.deliver_batch(ids, stats)
+        self.wait_for_sends()
         return stats
+
+    def wait_for_sends(self) -> None:
+        """Wait for the pass's sends and their group commits."""
+        for _ in range(self._max_in_flight):
+            self._in_flight.acquire()
+        for _ in range(self._max_in_flight):
+            self._in_flight.release()
+        self.commits.flush()
 
     def claim(self, now: datetime) -> list[int]:
         """Move a batch of due rows to `claimed` under this runner's lease.
@@ -170,182 +192,109 @@ class Dispatcher:
         `ix_publication_retry_due` — merged in claim order. One query with an OR over both
         sorted every due row: 0.5 s a claim with a million rows due.
         """
-        batch = self.settings.dispatch_batch
-        unsent = (
-            select(Publication.id, CLAIM_RANK, Publication.due_at)
-            .join(Campaign, Campaign.id == Publication.campaign_id)
-            .where(text(f"publication.{UNSENT_SQL}"), Publication.due_at <= now)
-            .where(Campaign.status == "active")
-            .order_by(CLAIM_RANK, Publication.due_at, Publication.id)
-            .limit(batch)
-        )
-        retry = (
-            select(Publication.id, CLAIM_RANK, Publication.next_attempt_at)
-            .join(Campaign, Campaign.id == Publication.campaign_id)
-            .where(text("publication.status = 'retry_wait'"), Publication.next_attempt_at <= now)
-            .where(Campaign.status == "active")
-            .order_by(CLAIM_RANK, Publication.next_attempt_at, Publication.id)
-            .limit(batch)
-        )
-        with self.db.session() as s:
-            if self.db.is_sqlite:
-                # Without ANALYZE statistics SQLite prefers the (status, due_at) index and
-                # sorts every due row; the claim index is always right for this query, and
-                # SQLAlchemy renders no table hints for SQLite, hence the text.
-                first = s.execute(SQLITE_UNSENT_CLAIM.bindparams(now=now, batch=batch)).all()
-            else:
-                unsent = unsent.with_for_update(skip_locked=True, of=Publication)
-                retry = retry.with_for_update(skip_locked=True, of=Publication)
-                first = s.execute(unsent).all()
-            found = [*first, *s.execute(retry).all()]
-            found.sort(key=lambda row: (row[1], row[2], row[0]))
-            ids = [row[0] for row in found[:batch]]
-            lease = now + timedelta(seconds=self.settings.lease_seconds)
-            moved = set(
-                statemachine.move_many(
-                    s,
-                    ids,
-                    statemachine.CLAIMABLE,
-                    "claimed",
-                    now,
-                    self.runner_id,
-                    None,
-                    claimed_by=self.runner_id,
-                    lease_until=lease,
-                )
+        held = list(self.holds.active(now))  # their rows would only be put back: see Holds
+        with self._writing:
+            return claim_batch(
+                self.db,
+                self.runner_id,
+                self.settings.dispatch_batch,
+                self.settings.lease_seconds,
+                now,
+                held,
             )
-            return [i for i in ids if i in moved]  # keep priority order, not RETURNING's
-
-    def _budget(self, channel: Channel, kind: str) -> timedelta:
-        """The channel's lateness budget, at most an hour for a radio script."""
-        return min(channel.budget, RADIO_BUDGET) if kind == "radio_script" else channel.budget
 
     def deliver(self, pub_id: int) -> str:
-        """Deliver one claimed publication; returns its new state."""
-        logjson.bind(publication=pub_id)
+        """Deliver one claimed publication and record its outcome before returning (the
+        batch path's behaviour for a single row: tests and tools use it)."""
+        stats = PassStats()
+        self.deliver_batch([pub_id], stats, sync=True)
+        return stats.outcomes.get(pub_id, "skipped")
+
+    def deliver_batch(self, ids: list[int], stats: PassStats, sync: bool = False) -> None:
+        """Prepare the claimed batch outside any transaction, settle it in ONE write
+        transaction (every row that goes out is `sending` with its attempt committed before
+        its network call), then hand the sends to the pool; their outcomes reach the
+        database through the group commit. `sync`: send and record in this thread."""
         try:
-            return metrics.count_outcome(self._deliver(pub_id))
+            plan = self.preparer.prepare(ids, self._cache)
+            with self._writing:
+                states = settle_batch(
+                    self.db, self.clock, self.runner_id, self.settings.lease_seconds, plan
+                )
+        except Exception:  # a bug must not kill the runner; the lease brings the rows back
+            log.exception("unexpected error preparing publications %s", ids)
+            for pub_id in ids:
+                stats.count(pub_id, metrics.count_outcome("error"))
+            return
+        for pub_id, state in states.items():
+            if state != "sending":
+                stats.count(pub_id, metrics.count_outcome(state))
+        for ready in plan.ready:
+            if states.get(ready.pub_id) != "sending":
+                continue
+            # The state and the attempt are committed: a crash from here on is visible.
+            if sync:
+                sent = self._send(ready, stats)
+                commit(self._write, [sent])
+            else:
+                self._in_flight.acquire()
+                self.pool.submit(self._send_and_queue, ready, stats)
+
+    def _send_and_queue(self, ready: Ready, stats: PassStats) -> None:
+        try:
+            self.commits.put(self._send(ready, stats))
         except Exception:  # a bug must not kill the pool; the lease brings the row back
-            log.exception("unexpected error delivering publication %s", pub_id)
-            return metrics.count_outcome("error")
+            log.exception("unexpected error sending publication %s", ready.pub_id)
+            stats.count(ready.pub_id, metrics.count_outcome("error"))
+        finally:
+            self._in_flight.release()
 
-    def _take_turn(self, pub_id: int, channel: Channel) -> str | None:
-        """Wait for the channel's rate limit outside any transaction; None means go on.
+    def _write(self, sent: Sequence[Sent]) -> dict[int, str]:
+        with self._writing:
+            return record_sent(self.db, self.clock, self.runner_id, sent)
 
-        A wait must never hold the database (SQLite has one writer) nor a `sending` row (a
-        crash would leave it in doubt). When the channel stays closed longer than
-        TURN_WAIT, the publication goes back to `retry_wait` until it opens.
-        """
-        wait_max = min(self.turn_wait, self.settings.lease_seconds / 4)
-        wait = channel.acquire(max_wait=wait_max, stop=self.stop)
-        metrics.observe_rate_limit(channel.name, wait)
-        if wait <= 0.0:
-            return None
-        return self.recorder.defer(pub_id, channel.name, wait)
-
-    def _deliver(self, pub_id: int) -> str:
-        """Read, decide, render, then write: slow work never runs inside a transaction.
-
-        SQLite has one writer: a render that takes seconds, or a rate-limit wait, inside a
-        write transaction would make every other publication, command and alert wait (and
-        fail with "database is locked"). So facts are read in a read-only session, the
-        decision is a pure function (`gate`), the render runs with no session open, and the
-        state moves are short write transactions that re-check the row is still ours.
-        """
-        with self.db.read() as s:
-            pub = s.get_one(Publication, pub_id)
-            if pub.status != "claimed" or pub.claimed_by != self.runner_id:
-                return "skipped"
-            row = s.get_one(ChannelRow, pub.channel_name)
-            campaign_kind = s.get_one(Campaign, pub.campaign_id).kind
-        logjson.bind(campaign=pub.campaign_id, channel=row.name)
-        channel: Channel | None = None
-        config_error: str | None = None
-        try:
-            channel = self.channel(row.name, row.url)
-        except ConfigError as exc:
-            config_error = str(exc)
-        if channel is not None and row.status != "broken":
-            deferred = self._take_turn(pub_id, channel)
-            if deferred is not None:
-                return deferred
-        if self.stop.is_set():
-            return self.recorder.release(pub_id, "runner stopping")
-        now = self.clock.now()
-        verdict = gate(
-            approved=not pub.needs_approval or bool(pub.approved_by),
-            channel_name=row.name,
-            channel_broken=row.status_reason if row.status == "broken" else None,
-            channel_error=config_error,
-            late=now - pub.due_at,
-            budget=self._budget(channel, campaign_kind) if channel else None,
-            channel_kind=channel.kind if channel else "",
-            campaign_kind=campaign_kind,
-        )
-        if verdict is not None:
-            return self.recorder.end(pub_id, verdict)
-        assert channel is not None  # gate stops a publication without a working channel
-        rendered = self._render(pub_id, channel)
-        if isinstance(rendered, Verdict):
-            return self.recorder.end(pub_id, rendered)
-        started = self.recorder.start_sending(pub_id, rendered)
-        if started is None:
-            return "skipped"
-        number, key = started
-        # The state and the attempt are committed: a crash from here on is visible.
-        return self._send(pub_id, number, key, channel, rendered)
-
-    def _render(self, pub_id: int, channel: Channel) -> Rendered | Verdict:
-        """Render with no transaction open; any failure becomes a `failed` verdict with the
-        real reason (a template bug, a limit, OverflowError, RecursionError, MemoryError)."""
-        try:
-            with self.db.read() as s:
-                pub = s.get_one(Publication, pub_id)
-                inp = publication_input(s, pub, channel.kind)
-                approved_text = (pub.title, pub.body) if pub.body and pub.approved_by else None
-            rendered = render(inp)
-        except Exception as exc:  # RenderFailed names the cause; anything else is a bug
-            reason = str(exc) if isinstance(exc, TemplateError) and str(exc) else ""
-            reason = reason or f"{type(exc).__name__}: {exc}"
-            why = reason if reason.startswith("render failed") else f"render failed: {reason}"
-            return Verdict("failed", why[:2000], "publication_failed")
-        if approved_text is not None:  # what the reviewer approved (maybe edited) goes out
-            rendered = with_approved_text(rendered, *approved_text)
-        return audio.attach_existing_audio(
-            rendered, pub.idempotency_key, self.settings.home, base_url=self._audio_base
-        )
-
-    def _send(
-        self, pub_id: int, number: int, key: str, channel: Channel, rendered: Rendered
-    ) -> str:
+    def _send(self, ready: Ready, stats: PassStats) -> Sent:
         """The network call, with no transaction open; its outcome is recorded after."""
+        channel, rendered = ready.channel, ready.rendered
+        logjson.bind(publication=ready.pub_id, channel=channel.name)
+
+        def done(state: str) -> None:
+            stats.count(ready.pub_id, metrics.count_outcome(state))
+
+        paused = channel.limits.paused_for(channel.name)
+        if paused > 0.0:  # a 429 heard since this batch was prepared: do not knock again
+            why = f"channel {channel.name} is paused by its provider for {paused:.0f} s; not sent"
+            not_sent = Outcome("retry_wait", why, "not_sent", retry_in=paused)
+            return Sent(ready.pub_id, ready.number, channel.name, None,
+                        RateLimited(why, retry_after=paused), not_sent, done)  # fmt: skip
         try:
-            receipt = channel.publish(rendered, key)
+            receipt = channel.publish(rendered, ready.key)
         except ConfigError as exc:  # e.g. a secret that is not set: the channel is broken
-            return self._record_failure(pub_id, number, AuthError(str(exc)))
+            return self._failure(ready, AuthError(str(exc)), done)
         except ChannelError as exc:
             if isinstance(exc, RetryableError) and (
                 exc.retry_after or isinstance(exc, RateLimited)
             ):
                 # The provider spoke for the whole channel, not only this publication.
                 channel.hold_off(exc.retry_after or RATE_LIMIT_PAUSE)
-            return self._record_failure(pub_id, number, exc)
+                pause = timedelta(seconds=exc.retry_after or RATE_LIMIT_PAUSE)
+                self.holds.hold(channel.name, self.clock.now() + pause)
+            return self._failure(ready, exc, done)
         except Exception as exc:  # a channel bug: record it, retry within the attempt limit
             log.exception("channel %s raised unexpectedly", channel.name)
-            return self._record_failure(
-                pub_id, number, RetryableError(f"{type(exc).__name__}: {exc}")
-            )
+            return self._failure(ready, RetryableError(f"{type(exc).__name__}: {exc}"), done)
         metrics.observe_published(channel.kind, self.clock.now() - rendered.due_at)
-        return self.recorder.success(pub_id, number, receipt, channel.name)
+        return Sent(ready.pub_id, ready.number, channel.name, receipt, done=done)
 
-    def _record_failure(self, pub_id: int, number: int, exc: ChannelError) -> str:
+    def _failure(self, ready: Ready, exc: ChannelError, done: Callable[[str], None]) -> Sent:
         """`number` is also the attempts made so far: the attempt row was numbered from it."""
         metrics.observe_error(exc)
         retry_after = exc.retry_after if isinstance(exc, RetryableError) else None
+        number = ready.number
         outcome = classify(
             exc, number, self.settings.max_attempts, backoff(number, retry_after, self.rng)
         )
-        return self.recorder.failure(pub_id, number, exc, outcome)
+        return Sent(ready.pub_id, number, ready.channel.name, None, exc, outcome, done)
 
     # -- crash recovery ---------------------------------------------------------------
     def recover_expired(self, now: datetime, stats: PassStats) -> None:
@@ -361,27 +310,34 @@ class Dispatcher:
 
     # -- timing -----------------------------------------------------------------------
     def next_wakeup(self, now: datetime) -> datetime | None:
-        """The earliest moment something will need this dispatcher."""
+        """The earliest moment something will need this dispatcher.
+
+        Rows of a channel in a hold (rate limit, provider pause) count from the hold's end:
+        waking for them earlier would only claim them and put them back. A read: it never
+        takes SQLite's write lock.
+        """
         lead = timedelta(hours=self.settings.approval_lead_hours)
-        with self.db.session() as s:
+        holds = self.holds.active(now)
+        free = Publication.channel_name.not_in(list(holds)) if holds else None
+        with self.db.read() as s:
             active = select(Campaign.id).where(Campaign.status == "active")
+            due = select(func.min(Publication.due_at)).where(
+                Publication.status.in_(statemachine.UNSENT), Publication.campaign_id.in_(active)
+            )
+            retry = select(func.min(Publication.next_attempt_at)).where(
+                Publication.status == "retry_wait", Publication.campaign_id.in_(active)
+            )
+            if free is not None:
+                due, retry = due.where(free), retry.where(free)
             candidates = [
-                s.scalar(
-                    select(func.min(Publication.due_at)).where(
-                        Publication.status.in_(statemachine.UNSENT),
-                        Publication.campaign_id.in_(active),
-                    )
-                ),
-                s.scalar(
-                    select(func.min(Publication.next_attempt_at)).where(
-                        Publication.status == "retry_wait", Publication.campaign_id.in_(active)
-                    )
-                ),
+                s.scalar(due),
+                s.scalar(retry),
                 s.scalar(
                     select(func.min(Publication.lease_until)).where(
                         Publication.status.in_(("claimed", "sending"))
                     )
                 ),
+                min(holds.values()) if holds else None,
             ]
             review = s.scalar(
                 select(func.min(Publication.due_at)).where(

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bantin import channels as channel_registry
-from bantin import dispatch as dispatch_module
+from bantin import prepare as dispatch_module
 from bantin.channels.base import Receipt
 from bantin.config import Settings
 from bantin.content.render import Rendered, RenderInput

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -45,6 +46,27 @@ def _unit(session: Session, code: str | None) -> dict[str, Any] | None:
     return {"code": u.code, "name": u.name, "kind": u.kind}
 
 
+class RowCache:
+    """Rows a dispatch pass reads again and again but never changes (campaign, channel,
+    unit, agency, task, plan), each read once per pass instead of once per publication.
+
+    Kept only for one pass: a campaign re-applied or a channel replaced between passes is
+    read afresh by the next one.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, object], Any] = {}
+
+    def get(self, key: tuple[str, object], load: Callable[[], Any]) -> Any:
+        if key not in self._rows:
+            self._rows[key] = load()
+        return self._rows[key]
+
+
+def _cached(cache: RowCache | None, kind: str, code: object, load: Callable[[], Any]) -> Any:
+    return load() if cache is None else cache.get((kind, code), load)
+
+
 def render_input(
     session: Session,
     spec: CampaignSpec,
@@ -53,6 +75,7 @@ def render_input(
     channel_kind: str,
     unit_code: str | None,
     due_at: datetime,
+    cache: RowCache | None = None,
 ) -> RenderInput:
     """The render's inputs, including the entries of every feed the templates name
     (renders run in threads without a session) and this instance's read rate."""
@@ -71,10 +94,10 @@ def render_input(
         templates=templates,
         template_name=spec.template_for(channel.name, channel_kind),
         channel={"name": channel.name, "kind": channel_kind},
-        unit=_unit(session, unit_code),
-        agency=_agency(session, spec.agency),
-        task=_task(session, spec.task),
-        plan=_plan(session),
+        unit=_cached(cache, "unit", unit_code, lambda: _unit(session, unit_code)),
+        agency=_cached(cache, "agency", spec.agency, lambda: _agency(session, spec.agency)),
+        task=_cached(cache, "task", spec.task, lambda: _task(session, spec.task)),
+        plan=_cached(cache, "plan", None, lambda: _plan(session)),
         due_at=due_at,
         timezone=spec.tz,
         feeds=feeds.entries_for(session, feed_names(templates), due_at, spec.tz),
@@ -93,14 +116,21 @@ def campaign_spec(campaign: Campaign) -> CampaignSpec:
     return _spec(campaign.id, campaign.content_hash, json.dumps(campaign.spec))
 
 
-def publication_input(session: Session, pub: Publication, channel_kind: str) -> RenderInput:
+def publication_input(
+    session: Session, pub: Publication, channel_kind: str, cache: RowCache | None = None
+) -> RenderInput:
     """What rendering a stored publication needs, read in the caller's (read) session so
-    the render itself can run after the session is closed."""
-    campaign = session.get_one(Campaign, pub.campaign_id)
-    channel = session.get_one(Channel, pub.channel_name)
-    spec = campaign_spec(campaign)
+    the render itself can run after the session is closed; `cache` spares re-reading the
+    rows a pass shares (`RowCache`)."""
+    campaign = _cached(
+        cache, "campaign", pub.campaign_id, lambda: session.get_one(Campaign, pub.campaign_id)
+    )
+    channel = _cached(
+        cache, "channel", pub.channel_name, lambda: session.get_one(Channel, pub.channel_name)
+    )
+    spec = _cached(cache, "spec", pub.campaign_id, lambda: campaign_spec(campaign))
     return render_input(
-        session, spec, campaign.templates, channel, channel_kind, pub.unit_code, pub.due_at
+        session, spec, campaign.templates, channel, channel_kind, pub.unit_code, pub.due_at, cache
     )
 
 

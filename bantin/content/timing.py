@@ -149,8 +149,15 @@ def script_meta(body: str, rate_spm: float) -> dict[str, str | int | float]:
     """What a radio script carries in `Rendered.meta`: its read-aloud form and read time.
 
     `estimated_seconds` is rounded up, and it is the one estimate every surface shows
-    (CLI, day sheet, feed, webhook); `unread` lists tokens no rule was sure of.
+    (CLI, day sheet, feed, webhook); `unread` lists tokens no rule was sure of. A pure
+    function of its text, remembered: a morning burst sends each commune's bulletin on
+    several channels, and this was most of a render's time.
     """
+    return dict(_script_meta(body, rate_spm))
+
+
+@lru_cache(maxsize=1024)
+def _script_meta(body: str, rate_spm: float) -> tuple[tuple[str, str | int | float], ...]:
     text = spoken(body)
     syllables = spoken_syllables(text)
     meta: dict[str, str | int | float] = {
@@ -162,7 +169,7 @@ def script_meta(body: str, rate_spm: float) -> dict[str, str | int | float]:
     unread = unread_tokens(text)
     if unread:
         meta["unread"] = ", ".join(unread)
-    return meta
+    return tuple(meta.items())
 
 
 def voice_meta(campaign: dict[str, Any], unit_code: str | None) -> dict[str, str]:

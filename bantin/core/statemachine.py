@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, literal_column, select, update
+from sqlalchemy import String, Table, bindparam, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from bantin.core import audit
@@ -100,7 +100,67 @@ def move_many(
             if reason:
                 data["reason"] = reason
             records.append(
-                audit.AuditRecord(now, actor, f"publication.{to}", "publication", str(pub_id), data)
+                audit.AuditRecord(
+                    now, actor, f"publication.{to}", "publication", str(pub_id), data, clean=True
+                )
             )
     audit.append_many(session, records)
     return moved
+
+
+class Move:
+    """One publication's move in a batch: from the state read under lock, to `to`."""
+
+    __slots__ = ("fields", "frm", "pub_id", "reason", "to")
+
+    def __init__(
+        self, pub_id: int, frm: str, to: str, reason: str | None = None, **fields: Any
+    ) -> None:
+        self.pub_id, self.frm, self.to, self.fields = pub_id, frm, to, fields
+        self.reason = scrub(reason) if reason else reason
+
+
+def apply_moves(session: Session, moves: Sequence[Move], now: datetime, actor: str) -> None:
+    """Many publications' moves in the caller's transaction: one executemany UPDATE per
+    shape of fields and ONE audit append (one head update) for them all.
+
+    The caller read each row's state under lock (`frm`) in the same transaction; the
+    UPDATE still checks it, so a move of a row that changed meanwhile fails loudly.
+    """
+    if not moves:
+        return
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    records: list[audit.AuditRecord] = []
+    for m in moves:
+        if m.to not in ALLOWED[core_states.PublicationState(m.frm)]:
+            raise IllegalTransition(m.pub_id, m.frm, m.to)
+        keys = tuple(sorted(m.fields))
+        groups.setdefault(keys, []).append(
+            {"b_id": m.pub_id, "b_frm": m.frm, "b_to": m.to, "b_reason": m.reason}
+            | {f"b_{k}": v for k, v in m.fields.items()}
+        )
+        data: dict[str, Any] = {"from": m.frm, "to": m.to}
+        if m.reason:
+            data["reason"] = m.reason
+        records.append(
+            audit.AuditRecord(
+                now, actor, f"publication.{m.to}", "publication", str(m.pub_id), data, clean=True
+            )
+        )
+    table = cast(Table, Publication.__table__)
+    conn = session.connection()
+    for keys, params in groups.items():
+        stmt = (
+            table.update()
+            .where(table.c.id == bindparam("b_id"), table.c.status == bindparam("b_frm"))
+            .values(
+                status=bindparam("b_to"),
+                status_reason=bindparam("b_reason"),
+                updated_at=now,
+                **{k: bindparam(f"b_{k}") for k in keys},
+            )
+        )
+        done = conn.execute(stmt, params).rowcount
+        if done not in (-1, len(params)):
+            raise BantinError(f"{len(params) - done} publications changed state under a lock")
+    audit.append_many(session, records)

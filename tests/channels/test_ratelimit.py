@@ -283,8 +283,14 @@ def test_dispatch_puts_aside_what_a_slow_channel_cannot_take_yet(
             waiting = s.execute(
                 select(Publication).where(Publication.status == "retry_wait")
             ).scalars()
-            for pub in waiting:
-                assert pub.next_attempt_at == AFTER + timedelta(seconds=60)
+            # One turn a minute: the second waits one turn, the third two (each comes due on
+            # its own turn instead of both being claimed and put back at every turn).
+            turns = sorted(pub.next_attempt_at for pub in waiting)
+            assert turns == [AFTER + timedelta(seconds=60), AFTER + timedelta(seconds=120)]
+        with db.session() as s:
+            for pub in s.execute(
+                select(Publication).where(Publication.status == "retry_wait")
+            ).scalars():
                 assert pub.attempts == 0 and "rate-limited" in (pub.status_reason or "")
         assert fake.sleeps == [] and len(CountingChannel.sent) == 1
         fake.now += 60

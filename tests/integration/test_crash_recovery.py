@@ -143,6 +143,9 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_nothing(
     with db.session() as s:
         states = list(s.execute(select(Publication.status)).scalars())
     assert "sending" in states, states  # the kill really interrupted a send
+    # A batch is marked `sending` in one transaction before its sends: every row of it
+    # not yet answered is in doubt after the kill, and each is reconciled on its own.
+    in_doubt = states.count("sending")
 
     second = bantin_run(home, 60)
     try:
@@ -158,7 +161,7 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_nothing(
     assert len(receiver.requests) == 6  # the interrupted one was re-sent with its key
     with db.session() as s:
         outcomes = list(s.execute(select(DeliveryAttempt.outcome)).scalars())
-    assert outcomes.count("interrupted") == 1
+    assert outcomes.count("interrupted") == in_doubt
     assert outcomes.count("published") == 5
 
 

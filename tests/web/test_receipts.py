@@ -171,7 +171,8 @@ def test_each_receipt_is_an_audit_event_and_the_chain_holds(
     )
     assert event.data["reported_by"] == "Nguyễn Thị Lan"
     assert event.data["id"] == doc["id"] and event.data["unit"] == "29641"
-    assert run_cli("audit", "verify").exit_code == 0
+    verified = run_cli("audit", "verify")
+    assert verified.exit_code == 0, verified.output
 
 
 def test_cli_add_then_list(run_cli: Cli, db: Database) -> None:

@@ -18,9 +18,9 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from bantin.core.audit import key as audit_key
@@ -67,6 +67,9 @@ class AuditRecord:
     entity: str
     entity_id: str
     data: dict[str, Any]
+    #: The data are flat strings already scrubbed (a state move: two state names and a
+    #: scrubbed reason), so neither the JSON round trip nor the scrub would change them.
+    clean: bool = False
 
 
 def append(
@@ -79,50 +82,76 @@ def append(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event in the caller's transaction."""
-    return append_many(
-        session, [AuditRecord(at, actor, action, entity, str(entity_id), data or {})]
-    )[-1]
+    record = AuditRecord(at, actor, action, entity, str(entity_id), data or {})
+    head = _head(session)
+    (row,) = _chain(head, [record], audit_key.signing_key())
+    event = AuditEvent(**row)
+    session.add(event)
+    session.flush()
+    return event
 
 
-def append_many(session: Session, records: Iterable[AuditRecord]) -> list[AuditEvent]:
-    """Append events in order, locking the chain head once for the whole batch.
+def append_many(session: Session, records: Iterable[AuditRecord]) -> None:
+    """Append events in order with ONE lock and ONE update of the chain head for the
+    whole batch, and one multi-row INSERT.
 
-    The key is looked up once per batch; each event then costs one HMAC.
+    The key is looked up once per batch; each event then costs one hash and one HMAC.
     """
-    key = audit_key.signing_key()
+    records = list(records)
+    if not records:
+        return
+    head = _head(session)
+    rows = _chain(head, records, audit_key.signing_key())
+    session.flush()  # the head's new seq and hash, before the events that end there
+    session.connection().execute(_EVENTS.insert(), rows)
+
+
+_EVENTS = cast(Table, AuditEvent.__table__)
+
+
+def _head(session: Session) -> AuditHead:
+    """The chain head, locked until the caller's transaction ends."""
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, seq=0, hash=GENESIS)
         session.add(head)
-    events = []
+    return head
+
+
+def _chain(head: AuditHead, records: list[AuditRecord], key: bytes | None) -> list[dict[str, Any]]:
+    """The rows of `records` chained after `head`, which is moved to the last of them."""
+    rows = []
+    seq, prev = head.seq, head.hash
     for rec in records:
-        seq = head.seq + 1
+        seq += 1
         # Round-trip through JSON so the hash covers exactly what the database stores.
         # Scrubbed first: nothing can be removed from the chain once it is hashed.
-        data = scrub_data(json.loads(json.dumps(rec.data, ensure_ascii=False, default=str)))
+        data = (
+            rec.data
+            if rec.clean
+            else scrub_data(json.loads(json.dumps(rec.data, ensure_ascii=False, default=str)))
+        )
         at = rec.at.astimezone(UTC)
-        digest = event_hash(
-            seq, at, rec.actor, rec.action, rec.entity, rec.entity_id, data, head.hash
+        digest = event_hash(seq, at, rec.actor, rec.action, rec.entity, rec.entity_id, data, prev)
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": rec.actor,
+                "action": rec.action,
+                "entity": rec.entity,
+                "entity_id": rec.entity_id,
+                "data": data,
+                "prev_hash": prev,
+                "hash": digest,
+                "mac": audit_key.mac(key, audit_key.event_message(digest)) if key else None,
+            }
         )
-        event = AuditEvent(
-            seq=seq,
-            at=at,
-            actor=rec.actor,
-            action=rec.action,
-            entity=rec.entity,
-            entity_id=rec.entity_id,
-            data=data,
-            prev_hash=head.hash,
-            hash=digest,
-            mac=audit_key.mac(key, audit_key.event_message(digest)) if key else None,
-        )
-        session.add(event)
-        events.append(event)
-        head.seq, head.hash = seq, digest
-    session.flush()
-    return events
+        prev = digest
+    head.seq, head.hash = seq, prev
+    return rows
 
 
 def _events(session: Session, after_seq: int = 0) -> Iterator[AuditEvent]:
