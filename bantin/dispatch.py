@@ -311,8 +311,9 @@ class Dispatcher:
             return Verdict("failed", why[:2000], "publication_failed")
         if approved_text is not None:  # what the reviewer approved (maybe edited) goes out
             rendered = with_approved_text(rendered, *approved_text)
+        home, base, now = self.settings.home, self._audio_base, self.clock.now()
         return audio.attach_existing_audio(
-            rendered, pub.idempotency_key, self.settings.home, base_url=self._audio_base
+            rendered, pub.idempotency_key, home, base_url=base, now=now
         )
 
     def _send(
