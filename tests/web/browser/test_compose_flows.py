@@ -1,8 +1,8 @@
 """The composer and the approval queue in a real Chromium: an editor composes a post for
 two channels, watches both previews follow their typing (the page's script), schedules
-it and finds it on their campaign list, home page and that day's calendar; an approver edits and approves a
-pending article, and after the dispatcher's pass at its due time the outbox channel holds
-the edited text."""
+it and finds it on their campaign list, home page and that day's calendar; an approver
+edits and approves a pending article, and after the dispatcher's pass at its due time the
+outbox channel holds the edited text."""
 
 from __future__ import annotations
 
