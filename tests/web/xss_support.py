@@ -70,12 +70,20 @@ def problems(body: str, content_type: str) -> list[str]:
     return found + scan.found
 
 
-def plant(db: Database) -> dict[str, int]:
-    """Payloads in every field the desk shows; returns publication ids to open."""
-    add_people(db)
+def add_admin(db: Database) -> None:
+    """The admin `quan.tri` (tests/web/desk_support.py has none)."""
+    with db.session() as s:
+        add_user(s, NewUser("quan.tri", "Quản Trị", "admin"), PASSWORD, "test", APPLIED_AT)
+
+
+def plant(db: Database, people: bool = True) -> dict[str, int]:
+    """Payloads in every field the desk shows; returns publication ids to open.
+    `people=False` when the browser fixture has added the accounts already."""
+    if people:
+        add_people(db)
+    add_admin(db)
     pending = pending_article(db)
     with db.session() as s:
-        add_user(s, NewUser("quan.tri", P, "admin"), PASSWORD, "test", APPLIED_AT)
         s.execute(update(UserAccount).values(display_name=P))
         s.execute(update(Publication).values(title=P, body=P))
         s.execute(update(Campaign).values(title=P))
