@@ -138,3 +138,9 @@ def test_the_audit_finds_what_it_looks_for(small: Any) -> None:
     found = " | ".join(small.evaluate(AUDIT))
     for fault in ("scrolls sideways", "2 h1", "unnamed input q", 'small button "Gửi"'):
         assert fault in found
+
+
+def test_the_login_page_works_at_360_px(small: Any) -> None:
+    assert _audit(small, "/dang-nhap", "vi") == []
+    assert _audit(small, "/dang-nhap", "en") == []
+    assert small.js_errors == []
