@@ -43,9 +43,19 @@ AUDIT = """() => {
   return out;
 }"""
 
+#: The page's main action: its first submit button in main (a form to fill, "Duyệt",
+#: "Lọc"), else its first link or field there. Marked, then looked for as focus moves.
+MARK_MAIN = """(sel) => {
+  const main = document.querySelector('main');
+  const target = main.querySelector('button[type=submit], button') || main.querySelector(sel);
+  if (!target) return false;
+  target.setAttribute('data-main-action', '');
+  return true;
+}"""
+
 FOCUS = """() => {
   const el = document.activeElement;
-  if (!el || !el.closest('main')) return null;
+  if (!el || !el.hasAttribute('data-main-action')) return null;
   const st = getComputedStyle(el);
   const ring = (st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) > 0)
     || st.boxShadow !== 'none';
@@ -91,17 +101,17 @@ def _menu(page: Any) -> list[str]:
 
 
 def _keyboard_reaches_main(page: Any) -> str | None:
-    """Tab from the top until focus lands in main; None when it does, with a ring (or
-    when main holds nothing to act on: a read-only list for this role)."""
-    if page.locator(f"main :is({FOCUSABLE})").count() == 0:
+    """Tab from the top until the main action has focus; None when it does, with a ring
+    (or when main holds nothing to act on: a read-only list for this role)."""
+    if not page.evaluate(MARK_MAIN, FOCUSABLE):
         return None
     page.locator("body").focus()
-    for _ in range(40):
+    for _ in range(80):
         page.keyboard.press("Tab")
         found = page.evaluate(FOCUS)
         if found is not None:
             return None if found["ring"] else f"no visible focus on <{found['tag']}>"
-    return "Tab never reaches the page's main content"
+    return "Tab never reaches the page's main action"
 
 
 def _audit(page: Any, path: str, lang: str) -> list[str]:
@@ -124,6 +134,9 @@ def test_every_menu_page_works_at_360_px(
         if small.request.get(path).status == 404:
             continue  # not this role's page (the scope walk checks that)
         problems += _audit(small, path, "vi")
+        small.goto(path + ("&" if "?" in path else "?") + "lang=en")
+        if small.evaluate("document.documentElement.lang") != "en":
+            problems.append(f"{path}: lang is not en with ?lang=en")
     problems += _audit(small, _menu(small)[0], "en")
     assert problems == []
     assert small.js_errors == []
@@ -144,3 +157,10 @@ def test_the_login_page_works_at_360_px(small: Any) -> None:
     assert _audit(small, "/dang-nhap", "vi") == []
     assert _audit(small, "/dang-nhap", "en") == []
     assert small.js_errors == []
+
+
+def test_the_keyboard_check_finds_a_hidden_focus(small: Any) -> None:
+    small.set_content('<main><button style="outline: none">Lưu</button></main>')
+    assert _keyboard_reaches_main(small) == "no visible focus on <button>"
+    small.set_content('<main><button tabindex="-1">Lưu</button></main>')
+    assert _keyboard_reaches_main(small) == "Tab never reaches the page's main action"
