@@ -246,7 +246,11 @@ def _url(base_url: str | None, result: AudioResult, home: Path, now: datetime | 
     """The signed recording URL a vendor may fetch until it expires (None without a base)."""
     if not base_url:
         return None
-    return audio_links.signed_url(base_url, result.path.name, home, now or datetime.now(UTC))
+    try:
+        return audio_links.signed_url(base_url, result.path.name, home, now or datetime.now(UTC))
+    except audio_links.KEY_ERRORS as exc:  # no link rather than no bulletin
+        log.warning("no recording URL for %s: %s", result.path.name, exc)
+        return None
 
 
 def attach_existing_audio(

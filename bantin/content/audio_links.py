@@ -29,6 +29,8 @@ from bantin.core.fileperms import secure_dir
 #: bulletin later the same day or the next; after that the link is dead.
 LIFETIME = timedelta(days=2)
 FALLBACK_KEY_FILE = "audio-url.key"
+#: What reading a key can raise: a refused or malformed audit key, an unreadable file.
+KEY_ERRORS = (audit_key.AuditKeyError, OSError, ValueError, UnicodeDecodeError)
 
 
 def _message(filename: str, expires: int) -> str:
@@ -62,8 +64,13 @@ def signed_url(base_url: str, filename: str, home: Path, now: datetime) -> str:
 
 
 def valid(filename: str, exp: str | None, sig: str | None, home: Path, now: datetime) -> bool:
-    """True for an unexpired signature of exactly this file name under any current key."""
+    """True for an unexpired signature of exactly this file name under any current key;
+    False too when no key can be read (the recording is then refused, never served)."""
     if not exp or not exp.isdigit() or not sig or int(exp) < now.timestamp():
         return False
     message = _message(filename, int(exp))
-    return any(hmac.compare_digest(audit_key.mac(k, message), sig) for k in keys(home))
+    try:
+        current = keys(home)
+    except KEY_ERRORS:
+        return False
+    return any(hmac.compare_digest(audit_key.mac(k, message), sig) for k in current)
