@@ -58,7 +58,7 @@ def check(db: Database, now: datetime, safety_interval_seconds: int = 30) -> Hea
             )
             broken = list(
                 s.execute(
-                    select(Channel.name, Channel.status, Channel.status_reason)
+                    select(Channel.name, Channel.status)
                     .where(Channel.status != "ok")
                     .order_by(Channel.name)
                 )
@@ -79,7 +79,7 @@ def check(db: Database, now: datetime, safety_interval_seconds: int = 30) -> Hea
     if overdue is not None and overdue > STUCK_AFTER.total_seconds():
         health.ok = False
         health.problems.append("queue: a due publication has waited too long")
-    health.checks["broken_channels"] = [
-        {"name": n, "status": st, "reason": r} for n, st, r in broken
-    ]
+    # Names and states only: the reason is agency data (page ids, vendor messages) and
+    # /healthz answers anyone; operators read it with `bantin channels list` or on /kenh.
+    health.checks["broken_channels"] = [{"name": n, "status": st} for n, st in broken]
     return health

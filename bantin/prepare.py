@@ -191,7 +191,7 @@ class Preparer:
             return Verdict("failed", why[:2000], "publication_failed")
         if pub.body and pub.approved_by:  # what the reviewer approved (maybe edited) goes out
             rendered = with_approved_text(rendered, pub.title, pub.body)
-        rendered = audio.attach_existing_audio(
-            rendered, pub.idempotency_key, self.home, base_url=self.audio_base
+        rendered = audio.attach_existing_audio(  # a recording URL signed as of now
+            rendered, pub.idempotency_key, self.home, base_url=self.audio_base, now=self.clock.now()
         )
         return Ready(pub.id, channel, rendered)

@@ -13,6 +13,7 @@ from werkzeug import Request, Response
 
 from bantin.audio_prep import presynthesise
 from bantin.config import Settings
+from bantin.content import audio_links
 from bantin.core.clock import FixedClock
 from bantin.core.db import Database
 from bantin.dispatch import Dispatcher
@@ -74,7 +75,11 @@ def test_recorded_ahead_and_linked_in_the_push(
     Dispatcher(db, public, FixedClock(DUE), "t").run_pass()
     meta = received[0]["meta"]
     assert isinstance(meta, dict)
-    assert meta["audio_url"] == f"http://127.0.0.1:8080/loa/am-thanh/{recordings[0].name}"
+    url = str(meta["audio_url"])  # signed at send time: expiry and HMAC (audio_links)
+    assert url.startswith(f"http://127.0.0.1:8080/loa/am-thanh/{recordings[0].name}?exp=")
+    query = url.split("?", 1)[1].split("&")
+    exp, sig = (q.split("=", 1)[1] for q in query)
+    assert audio_links.valid(recordings[0].name, exp, sig, home, DUE)
     assert meta["audio_seconds"] > 5
 
 

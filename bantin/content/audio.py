@@ -26,9 +26,10 @@ import shutil
 import tempfile
 import wave
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bantin.content import timing
+from bantin.content import audio_links, timing
 from bantin.content.render import Meta, Rendered
 from bantin.content.voices import DEFAULT_VOICE, VoiceError, engine_for, parse_voice
 from bantin.content.voices.base import cached
@@ -213,6 +214,7 @@ def attach_audio(
     *,
     base_url: str | None = None,
     voice: str | None = None,
+    now: datetime | None = None,
 ) -> Rendered:
     """The dispatcher's hook: for a radio script, make (or reuse) its audio and say so in
     `meta` (`audio_file`, `audio_seconds`, and `audio_url` when `base_url` is given).
@@ -237,7 +239,18 @@ def attach_audio(
     except AudioUnavailable as exc:
         log.warning("no audio for %s: %s", key, exc)
         return rendered
-    return with_audio(rendered, result, base_url)
+    return with_audio(rendered, result, _url(base_url, result, home, now))
+
+
+def _url(base_url: str | None, result: AudioResult, home: Path, now: datetime | None) -> str | None:
+    """The signed recording URL a vendor may fetch until it expires (None without a base)."""
+    if not base_url:
+        return None
+    try:
+        return audio_links.signed_url(base_url, result.path.name, home, now or datetime.now(UTC))
+    except audio_links.KEY_ERRORS as exc:  # no link rather than no bulletin
+        log.warning("no recording URL for %s: %s", result.path.name, exc)
+        return None
 
 
 def attach_existing_audio(
@@ -247,6 +260,7 @@ def attach_existing_audio(
     *,
     base_url: str | None = None,
     voice: str | None = None,
+    now: datetime | None = None,
 ) -> Rendered:
     """Like `attach_audio`, but only when the recording already exists for exactly this text.
 
@@ -266,17 +280,20 @@ def attach_existing_audio(
     except (VoiceError, OSError):
         return rendered
     found = _cached(out_dir / f"{key}.json", fingerprint, out_dir)
-    return rendered if found is None else with_audio(rendered, found, base_url)
+    if found is None:
+        return rendered
+    return with_audio(rendered, found, _url(base_url, found, home, now))
 
 
-def with_audio(rendered: Rendered, result: AudioResult, base_url: str | None) -> Rendered:
-    """`rendered` with its recording in `meta`; the measured length replaces the estimate."""
+def with_audio(rendered: Rendered, result: AudioResult, url: str | None) -> Rendered:
+    """`rendered` with its recording in `meta`; the measured length replaces the estimate.
+    `url` is the signed address for vendors (`audio_links.signed_url`), if any."""
     meta = {
         **rendered.meta,
         "audio_file": result.path.name,
         "audio_seconds": round(result.seconds, 1),
         "audio_voice": result.voice,
     }
-    if base_url:
-        meta["audio_url"] = f"{base_url.rstrip('/')}/{result.path.name}"
+    if url:
+        meta["audio_url"] = url
     return replace(rendered, meta=Meta.of(meta))

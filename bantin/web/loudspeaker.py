@@ -35,7 +35,7 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.content import vietnamese
+from bantin.content import audio_links, vietnamese
 from bantin.core.models import PUBLICATION_STATES, Publication
 from bantin.records import feed_tokens
 from bantin.web import atom
@@ -217,9 +217,14 @@ def _owns(session: Session, audience: Audience, stem: str) -> bool:
 @bp.get("/loa/am-thanh/<path:filename>")
 def pushed_audio(filename: str) -> Any:
     """The recording URL push channels hand to a loudspeaker vendor (content.audio writes
-    it into `meta.audio_url` at send time, with no reader token to give). Its name is the
-    publication's 128-bit key, a capability, and it serves only audio files: documented in
-    docs/security.md as the one /loa read without a feed token."""
+    it into `meta.audio_url` at send time, with no reader token to give). The key in the
+    name can be guessed from the schedule, so the URL carries an expiry and an HMAC
+    (`content.audio_links`); without a valid one the answer is the same 404 as for a
+    missing file. Only audio files are served (docs/security.md)."""
+    missing = error(404, f"Không có tệp âm thanh {filename}", f"no audio file {filename}")
     if not filename.lower().endswith(AUDIO_EXTENSIONS):
-        return error(404, f"Không có tệp âm thanh {filename}", f"no audio file {filename}")
-    return send_from_directory(_settings().home / "audio", filename, conditional=True)
+        return missing
+    args, home = request.args, _settings().home
+    if not audio_links.valid(filename, args.get("exp"), args.get("sig"), home, _now()):
+        return missing
+    return send_from_directory(home / "audio", filename, conditional=True)

@@ -72,3 +72,20 @@ def test_an_unreachable_database_is_503(tmp_path, clock: FixedClock) -> None:  #
     broken = Database(f"sqlite:///{tmp_path / 'missing' / 'none.db'}")
     state = health.check(broken, clock.now())
     assert not state.ok and state.checks["database"] == "unreachable"
+
+
+def test_anonymous_health_shows_no_broken_reason(
+    client: FlaskClient, db: Database, clock: FixedClock
+) -> None:
+    """A broken channel's reason is agency data (a page id, a vendor's message): the
+    anonymous health check names the channel and its state, nothing more."""
+    health.beat(db, "runner-1", clock.now())
+    with db.session() as s:
+        s.execute(
+            update(Channel)
+            .where(Channel.name == "loa-xa")
+            .values(status="broken", status_reason="page 1234567890 of So TTTT: token expired")
+        )
+    resp = client.get("/healthz")
+    assert "1234567890" not in resp.get_data(as_text=True)
+    assert resp.json["checks"]["broken_channels"] == [{"name": "loa-xa", "status": "broken"}]

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from bantin.config import Settings
+from bantin.content import audio_links
 from bantin.core import statemachine
 from bantin.core.clock import FixedClock
 from bantin.core.db import Database
@@ -231,13 +232,19 @@ def test_audio_file_in_home_becomes_an_enclosure(
     assert audio.status_code == 200 and audio.data.startswith(b"ID3")
 
 
-def test_audio_route_serves_only_audio_files(client: FlaskClient, home: Path) -> None:
+def test_audio_route_serves_only_audio_files(
+    client: FlaskClient, home: Path, clock: FixedClock
+) -> None:
     (home / "audio").mkdir()
     (home / "audio" / "abc.json").write_text('{"seconds": 60}', encoding="utf-8")
     (home / "audio" / "abc.ogg").write_bytes(b"OggS")
-    assert client.get("/loa/am-thanh/abc.json").status_code == 404
-    assert client.get("/loa/am-thanh/abc.ogg").data == b"OggS"
-    assert client.get("/loa/am-thanh/../bantin.db").status_code == 404
+
+    def signed(name: str) -> str:  # a valid signature, so only the file kind decides
+        return audio_links.signed_url("/loa/am-thanh", name, home, clock.now())
+
+    assert client.get(signed("abc.json")).status_code == 404
+    assert client.get(signed("abc.ogg")).data == b"OggS"
+    assert client.get(signed("../bantin.db")).status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,8 @@ from tests.web.desk_support import add_people, api_token, form_csrf, log_in
 AGENCY_MARK = "DAU-BAOVL-7Q"
 UNIT_MARK = "DAU-XA-29641-7Q"
 #: Loudspeaker feeds, day sheets and recordings need a feed token of their unit (none of
-#: the walkers has one), so the unit marker is checked there too; only the push channels'
-#: recording URL (a capability named by the publication's key) serves audio without one.
-PUBLIC_FEEDS = ("/loa/am-thanh/",)
+#: the walkers has one), and the push channels' recording URL a signature, so the unit
+#: marker is checked everywhere.
 ARGS = {
     "kind": None,
     "key": "29641",
@@ -115,8 +114,7 @@ def _walk(
                     url, method=method, data=data if method == "POST" else None, headers=headers
                 )
             body = resp.get_data(as_text=True)
-            public = rule.startswith(PUBLIC_FEEDS)
-            if AGENCY_MARK in body or (UNIT_MARK in body and not public):
+            if AGENCY_MARK in body or UNIT_MARK in body:
                 leaks.append(f"{method} {url} ({which}): mark in the answer")
             if ("bao-cao" in rule or "/reports/" in rule) and resp.status_code == 200:
                 leaks.append(f"{method} {url}: a report of BAOVL was served")

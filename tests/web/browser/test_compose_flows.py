@@ -1,8 +1,8 @@
 """The composer and the approval queue in a real Chromium: an editor composes a post for
 two channels, watches both previews follow their typing (the page's script), schedules
-it and finds it on their campaign list and home page; an approver edits and approves a
-pending article, and after the dispatcher's pass at its due time the outbox channel holds
-the edited text."""
+it and finds it on their campaign list, home page and that day's calendar; an approver
+edits and approves a pending article, and after the dispatcher's pass at its due time the
+outbox channel holds the edited text."""
 
 from __future__ import annotations
 
@@ -42,6 +42,13 @@ def test_editor_composes_for_two_channels_with_live_previews(page: Any, login: A
     assert "Hội nghị chuyển đổi số tỉnh" in page.inner_text("main")
     page.goto("/")  # the home page lists upcoming publications by campaign
     assert page.locator("main td", has_text=campaign_id).count() == 2
+    page.goto("/lich?view=agenda&day=2026-12-03")  # the flow ends on that day's calendar
+    entries = page.locator("main a", has_text="Hội nghị chuyển đổi số tỉnh")
+    assert entries.count() >= 1
+    assert "09:30" in page.inner_text("main")
+    entries.first.click()  # and the entry opens the post's own page
+    page.wait_for_url("**/bai/*")
+    assert "Hội nghị chuyển đổi số tỉnh" in page.inner_text("main h1")
     assert page.js_errors == []
 
 
