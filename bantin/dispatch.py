@@ -41,6 +41,7 @@ from bantin.core.errors import ConfigError
 from bantin.core.models import CLAIM_RANK_SQL, UNSENT_SQL, Campaign, Publication
 from bantin.core.models import Channel as ChannelRow
 from bantin.gates import Verdict, backoff, classify, gate
+from bantin.lateness import log_overdue
 from bantin.outcomes import Recorder
 from bantin.recovery import Recovery
 
@@ -160,6 +161,7 @@ class Dispatcher:
             stats.claimed += len(ids)
             for pub_id, outcome in zip(ids, self.pool.map(self.deliver, ids), strict=True):
                 stats.count(pub_id, outcome)
+        log_overdue(self.db, stats.outcomes)  # each overdue send and a summary
         return stats
 
     def claim(self, now: datetime) -> list[int]:
