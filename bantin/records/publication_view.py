@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.accounts import scope
+from bantin.campaigns.approval import with_approved_text
 from bantin.campaigns.render_input import render_publication
 from bantin.content import timing
 from bantin.content.audio import audio_dir
@@ -120,7 +121,7 @@ def _render(session: Session, pub: Publication, kind: str) -> tuple[Rendered | N
     except TemplateError as exc:
         return None, str(exc.message or exc)
     if pub.body is not None and (pub.approved_by or pub.status in SENT_STATES):
-        rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
+        rendered = with_approved_text(rendered, pub.title, pub.body)  # timed from this text
     return rendered, None
 
 
