@@ -125,16 +125,12 @@ VALUES: dict[str, tuple[str, str]] = {
     "approver": ("phê duyệt", "approver"),
     "culture": ("cán bộ văn hóa", "culture officer"),
     "auditor": ("kiểm tra", "auditor"),
-    "not-modified": ("không đổi", "not modified"),
-    "bozo": ("đọc được (XML lỗi)", "read despite malformed XML"),
-    "http-error": ("lỗi HTTP", "HTTP error"),
 }
 
 #: Columns whose cells are codes to put in words (other text, such as a title that
-#: happens to read "published", is left alone).
-CODE_COLUMNS = frozenset(
-    {"status", "last_status", "role", "kind", "active", "demo", "notified", "resolved", "late"}
-)
+#: happens to read "published", is left alone). A feed's `last_status` stays a code:
+#: `bantin feeds list --help` explains each one by that code.
+CODE_COLUMNS = frozenset({"status", "role", "kind"})
 
 _BOOL = {True: ("có", "yes"), False: ("không", "no")}
 
