@@ -44,6 +44,8 @@ INTERNAL = [
     "active",
     "True",
     "False",
+    "radio_script",
+    "materialised_until",
 ]
 
 
@@ -116,6 +118,7 @@ def _words(text: str) -> set[str]:
         ("records", "--limit", "5"),
         ("records", "summary"),
         ("campaign", "list"),
+        ("campaign", "show", "loa-cds"),
         ("channel", "list"),
         ("alerts", "list"),
         ("report", "status", "--year", "2026", "--now", NOW),

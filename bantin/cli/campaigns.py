@@ -10,6 +10,7 @@ import click
 
 from bantin.campaigns import approval, service, views
 from bantin.campaigns.preview import preview
+from bantin.cli import labels
 from bantin.cli.app import (
     App,
     actor_option,
@@ -157,10 +158,9 @@ def campaign_show(app: App, campaign_id: str, as_json: bool) -> None:
         "source",
         "materialised_until",
     ):
-        click.echo(f"{key:>18}: {doc[key]}")
-    click.echo(
-        f"{'publications':>18}: " + ", ".join(f"{k} {v}" for k, v in sorted(doc["counts"].items()))
-    )
+        click.echo(f"{labels.header(key, app.lang):>24}: {labels.cell(key, doc[key], app.lang)}")
+    counts = ", ".join(f"{labels.word(k, app.lang)} {v}" for k, v in sorted(doc["counts"].items()))
+    click.echo(f"{labels.header('publications', app.lang):>24}: {counts}")
 
 
 def _set_status(

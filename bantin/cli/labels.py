@@ -15,7 +15,7 @@ LANGS = ("vi", "en")
 
 #: Column id → (Vietnamese, English) header.
 COLUMNS: dict[str, tuple[str, str]] = {
-    "id": ("Số", "No."),
+    "id": ("Mã", "Id"),
     "due_local": ("Thời điểm", "Due"),
     "campaign": ("Chiến dịch", "Campaign"),
     "channel": ("Kênh", "Channel"),
@@ -82,6 +82,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "period": ("Thời gian", "Period"),
     "valid_to": ("Hiệu lực đến", "Valid to"),
     "successor": ("Cơ quan kế nhiệm", "Successor"),
+    "approval": ("Phê duyệt", "Approval"),
+    "priority": ("Mức ưu tiên", "Priority"),
+    "materialised_until": ("Đã lập lịch đến", "Scheduled until"),
+    "publications": ("Bài đăng", "Publications"),
     "pending_approval": ("Chờ duyệt", "Awaiting approval"),
     "approved": ("Đã duyệt", "Approved"),
     "retry_wait": ("Chờ gửi lại", "Retry wait"),
@@ -120,6 +124,14 @@ VALUES: dict[str, tuple[str, str]] = {
     "publication_failed": ("đăng thất bại", "publication failed"),
     "report_overdue": ("báo cáo quá hạn", "report overdue"),
     "report_reminder": ("nhắc nộp báo cáo", "report reminder"),
+    "article": ("bài viết", "article"),
+    "post": ("bài mạng xã hội", "post"),
+    "radio_script": ("kịch bản phát thanh", "radio script"),
+    "required": ("cần duyệt", "required"),
+    "none": ("không cần", "none"),
+    "normal": ("thường", "normal"),
+    "priority": ("ưu tiên", "priority"),
+    "emergency": ("khẩn cấp", "emergency"),
     "admin": ("quản trị", "administrator"),
     "editor": ("biên tập", "editor"),
     "approver": ("phê duyệt", "approver"),
@@ -130,7 +142,7 @@ VALUES: dict[str, tuple[str, str]] = {
 #: Columns whose cells are codes to put in words (other text, such as a title that
 #: happens to read "published", is left alone). A feed's `last_status` stays a code:
 #: `bantin feeds list --help` explains each one by that code.
-CODE_COLUMNS = frozenset({"status", "role", "kind"})
+CODE_COLUMNS = frozenset({"status", "role", "kind", "approval", "priority"})
 
 _BOOL = {True: ("có", "yes"), False: ("không", "no")}
 
