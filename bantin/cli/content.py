@@ -138,9 +138,8 @@ def timing_lines(rendered: Rendered, slot_minutes: float | None, lang: str = "vi
     shown = timing.duration_text(seconds)
     line = _WORDS["measured" if measured else "estimated"][i]
     lines = [line.format(shown=shown, estimate=estimate, basis=basis)]
-    if slot_minutes is not None:
-        exact = rendered.meta["audio_seconds"] if measured else rendered.meta["estimated_seconds"]
-        fit = timing.SlotFit(syllables, float(exact), slot_minutes * 60, rate)
+    fit = timing.fit_of(rendered.meta, slot_minutes) if slot_minutes is not None else None
+    if fit is not None:
         lead = _WORDS["fits" if fit.fits else "misfit"][i]
         lines.append(lead + fit.describe("en" if i else "vi"))
     if rendered.meta.get("unread"):

@@ -32,10 +32,12 @@ __all__ = [
     "SLOT_TOLERANCE",
     "SlotFit",
     "SlotMismatch",
+    "check_rendered",
     "check_slot",
     "configured_rate",
     "duration_text",
     "estimate_seconds",
+    "fit_of",
     "rate_source",
     "read_seconds",
     "script_meta",
@@ -281,5 +283,30 @@ def check_slot(
         return None
     fit = slot_fit(spoken_text, slot_minutes, rate_spm, is_spoken=True)
     if not fit.fits:
+        raise SlotMismatch(f"{where}: {fit.describe()}", fit)
+    return fit
+
+
+def fit_of(meta: Mapping[str, Any], slot_minutes: float | None = None) -> SlotFit | None:
+    """A rendered script against its slot (`slot_minutes`, else the one in `meta`), timed
+    as every surface times it: the recording's measured length when there is one, else
+    the estimate. None when there is no slot or no script."""
+    slot = slot_minutes if slot_minutes is not None else meta.get("slot_minutes")
+    syllables = meta.get("syllables")
+    got = read_seconds(meta)
+    if not isinstance(slot, int | float) or not isinstance(syllables, int) or got is None:
+        return None
+    exact = meta["audio_seconds"] if got[1] else meta["estimated_seconds"]
+    rate = float(meta.get("read_rate_spm") or configured_rate())
+    return SlotFit(syllables, float(exact), float(slot) * 60, rate)
+
+
+def check_rendered(meta: Mapping[str, Any], *, where: str) -> SlotFit | None:
+    """`check_slot` for a render that may carry its recording: the measured length decides.
+
+    For dispatch: render with `slot=False`, attach the prepared audio, then call this, so
+    a recording that fits is not refused on the estimate (nor one that overruns sent)."""
+    fit = fit_of(meta)
+    if fit is not None and not fit.fits:
         raise SlotMismatch(f"{where}: {fit.describe()}", fit)
     return fit

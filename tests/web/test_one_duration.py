@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -94,3 +95,16 @@ def test_a_day_beyond_the_horizon_lists_the_expected_bulletins(client: FlaskClie
 def test_a_day_no_campaign_runs_still_says_no_bulletins(client: FlaskClient) -> None:
     page = client.get(UNIT_SHEET.format(day="2031-06-01")).data.decode()
     assert "Không có bản tin nào trong ngày này." in page and "dự kiến" not in page
+
+
+def test_no_surface_has_an_estimator_of_its_own() -> None:
+    """Read times come from `bantin.content.timing` only (the one estimator and formatter)."""
+    root = Path(__file__).resolve().parents[2] / "bantin"
+    own = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.parent.name != "vietnamese"
+        and path.name != "timing.py"
+        and re.search(r"estimate_duration|count_syllables|\* 60\.0 / rate", path.read_text())
+    ]
+    assert own == []
