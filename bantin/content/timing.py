@@ -301,12 +301,15 @@ def fit_of(meta: Mapping[str, Any], slot_minutes: float | None = None) -> SlotFi
     return SlotFit(syllables, float(exact), float(slot) * 60, rate)
 
 
-def check_rendered(meta: Mapping[str, Any], *, where: str) -> SlotFit | None:
-    """`check_slot` for a render that may carry its recording: the measured length decides.
+def check_rendered(
+    meta: Mapping[str, Any], *, where: str, slot_minutes: float | None = None
+) -> SlotFit | None:
+    """`check_slot` for a render that may carry its recording: the measured length decides,
+    else the estimate in whole seconds, the very figure every surface shows.
 
     For dispatch: render with `slot=False`, attach the prepared audio, then call this, so
     a recording that fits is not refused on the estimate (nor one that overruns sent)."""
-    fit = fit_of(meta)
+    fit = fit_of(meta, slot_minutes)
     if fit is not None and not fit.fits:
         raise SlotMismatch(f"{where}: {fit.describe()}", fit)
     return fit

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -135,10 +135,7 @@ def radio_facts(rendered: Rendered, audio: AudioFile | None) -> Radio:
     seconds, measured = got if got is not None else (0, False)
     slot = meta.get("slot_minutes")
     slot_minutes = float(slot) if isinstance(slot, int | float) else None
-    rate = float(meta.get("read_rate_spm") or timing.configured_rate())
-    fit = timing.slot_fit(spoken, slot_minutes, rate, is_spoken=True) if slot_minutes else None
-    if fit is not None and measured:
-        fit = replace(fit, seconds=float(seconds))
+    fit = timing.fit_of(meta) if slot_minutes else None  # as `render` and the sheet time it
     return Radio(spoken, seconds, measured, slot_minutes, fit)
 
 
