@@ -40,6 +40,7 @@ from bantin.core.errors import ConfigError
 from bantin.core.models import Campaign, Publication
 from bantin.gates import Outcome, backoff, classify
 from bantin.groupcommit import GroupCommit, commit
+from bantin.lateness import log_overdue
 from bantin.prepare import RADIO_BUDGET, Holds, Preparer
 from bantin.recovery import Recovery
 
@@ -174,6 +175,7 @@ class Dispatcher:
             stats.claimed += len(ids)
             self.deliver_batch(ids, stats)
         self.wait_for_sends()
+        log_overdue(self.db, stats.outcomes)  # each overdue send and a summary
         return stats
 
     def wait_for_sends(self) -> None:

@@ -23,8 +23,8 @@ from bantin.batchwrite import Plan, Ready
 from bantin.campaigns.approval import with_approved_text
 from bantin.campaigns.render_input import RowCache, publication_input
 from bantin.channels.base import Channel
-from bantin.content import audio
-from bantin.content.render import RenderInput, render
+from bantin.content import audio, timing
+from bantin.content.render import Rendered, RenderInput, render
 from bantin.core.clock import Clock
 from bantin.core.db import Database
 from bantin.core.errors import ConfigError
@@ -183,7 +183,7 @@ class Preparer:
         try:
             if isinstance(inp, Exception):
                 raise inp
-            rendered = render(inp)
+            rendered = render(inp, slot=False)  # judged below, on the recording if any
         except Exception as exc:  # RenderFailed names the cause; anything else is a bug
             reason = str(exc) if isinstance(exc, TemplateError) and str(exc) else ""
             reason = reason or f"{type(exc).__name__}: {exc}"
@@ -194,4 +194,22 @@ class Preparer:
         rendered = audio.attach_existing_audio(  # a recording URL signed as of now
             rendered, pub.idempotency_key, self.home, base_url=self.audio_base, now=self.clock.now()
         )
-        return Ready(pub.id, channel, rendered)
+        slot = inp.campaign.get("slot_minutes")
+        return judge_slot(rendered, slot, inp.template_name) or Ready(pub.id, channel, rendered)
+
+
+def judge_slot(rendered: Rendered, slot_minutes: float | None, template: str) -> Verdict | None:
+    """A radio script that overruns its slot fails with the reason; None when it fits.
+
+    Judged after the approved text and the prepared recording are in place: a recording's
+    measured length decides (a reader who reads faster than the estimate is not refused,
+    one who overruns is caught), else the estimate in whole seconds that every surface
+    shows (`timing.check_rendered`)."""
+    if rendered.kind != "radio_script" or slot_minutes is None:
+        return None
+    where = f"template {template} on channel {rendered.channel}"
+    try:
+        timing.check_rendered(rendered.meta, where=where, slot_minutes=slot_minutes)
+    except timing.SlotMismatch as exc:
+        return Verdict("failed", f"render failed: {exc}"[:2000], "publication_failed")
+    return None

@@ -15,7 +15,7 @@ from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantin.campaigns import service
+from bantin.campaigns import service, timeline
 from bantin.campaigns.materialise import target_units
 from bantin.campaigns.render_input import campaign_spec, render_input
 from bantin.campaigns.spec import CampaignSpec
@@ -43,6 +43,7 @@ class Preview:
     warning: str | None = None  # a length limit broken: shown, not refused
     audio_line: str | None = None  # the audio file written and its measured length
     problem: str | None = None  # audio was asked for and could not be made
+    unscheduled: str | None = None  # `due` is not one of the campaign's times: the nearest
 
 
 def preview(
@@ -55,17 +56,21 @@ def preview(
     channel_name: str | None = None,
     audio: bool = False,
     voice: str | None = None,
+    lang: str = "vi",
 ) -> Preview:
     """Render the campaign for `due` on one channel and unit (default: the first of
-    each); with `audio`, also speak a radio script into $BANTIN_HOME/audio/."""
+    each); with `audio`, also speak a radio script into $BANTIN_HOME/audio/. A `due` the
+    campaign does not publish at is rendered anyway, with a note naming the nearest times."""
     with db.session() as s:
         rendered, kind, template, slot, key = _render(s, home, campaign_id, due, unit, channel_name)
+        spec = campaign_spec(service.get(s, campaign_id))
+    unscheduled = timeline.not_scheduled_note(spec, due, spec.tz, lang)
     try:
         check_limits(rendered, kind, template=template)
         warning = None
     except LimitExceeded as exc:
         warning = exc.message
-    result = Preview(rendered, slot, warning)
+    result = Preview(rendered, slot, warning, unscheduled=unscheduled)
     if not audio:
         return result
     if rendered.kind != "radio_script":

@@ -110,7 +110,11 @@ def renders(
 
 
 def slot_fit(rendered: Rendered, slot_minutes: float) -> timing.SlotFit:
-    """How a rendered script (with its read-aloud form in meta) fits `slot_minutes`."""
+    """How a rendered script (with its read-aloud form in meta) fits `slot_minutes`: the
+    figure every surface shows (`timing.fit_of`) when the render timed it."""
+    fit = timing.fit_of(rendered.meta, slot_minutes)
+    if fit is not None:
+        return fit
     spoken = rendered.meta.get("read_aloud")
     rate = float(rendered.meta.get("read_rate_spm") or timing.configured_rate())
     if isinstance(spoken, str):

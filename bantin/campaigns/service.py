@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bantin.campaigns import timeline
 from bantin.campaigns.errors import CampaignError, CampaignIssue
 from bantin.campaigns.materialise import MaterialiseResult, materialise, upsert_campaign
 from bantin.campaigns.validate import ValidatedCampaign, validate_file
@@ -35,9 +36,16 @@ class CampaignNotFound(BantinError, KeyError):
 
 
 def validate_files(
-    session: Session, paths: Sequence[Path], home: Path | None = None
+    session: Session,
+    paths: Sequence[Path],
+    home: Path | None = None,
+    now: datetime | None = None,
+    lang: str = "vi",
 ) -> list[ValidatedCampaign]:
-    """Validate every file; raise one CampaignError with all problems of all files."""
+    """Validate every file; raise one CampaignError with all problems of all files.
+
+    Given `now`, a campaign whose period is already over is valid but carries a warning
+    (`timeline.ended_warning`): applying it would plan nothing."""
     issues: list[CampaignIssue] = []
     validated: list[ValidatedCampaign] = []
     seen: dict[str, str] = {}
@@ -57,6 +65,9 @@ def validate_files(
                 )
             )
         seen[v.spec.id] = str(path)
+        ended = timeline.ended_warning(v.spec, now, lang) if now is not None else None
+        if ended:
+            v.warnings.append(ended)
         validated.append(v)
     if issues:
         raise CampaignError(issues)
@@ -68,6 +79,7 @@ class ApplyResult:
     campaign: str
     action: str  # created | updated | unchanged
     materialised: MaterialiseResult
+    warnings: tuple[str, ...] = ()
 
 
 def _window_issue(v: ValidatedCampaign, now: datetime, horizon: timedelta) -> CampaignIssue | None:
@@ -90,11 +102,12 @@ def apply_files(
     horizon: timedelta,
     actor: str,
     home: Path | None = None,
+    lang: str = "vi",
 ) -> list[ApplyResult]:
     """Validate all files first (nothing is written if any fails), then upsert and
     materialise each campaign, in short transactions (see `materialise`)."""
     with db.session() as s:
-        validated = validate_files(s, paths, home)
+        validated = validate_files(s, paths, home, now, lang)
         s.rollback()  # validation only reads
     issues = [i for v in validated if (i := _window_issue(v, now, horizon)) is not None]
     if issues:
@@ -105,7 +118,7 @@ def apply_files(
             campaign, action = upsert_campaign(s, v, now, actor)
             campaign_id = campaign.id
         materialised = materialise(db, campaign_id, now, horizon, actor)
-        results.append(ApplyResult(campaign_id, action, materialised))
+        results.append(ApplyResult(campaign_id, action, materialised, tuple(v.warnings)))
     return results
 
 

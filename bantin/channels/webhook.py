@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import logging
-import math
 import time
 from datetime import UTC
 from pathlib import Path
@@ -23,7 +22,7 @@ import requests
 from bantin.channels.base import AuthError, PermanentError, Receipt
 from bantin.channels.helpers import parse_retry_after
 from bantin.channels.http import HTTPChannel
-from bantin.content import timing, vietnamese
+from bantin.content import timing
 from bantin.content.render import Rendered
 from bantin.core.errors import ConfigError
 from bantin.secrets.resolve import Lookup, resolve, scrub
@@ -47,7 +46,7 @@ def estimated_seconds(rendered: Rendered) -> int:
     got = timing.read_seconds(rendered.meta)  # measured audio first, else the estimate
     if got is not None:
         return got[0]
-    return math.ceil(vietnamese.estimate_duration(rendered.body).total_seconds())
+    return timing.script_seconds(rendered.body)
 
 
 def _number(value: Any) -> int | float | None:

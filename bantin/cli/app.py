@@ -39,9 +39,10 @@ BUSY = "the database is busy (another bantin process is writing); try again"
 class App:
     """What every command needs, built once in the group callback (`ctx.obj`)."""
 
-    def __init__(self, db_url: str | None, verbose: bool) -> None:
+    def __init__(self, db_url: str | None, verbose: bool, lang: str = "vi") -> None:
         self.settings: Settings = load_settings(db_url)
         self.verbose = verbose
+        self.lang = lang  # of tables and messages: `bantin --lang en …` (bantin.cli.labels)
 
     @cached_property
     def db(self) -> Database:
@@ -154,9 +155,17 @@ class RootGroup(LazyGroup, BantinGroup):
     show_default=True,
     help="Log lines for people (text) or one JSON object a line for a log shipper.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    envvar="BANTIN_LANG",
+    show_default=True,
+    help="Language of table headers, states and messages (--json/--csv keep the codes).",
+)
 @click.version_option(__version__, package_name="bantin")  # not read from metadata: slow
 @click.pass_context
-def cli(ctx: click.Context, db_url: str | None, verbose: bool, log_format: str) -> None:
+def cli(ctx: click.Context, db_url: str | None, verbose: bool, log_format: str, lang: str) -> None:
     """bantin: schedule and publish the communication campaigns of a provincial
     digital-transformation plan, and keep the records the DIC audits.
 
@@ -165,6 +174,7 @@ def cli(ctx: click.Context, db_url: str | None, verbose: bool, log_format: str) 
       bantin init
       bantin campaign apply bantin/data/campaigns/*.yaml
       bantin schedule --from 2026-12-01 --to 2026-12-02
+      bantin --lang en schedule --from 2026-12-01
       bantin run
     """
     logging.basicConfig(
@@ -174,7 +184,7 @@ def cli(ctx: click.Context, db_url: str | None, verbose: bool, log_format: str) 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
     install_logging_scrubber()
-    ctx.obj = App(db_url, verbose)
+    ctx.obj = App(db_url, verbose, lang)
 
 
 #: Typed loosely: click types it for positional-only first parameters, and commands name it.
@@ -206,6 +216,13 @@ def resolve_actor(actor: str | None) -> str:
     return actor or current_actor()
 
 
+def current_lang() -> str:
+    """The language `bantin --lang` (or BANTIN_LANG) chose; Vietnamese by default."""
+    ctx = click.get_current_context(silent=True)
+    app = ctx.find_object(App) if ctx is not None else None
+    return app.lang if app is not None else "vi"
+
+
 def emit(
     rows: Sequence[dict[str, Any]],
     columns: Sequence[str],
@@ -216,6 +233,8 @@ def emit(
 ) -> None:
     """Print rows as a table, JSON or CSV (the same data in every form).
 
+    The table is for people: headers and state codes in words, in the CLI's language
+    (`bantin.cli.labels`); JSON and CSV keep the column ids and codes for programs.
     The last guard before a terminal or a pipe: every string is scrubbed again, so a value
     that reached a row some other way still never prints (see `bantin.scrub`)."""
     rows = [scrub_data(dict(row)) for row in rows]
@@ -229,11 +248,14 @@ def emit(
     from rich.console import Console
     from rich.table import Table
 
+    from bantin.cli import labels
+
+    lang = current_lang()
     table = Table(title=title, show_lines=False)
     for c in columns:
-        table.add_column(c)
+        table.add_column(labels.header(c, lang))
     for row in rows:
-        table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
+        table.add_row(*[labels.cell(c, row.get(c), lang) for c in columns])
     Console(soft_wrap=True).print(table)
 
 

@@ -10,6 +10,7 @@ import click
 
 from bantin.campaigns import approval, service, views
 from bantin.campaigns.preview import preview
+from bantin.cli import labels
 from bantin.cli.app import (
     App,
     actor_option,
@@ -24,6 +25,12 @@ from bantin.cli.app import (
 from bantin.cli.content import show_preview
 from bantin.cli.dates import WHEN
 
+
+def warning_word(lang: str) -> str:
+    """The word before a warning, in the CLI's language."""
+    return "warning" if lang == "en" else "cảnh báo"
+
+
 FILES = click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=False, path_type=Path)
 )
@@ -36,22 +43,27 @@ def campaign() -> None:
 
 @campaign.command("validate")
 @FILES
+@now_option
 @pass_app
-def campaign_validate(app: App, files: tuple[Path, ...]) -> None:
+def campaign_validate(app: App, files: tuple[Path, ...], now: str | None) -> None:
     """Check campaign files against the schema, the plan, the channels and the templates.
 
     Every problem is listed as FILE:LINE: FIELD: MESSAGE; exit code 1 if any.
     A sample of every (channel, unit kind) pair is rendered, so a template error shows
-    up at review, not at 05:30.
+    up at review, not at 05:30. A campaign that has already ended is valid, with a
+    warning: there is nothing left to schedule.
 
     \b
     Example:
       bantin campaign validate campaigns/*.yaml
     """
     with app.session() as s:
-        validated = service.validate_files(s, list(files), app.settings.home)
+        at = app.clock(now).now()
+        validated = service.validate_files(s, list(files), app.settings.home, at, app.lang)
         s.rollback()
     for v in validated:
+        for warning in v.warnings:
+            click.echo(f"{warning_word(app.lang)}: {warning}", err=True)
         click.echo(
             f"{v.source_path}: ok ({v.spec.id}, {len(v.spec.channels)} channel(s), "
             f"{len([u for u in v.unit_codes if u])} unit(s))"
@@ -79,9 +91,17 @@ def campaign_apply(
     at = app.clock(now).now()
     days = horizon if horizon is not None else app.settings.horizon_days
     results = service.apply_files(
-        app.db, list(files), at, timedelta(days=days), resolve_actor(actor), app.settings.home
+        app.db,
+        list(files),
+        at,
+        timedelta(days=days),
+        resolve_actor(actor),
+        app.settings.home,
+        app.lang,
     )
     for r in results:
+        for warning in r.warnings:
+            click.echo(f"{warning_word(app.lang)}: {warning}", err=True)
         m = r.materialised
         click.echo(
             f"{r.campaign}: {r.action}; {m.added} new, {m.cancelled} cancelled, "
@@ -138,10 +158,9 @@ def campaign_show(app: App, campaign_id: str, as_json: bool) -> None:
         "source",
         "materialised_until",
     ):
-        click.echo(f"{key:>18}: {doc[key]}")
-    click.echo(
-        f"{'publications':>18}: " + ", ".join(f"{k} {v}" for k, v in sorted(doc["counts"].items()))
-    )
+        click.echo(f"{labels.header(key, app.lang):>24}: {labels.cell(key, doc[key], app.lang)}")
+    counts = ", ".join(f"{labels.word(k, app.lang)} {v}" for k, v in sorted(doc["counts"].items()))
+    click.echo(f"{labels.header('publications', app.lang):>24}: {counts}")
 
 
 def _set_status(
@@ -242,6 +261,8 @@ def render_cmd(
     """Preview what a campaign publishes at a given time. A radio script is shown with its
     read-aloud form and estimated read time against its slot; `--audio` also writes it as
     speech to $BANTIN_HOME/audio/ and prints the measured length beside the estimate.
+    A time the campaign is not scheduled at is still rendered, with a warning naming the
+    nearest scheduled times before and after.
 
     \b
     Example:
@@ -258,11 +279,13 @@ def render_cmd(
         channel_name=channel_name,
         audio=audio,
         voice=voice,
+        lang=app.lang,
     )
-    if result.warning:
-        click.echo(f"warning: {result.warning}", err=True)
+    for note in (result.unscheduled, result.warning):
+        if note:
+            click.echo(f"{warning_word(app.lang)}: {note}", err=True)
     fmt = "json" if as_json else fmt
-    show_preview(result.rendered, fmt, result.slot_minutes, result.audio_line)
+    show_preview(result.rendered, fmt, result.slot_minutes, result.audio_line, app.lang)
     if result.problem:
         raise click.ClickException(result.problem)
 

@@ -107,27 +107,41 @@ def html_page(rendered: Rendered) -> str:
     )
 
 
-def timing_lines(rendered: Rendered, slot_minutes: float | None) -> list[str]:
+_WORDS = {
+    "measured": (
+        "Thời lượng đo từ bản ghi: {shown} (ước tính {estimate}; {basis})",
+        "Read time measured from the recording: {shown} (estimated {estimate}; {basis})",
+    ),
+    "estimated": (
+        "Thời lượng ước tính: {shown} ({basis})",
+        "Estimated read time: {shown} ({basis})",
+    ),
+    "basis": ("{n} âm tiết, {source}", "{n} syllables, {source}"),
+    "fits": ("Khung giờ: ", "Slot: "),
+    "misfit": ("KHÔNG VỪA KHUNG GIỜ: ", "DOES NOT FIT THE SLOT: "),
+}
+
+
+def timing_lines(rendered: Rendered, slot_minutes: float | None, lang: str = "vi") -> list[str]:
     """The read time of a radio script (measured when it has audio), its basis, how it
-    fits its slot, and the tokens the read-aloud rules left as written."""
+    fits its slot, and the tokens the read-aloud rules left as written; every line in one
+    language (the figures are the same `timing` ones the sheet, feed and desk show)."""
     got = timing.read_seconds(rendered.meta)
     syllables = rendered.meta.get("syllables")
     if got is None or not isinstance(syllables, int):
         return []
+    i = 1 if lang == "en" else 0
     seconds, measured = got
     rate = float(rendered.meta.get("read_rate_spm") or timing.configured_rate())
-    basis = f"{syllables} âm tiết, {timing.rate_source(rate)}"
-    if measured:
-        estimate = timing.duration_text(float(rendered.meta["estimated_seconds"]))
-        shown = timing.duration_text(seconds)
-        line = f"Thời lượng đo từ bản ghi: {shown} (ước tính {estimate}; {basis})"
-    else:
-        line = f"Thời lượng ước tính: {timing.duration_text(seconds)} ({basis})"
-    lines = [line]
-    if slot_minutes is not None:
-        exact = rendered.meta["audio_seconds"] if measured else rendered.meta["estimated_seconds"]
-        fit = timing.SlotFit(syllables, float(exact), slot_minutes * 60, rate)
-        lines.append(("Khung giờ: " if fit.fits else "KHÔNG VỪA KHUNG GIỜ: ") + fit.describe())
+    basis = _WORDS["basis"][i].format(n=syllables, source=timing.rate_source(rate))
+    estimate = timing.duration_text(float(rendered.meta["estimated_seconds"]))
+    shown = timing.duration_text(seconds)
+    line = _WORDS["measured" if measured else "estimated"][i]
+    lines = [line.format(shown=shown, estimate=estimate, basis=basis)]
+    fit = timing.fit_of(rendered.meta, slot_minutes) if slot_minutes is not None else None
+    if fit is not None:
+        lead = _WORDS["fits" if fit.fits else "misfit"][i]
+        lines.append(lead + fit.describe("en" if i else "vi"))
     if rendered.meta.get("unread"):
         lines.append(unread_line(str(rendered.meta["unread"])))
     return lines
@@ -139,7 +153,11 @@ def unread_line(tokens: str) -> str:
 
 
 def show_preview(
-    rendered: Rendered, fmt: str, slot_minutes: float | None, audio_line: str | None
+    rendered: Rendered,
+    fmt: str,
+    slot_minutes: float | None,
+    audio_line: str | None,
+    lang: str = "vi",
 ) -> None:
     """Print a rendered publication: text, an HTML page, or JSON."""
     if fmt == "json":
@@ -152,10 +170,10 @@ def show_preview(
     click.echo(f"# {rendered.title}\n")
     click.echo(rendered.body)
     if rendered.kind == "radio_script":
-        click.echo("\n## Bản đọc trên loa\n")
+        click.echo("\n## " + ("Read-aloud form" if lang == "en" else "Bản đọc trên loa") + "\n")
         click.echo(str(rendered.meta.get("read_aloud", "")))
         click.echo()
-        for line in timing_lines(rendered, slot_minutes):
+        for line in timing_lines(rendered, slot_minutes, lang):
             click.echo(line)
     if audio_line:
         click.echo(audio_line)

@@ -69,8 +69,8 @@ class AudioResult:
 
     def describe(self) -> str:
         return (
-            f"{self.path} ({timing.duration_text(self.seconds)} measured, "
-            f"{timing.duration_text(self.estimated_seconds)} estimated, {self.voice})"
+            f"{self.path} (đo được {timing.duration_text(self.seconds)}, "
+            f"ước tính {timing.duration_text(self.estimated_seconds)}, giọng {self.voice})"
         )
 
 

@@ -32,17 +32,21 @@ __all__ = [
     "SLOT_TOLERANCE",
     "SlotFit",
     "SlotMismatch",
+    "check_rendered",
     "check_slot",
     "configured_rate",
     "duration_text",
     "estimate_seconds",
+    "fit_of",
     "rate_source",
     "read_seconds",
     "script_meta",
+    "script_seconds",
     "slot_fit",
     "spoken",
     "spoken_syllables",
     "voice_meta",
+    "whole_seconds",
 ]
 
 SLOT_TOLERANCE = 0.03
@@ -108,9 +112,25 @@ def configured_rate() -> float:
     return rate
 
 
+def whole_seconds(seconds: float) -> int:
+    """A read time in whole seconds, rounded up: a slot must never be under-said, and
+    every surface rounds the same way (90.2 s is 91 s in `render`, on the sheet, in the
+    feed and on the desk). A float's noise (90.0000001) does not add a second."""
+    return max(0, math.ceil(round(seconds, 6)))
+
+
+def script_seconds(body: str, rate_spm: float | None = None) -> int:
+    """The one read-time estimate of a written script: its read-aloud form's syllables at
+    the configured rate, in whole seconds (`whole_seconds`). `script_meta` stores this
+    figure; a surface without a render's meta calls this, never its own estimator."""
+    rate = rate_spm if rate_spm is not None else configured_rate()
+    return whole_seconds(estimate_seconds(spoken_syllables(spoken(body)), rate))
+
+
 def duration_text(seconds: float) -> str:
-    """94 -> "1 phút 34 giây", as a broadcast schedule writes read times."""
-    total = max(0, round(seconds))
+    """94 -> "1 phút 34 giây", as a broadcast schedule writes read times; the one formatter
+    of read times (fractions round up, as `whole_seconds`)."""
+    total = whole_seconds(seconds)
     minutes, rest = divmod(total, 60)
     if not minutes:
         return f"{rest} giây"
@@ -163,7 +183,7 @@ def _script_meta(body: str, rate_spm: float) -> tuple[tuple[str, str | int | flo
     meta: dict[str, str | int | float] = {
         "read_aloud": text,
         "syllables": syllables,
-        "estimated_seconds": math.ceil(estimate_seconds(syllables, rate_spm)),
+        "estimated_seconds": whole_seconds(estimate_seconds(syllables, rate_spm)),
         "read_rate_spm": rate_spm,
     }
     unread = unread_tokens(text)
@@ -188,10 +208,10 @@ def read_seconds(meta: Mapping[str, Any]) -> tuple[int, bool] | None:
     exists, else the estimate; None for anything that is not a script."""
     measured = meta.get("audio_seconds")
     if isinstance(measured, int | float) and not isinstance(measured, bool) and measured > 0:
-        return round(measured), True
+        return whole_seconds(measured), True
     given = meta.get("estimated_seconds")
     if isinstance(given, int | float) and not isinstance(given, bool):
-        return math.ceil(given), False
+        return whole_seconds(given), False
     return None
 
 
@@ -221,9 +241,12 @@ class SlotFit:
     def target_syllables(self) -> int:
         return round(self.slot_seconds * self.rate_spm / 60)
 
-    def describe(self) -> str:
-        """One sentence for an error, a preview or a log."""
+    def describe(self, lang: str = "en") -> str:
+        """One sentence for an error, a preview or a log (`lang="vi"`: for the CLI's
+        Vietnamese preview, so a line never mixes two languages)."""
         slot = f"{self.slot_seconds / 60:g}".replace(".", ",")
+        if lang == "vi":
+            return self._describe_vi(slot)
         if self.fits:
             state = f"fits ({self.delta:+.1f} s"
         else:
@@ -233,6 +256,20 @@ class SlotFit:
             f"at {self.rate_spm:g}/min) for a {slot}-minute slot: {state}"
             f"{', ' if self.fits else ''}allowed ±{self.tolerance:.1f} s, about "
             f"{self.target_syllables} syllables)"
+        )
+
+    def _describe_vi(self, slot: str) -> str:
+        def sec(x: float) -> str:
+            return f"{x:.1f}".replace(".", ",") + " giây"
+
+        if self.fits:
+            state = f"vừa khung ({'+' if self.delta >= 0 else '−'}{sec(abs(self.delta))}, "
+        else:
+            state = f"{'dài' if self.delta > 0 else 'ngắn'} hơn khung {sec(abs(self.delta))} ("
+        return (
+            f"kịch bản đọc hết {duration_text(self.seconds)} ({self.syllables} âm tiết, "
+            f"{self.rate_spm:g} âm tiết/phút) cho khung {slot} phút: {state}"
+            f"cho phép ±{sec(self.tolerance)}, khoảng {self.target_syllables} âm tiết)"
         )
 
 
@@ -253,5 +290,33 @@ def check_slot(
         return None
     fit = slot_fit(spoken_text, slot_minutes, rate_spm, is_spoken=True)
     if not fit.fits:
+        raise SlotMismatch(f"{where}: {fit.describe()}", fit)
+    return fit
+
+
+def fit_of(meta: Mapping[str, Any], slot_minutes: float | None = None) -> SlotFit | None:
+    """A rendered script against its slot (`slot_minutes`, else the one in `meta`), timed
+    as every surface times it: the recording's measured length when there is one, else
+    the estimate. None when there is no slot or no script."""
+    slot = slot_minutes if slot_minutes is not None else meta.get("slot_minutes")
+    syllables = meta.get("syllables")
+    got = read_seconds(meta)
+    if not isinstance(slot, int | float) or not isinstance(syllables, int) or got is None:
+        return None
+    exact = meta["audio_seconds"] if got[1] else meta["estimated_seconds"]
+    rate = float(meta.get("read_rate_spm") or configured_rate())
+    return SlotFit(syllables, float(exact), float(slot) * 60, rate)
+
+
+def check_rendered(
+    meta: Mapping[str, Any], *, where: str, slot_minutes: float | None = None
+) -> SlotFit | None:
+    """`check_slot` for a render that may carry its recording: the measured length decides,
+    else the estimate in whole seconds, the very figure every surface shows.
+
+    For dispatch: render with `slot=False`, attach the prepared audio, then call this, so
+    a recording that fits is not refused on the estimate (nor one that overruns sent)."""
+    fit = fit_of(meta, slot_minutes)
+    if fit is not None and not fit.fits:
         raise SlotMismatch(f"{where}: {fit.describe()}", fit)
     return fit

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.accounts import scope
+from bantin.campaigns.approval import with_approved_text
 from bantin.campaigns.render_input import render_publication
 from bantin.content import timing
 from bantin.content.audio import audio_dir
@@ -120,7 +121,7 @@ def _render(session: Session, pub: Publication, kind: str) -> tuple[Rendered | N
     except TemplateError as exc:
         return None, str(exc.message or exc)
     if pub.body is not None and (pub.approved_by or pub.status in SENT_STATES):
-        rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
+        rendered = with_approved_text(rendered, pub.title, pub.body)  # timed from this text
     return rendered, None
 
 
@@ -134,10 +135,7 @@ def radio_facts(rendered: Rendered, audio: AudioFile | None) -> Radio:
     seconds, measured = got if got is not None else (0, False)
     slot = meta.get("slot_minutes")
     slot_minutes = float(slot) if isinstance(slot, int | float) else None
-    rate = float(meta.get("read_rate_spm") or timing.configured_rate())
-    fit = timing.slot_fit(spoken, slot_minutes, rate, is_spoken=True) if slot_minutes else None
-    if fit is not None and measured:
-        fit = replace(fit, seconds=float(seconds))
+    fit = timing.fit_of(meta) if slot_minutes else None  # as `render` and the sheet time it
     return Radio(spoken, seconds, measured, slot_minutes, fit)
 
 

@@ -33,7 +33,7 @@ from bantin.web.context import now as _now
 from bantin.web.context import settings as _settings
 from bantin.web.i18n import lang, t
 from bantin.web.pages import page, raw_page
-from bantin.web.radio_scripts import Audience, find_audience, load_window, script_items
+from bantin.web.radio_scripts import Audience, ScriptItem, find_audience, load_window, script_items
 from bantin.web.security import link
 
 bp = Blueprint("culture", __name__)
@@ -116,18 +116,19 @@ def _when(iso: str | None) -> str | None:
     return datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M") if iso else None
 
 
-def _texts(session: Any, scripts: list[Script], units: dict[str, str], d: date) -> dict[int, str]:
-    """The text each script reads aloud, rendered as the loudspeaker feed renders it (a
-    publication's stored body exists only once it has been sent)."""
+def _texts(
+    session: Any, scripts: list[Script], units: dict[str, str], d: date
+) -> dict[int, ScriptItem]:
+    """Each script as the loudspeaker feed renders it (a publication's stored body exists
+    only once it has been sent), with the read time the sheet and the feed show."""
     if not scripts:
         return {}
     tz = _settings().timezone
     audience = Audience("don-vi", "", "", units)
     start, end = day_bounds(d, tz)
     window = load_window(session, list(units), start, end)
-    return {
-        item.publication_id: item.script for item in script_items(session, window, audience, tz)
-    }
+    items = script_items(session, window, audience, tz, _settings().home / "audio")
+    return {item.publication_id: item for item in items}
 
 
 @bp.post("/xac-nhan")

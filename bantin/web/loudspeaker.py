@@ -35,6 +35,7 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bantin.campaigns import timeline
 from bantin.content import audio_links, vietnamese
 from bantin.core.models import PUBLICATION_STATES, Publication
 from bantin.records import feed_tokens
@@ -164,6 +165,9 @@ def sheet_html(session: Session, audience: Audience, d: date, feed_url: str) -> 
     end = datetime.combine(d + timedelta(days=1), time.min, tz)
     window = load_window(session, list(audience.units), start, end)
     items = script_items(session, window, audience, tz, settings.home / "audio")
+    # Beyond the materialisation horizon: what the campaigns will air, marked "dự kiến".
+    expected = timeline.expected_scripts(session, list(audience.units), start, end)
+    planned = timeline.planned_on(start, timedelta(days=settings.horizon_days))
     # One section (one printed page) per unit: each commune signs its own sheet.
     order = {code: i for i, code in enumerate(audience.units)}
     sections: dict[str, list[ScriptItem]] = {}
@@ -175,6 +179,10 @@ def sheet_html(session: Session, audience: Audience, d: date, feed_url: str) -> 
         date_text=vietnamese.format_date(d, weekday=True),
         day=d,
         sections=[(audience.units[code], its) for code, its in sections.items()],
+        expected=[
+            (e.due_at.astimezone(tz), audience.units[e.unit_code], e.title) for e in expected
+        ],
+        planned_text=vietnamese.format_date(planned.date()),
         feed_url=feed_url,
     )
     return vietnamese.nfc(html)

@@ -9,10 +9,9 @@ and the facts an announcer needs (slot, priority, read time, audio).
 from __future__ import annotations
 
 import json
-import math
 import mimetypes
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from jinja2 import TemplateError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bantin.campaigns.approval import with_approved_text
 from bantin.campaigns.render_input import render_publication
 from bantin.content import timing, vietnamese
 from bantin.content.render import Rendered
@@ -184,9 +184,9 @@ def visible(pub: Publication) -> bool:
 
 @lru_cache(maxsize=8192)
 def estimated_seconds(script: str) -> int:
-    """Read time, rounded up. Cached: the read-aloud pass costs ~5 ms a script, and a feed
-    polled every few minutes asks again for the same texts."""
-    return math.ceil(vietnamese.estimate_duration(script).total_seconds())
+    """Read time (`timing.script_seconds`, the one estimator). Cached: the read-aloud pass
+    costs ~5 ms a script, and a feed polled every few minutes asks for the same texts."""
+    return timing.script_seconds(script)
 
 
 def _measured(audio_dir: Path, key: str) -> float | None:
@@ -230,9 +230,10 @@ def _rendered(session: Session, pub: Publication) -> Rendered | None:
         rendered = render_publication(session, pub, kind)
     except TemplateError:
         return None  # dispatch records it failed; the feed just cannot show it yet
-    # What was approved or sent is what the commune must read, as dispatch does.
+    # What was approved or sent is what the commune must read, timed from that text, as
+    # dispatch does (`with_approved_text`).
     if pub.body is not None and (pub.approved_by or pub.status in SENT_STATES):
-        rendered = replace(rendered, title=pub.title or rendered.title, body=pub.body)
+        rendered = with_approved_text(rendered, pub.title, pub.body)
     return rendered
 
 

@@ -113,7 +113,7 @@ def test_render_audio_prints_the_file_and_both_lengths(applied_radio: Cli, home:
         "render", "loa-cds", "--at", "2026-12-03T05:30", "--unit", "29641", "--audio"
     ).output
     line = next(line for line in out.splitlines() if line.startswith("Âm thanh: "))
-    assert str(home / "audio") in line and "measured" in line and "estimated" in line
+    assert str(home / "audio") in line and "đo được" in line and "ước tính" in line
     assert len(list((home / "audio").glob("*.mp3"))) == 1
 
 
@@ -154,4 +154,4 @@ def test_render_audio_checks_the_slot_with_the_measured_length(applied_radio: Cl
     )
     slot = next(line for line in out.splitlines() if line.startswith("Khung giờ: "))
     shown = measured.split(": ", 1)[1].split(" (", 1)[0]
-    assert f"takes {shown} to read" in slot and "espeak-ng:vi-vn-x-south" in out
+    assert f"đọc hết {shown} " in slot and "espeak-ng:vi-vn-x-south" in out

@@ -68,7 +68,17 @@ def test_render_shows_a_radio_script_with_its_read_aloud_form_and_time(applied: 
     assert "Bước 1: Mở ứng dụng VNeID" in script or "Bước một" in script
     assert "Mở ứng dụng vê en e ai đi" in rest
     assert "Thời lượng ước tính: " in rest and "âm tiết/phút" in rest
-    assert "Khung giờ: the script takes" in rest and "1-minute slot: fits" in rest
+    assert "Khung giờ: kịch bản đọc hết" in rest and "cho khung 1 phút: vừa khung" in rest
+    assert "the script" not in rest and "syllables" not in rest  # one language a sentence
+
+
+def test_render_in_english_on_request(applied: Cli) -> None:
+    out = applied(
+        "--lang", "en", "render", "huong-dan-dvc", "--at", "2026-12-05T06:00", "--unit", "29641"
+    ).output
+    _, rest = out.split("## Read-aloud form")
+    assert "Estimated read time: " in rest and "Slot: the script takes" in rest
+    assert "Khung giờ" not in rest
 
 
 def test_render_html_wraps_an_article_in_a_page(applied: Cli) -> None:

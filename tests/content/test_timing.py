@@ -174,3 +174,22 @@ def test_the_rate_is_a_setting(monkeypatch: pytest.MonkeyPatch, home: Path) -> N
     assert load_settings().read_rate_spm == 233
     monkeypatch.setenv("BANTIN_READ_RATE_SPM", "250")
     assert load_settings().read_rate_spm == 250
+
+
+def test_a_recording_that_fits_passes_the_slot_check_the_estimate_would_fail() -> None:
+    from bantin.content import timing as t
+
+    meta = {"syllables": 300, "estimated_seconds": 78, "read_rate_spm": 233.0, "slot_minutes": 1.5}
+    with pytest.raises(t.SlotMismatch):
+        t.check_rendered(meta, where="loa-cds")
+    fit = t.check_rendered({**meta, "audio_seconds": 89.6}, where="loa-cds")
+    assert fit is not None and fit.fits and fit.seconds == 89.6
+
+
+def test_a_recording_that_overruns_fails_the_slot_check_the_estimate_would_pass() -> None:
+    from bantin.content import timing as t
+
+    meta = {"syllables": 350, "estimated_seconds": 91, "read_rate_spm": 233.0, "slot_minutes": 1.5}
+    assert t.check_rendered(meta, where="x") is not None
+    with pytest.raises(t.SlotMismatch, match="too long"):
+        t.check_rendered({**meta, "audio_seconds": 100.0}, where="x")

@@ -95,7 +95,10 @@ def test_a_recording_replaces_the_estimate_everywhere(db: Database, tmp_path: Pa
     recorded = replace(script, meta={**script.meta, "audio_seconds": 86.6})
     lines = timing_lines(recorded, 1.5)
     assert lines[0].startswith("Thời lượng đo từ bản ghi: 1 phút 27 giây (ước tính ")
-    assert "takes 1 phút 27 giây to read" in lines[1] and "too short by 3.4 s" in lines[1]
+    assert "đọc hết 1 phút 27 giây" in lines[1] and "ngắn hơn khung 3,4 giây" in lines[1]
+    english = timing_lines(recorded, 1.5, "en")
+    assert english[0].startswith("Read time measured from the recording: 1 phút 27 giây")
+    assert "takes 1 phút 27 giây to read" in english[1] and "too short by 3.4 s" in english[1]
     assert webhook.estimated_seconds(recorded) == 87
     (tmp_path / "k.mp3").write_bytes(b"ID3")
     (tmp_path / "k.json").write_text(json.dumps({"seconds": 86.6}), encoding="utf-8")

@@ -120,7 +120,9 @@ def count_syllables(text: str) -> int:
 
 
 def estimate_duration(text: str, rate_spm: float = NEWSREADING_RATE_SPM) -> timedelta:
-    """How long the script takes to read aloud, for fitting it into a broadcast slot."""
+    """How long the script takes to read aloud, unrounded, at `rate_spm` (the library's raw
+    figure). Every surface shows `bantin.content.timing.script_seconds` instead: the
+    configured rate, rounded up the one way."""
     if rate_spm <= 0:
         raise ValueError(f"rate_spm must be positive, not {rate_spm}")
     return timedelta(minutes=count_syllables(text) / rate_spm)
