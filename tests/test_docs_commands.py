@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import glob
 import json
-import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -215,7 +214,8 @@ def test_every_block_of_a_document_runs(
     for name in ("BANTIN_DB", "BANTIN_SECRET_KEY", "BANTIN_AUDIT_KEY"):
         monkeypatch.delenv(name, raising=False)
     shell = Shell(tmp_path)
-    os.environ["BANTIN_HOME"] = shell.env["BANTIN_HOME"]
+    # Through monkeypatch only: a direct os.environ write first would make monkeypatch
+    # "restore" this home, and later module fixtures would sign audit events with its key.
     monkeypatch.setenv("BANTIN_HOME", shell.env["BANTIN_HOME"])
     if doc.name != "README.md":  # the pages of docs/ start after the README's `bantin init`
         shell.run("bantin init", f"{doc.name} (set-up)")

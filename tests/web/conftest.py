@@ -59,6 +59,13 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="module")
 def loa_home(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Path:
     folder = tmp_path_factory.mktemp("loa-home")
+    with pytest.MonkeyPatch.context() as env:  # keys (audit, secrets) come from this home
+        env.setenv("BANTIN_HOME", str(folder))
+        env.delenv("BANTIN_AUDIT_KEY", raising=False)
+        return _prepare_loa_home(folder, template_db)
+
+
+def _prepare_loa_home(folder: Path, template_db: Path) -> Path:
     shutil.copy(template_db, folder / "bantin.db")
     settings = load_settings(f"sqlite:///{folder / 'bantin.db'}", home=folder)
     db = Database(settings.db_url)
