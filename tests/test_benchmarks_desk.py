@@ -25,3 +25,5 @@ def test_desk_pages_times_every_page(tmp_path: Path, monkeypatch: pytest.MonkeyP
     names = {m["name"] for m in latest["desk_pages"]["measures"]}
     assert "3000 rows: calendar month (auditor, all agencies)" in names
     assert "3000 rows: publication page (radio script)" in names
+    for page in ("/, the auditor's home", "/kenh, auditor", "/chien-dich", "/duyet", "/canh-bao"):
+        assert any(page in name for name in names), page

@@ -90,6 +90,8 @@ PUBLICATION_STATES: tuple[str, ...] = tuple(s.value for s in states.ALL)
 CLAIM_RANK_SQL = "(CASE priority WHEN 'emergency' THEN 0 WHEN 'priority' THEN 1 ELSE 2 END)"
 #: The unsent states, literally, so the planner can prove a partial index applies.
 UNSENT_SQL = "status IN ('planned', 'pending_approval', 'approved')"
+#: Sent rows, as OR terms so SQLite proves the partial index from `status = 'published'`.
+SENT_SQL = "status = 'published' OR status = 'failed'"
 
 
 class Publication(Base):
@@ -115,6 +117,16 @@ class Publication(Base):
         Index("ix_publication_agency_due", "agency_code", "due_at"),
         # Counts by state per campaign (the desk's campaign pages), from the index alone.
         Index("ix_publication_campaign_status", "campaign_id", "status"),
+        # A channel's last success and last failure (the channels page); partial, so the
+        # bulk insert of planned rows never touches it (migration 0015).
+        Index(
+            "ix_publication_channel_sent",
+            "channel_name",
+            "status",
+            "due_at",
+            sqlite_where=text(SENT_SQL),
+            postgresql_where=text(SENT_SQL),
+        ),
         # Only rows waiting to retry need this; a partial index keeps bulk inserts cheap.
         Index(
             "ix_publication_retry_due",
