@@ -76,12 +76,15 @@ def token_create(
         ident = {"id": row.id, "audience": f"{kind}/{target}", "label": row.label}
     base = (app.settings.public_url or "").rstrip("/")
     feed = f"{base}/loa/{kind}/{target}/feed.atom?token={token}"
+    calendar = f"{base}/loa/{kind}/{target}/lich.ics?token={token}"
     if as_json:
-        click.echo(json.dumps({**ident, "token": token, "feed_url": feed}, ensure_ascii=False))
+        urls = {"feed_url": feed, "calendar_url": calendar}
+        click.echo(json.dumps({**ident, "token": token, **urls}, ensure_ascii=False))
         return
     click.echo(f"token #{row.id} for {kind}/{target} ({row.label}):")
     click.echo(token)
     click.echo(f"feed: {feed}")
+    click.echo(f"calendar (iCalendar): {calendar}")
     click.echo("This is the only time the token is shown.", err=True)
 
 

@@ -35,10 +35,13 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bantin.accounts import scope
 from bantin.campaigns import timeline
 from bantin.content import audio_links, vietnamese
 from bantin.core.models import PUBLICATION_STATES, Publication
 from bantin.records import feed_tokens
+from bantin.records.calendar import CalFilters
+from bantin.records.calendar_ics import feed as calendar_feed
 from bantin.web import atom
 from bantin.web.context import database as _db
 from bantin.web.context import now as _now
@@ -220,6 +223,28 @@ def _owns(session: Session, audience: Audience, stem: str) -> bool:
         .limit(1)
     ).first()
     return found is not None
+
+
+@bp.get(f"/loa/{AUDIENCE}/lich.ics")
+def unit_calendar(kind: str, key: str) -> Any:
+    """The audience's bulletins as an iCalendar feed, for a culture officer's phone or
+    Outlook: the desk calendar's grouped slots of these units only (issue 10, "per agency
+    or unit, behind a token"). Opens with the audience's read token like the Atom feed;
+    the token is looked up in a short write (its last use), the feed built from a read."""
+    settings = _settings()
+    with _db().session() as s:
+        opened = _opened(s, kind, key)
+        if opened is None:
+            return _not_found(kind, key)
+        audience = opened[0]
+    p = scope.Principal(f"feed token {kind}/{key}", "culture", units=frozenset(audience.units))
+    with _db().read() as s:
+        body = calendar_feed(s, p, CalFilters(), _now(), settings.timezone)
+    resp = Response(body, content_type="text/calendar; charset=utf-8")
+    resp.headers["Content-Disposition"] = 'inline; filename="lich-phat-thanh.ics"'
+    resp.cache_control.private = True
+    resp.cache_control.max_age = 300
+    return resp
 
 
 @bp.get("/loa/am-thanh/<path:filename>")

@@ -22,6 +22,10 @@ from tests.web.conftest import UNIT_READ
 T = f"token={UNIT_READ}"
 
 SAMPLES: dict[str, list[tuple[str, str]]] = {
+    "/loa/<any('don-vi', 'nhom'):kind>/<key>/lich.ics": [
+        ("GET", f"/loa/don-vi/29641/lich.ics?{T}"),
+        ("GET", "/loa/nhom/khong-co/lich.ics"),
+    ],
     "/loa/<any('don-vi', 'nhom'):kind>/<key>/feed.atom": [
         ("GET", f"/loa/don-vi/29641/feed.atom?{T}"),
         ("GET", "/loa/nhom/khong-co/feed.atom"),
