@@ -25,7 +25,9 @@ class Settings:
     horizon_days: int = 35
     lease_seconds: int = 120
     approval_lead_hours: float = 24.0
-    dispatch_workers: int = 8
+    #: Sends in flight per runner. 32: a slow receiver (50 ms an answer) drains a burst of
+    #: 2,000 in 3.9 s instead of 13 s with 8, and a fast one is no slower (docs/performance.md).
+    dispatch_workers: int = 32
     dispatch_batch: int = 64
     safety_interval_seconds: int = 30
     #: PostgreSQL: how often a runner writes its heartbeat, and how old another runner's
@@ -79,7 +81,7 @@ def load_settings(
         horizon_days=int(str(pick("horizon_days", 35))),
         lease_seconds=int(str(pick("lease_seconds", 120))),
         approval_lead_hours=float(str(pick("approval_lead_hours", 24))),
-        dispatch_workers=int(str(pick("dispatch_workers", 8))),
+        dispatch_workers=int(str(pick("dispatch_workers", 32))),
         dispatch_batch=int(str(pick("dispatch_batch", 64))),
         safety_interval_seconds=int(str(pick("safety_interval_seconds", 30))),
         heartbeat_seconds=float(str(pick("heartbeat_seconds", 3))),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from bantin.channels.base import (
 from bantin.channels.ratelimit import RateLimits
 from bantin.claim import SQLITE_UNSENT_CLAIM, claim_batch
 from bantin.config import Settings
-from bantin.core import statemachine
+from bantin.core import audit, statemachine
 from bantin.core.clock import Clock, SystemClock
 from bantin.core.db import Database
 from bantin.core.errors import ConfigError
@@ -52,6 +53,8 @@ __all__ = ["RADIO_BUDGET", "SQLITE_UNSENT_CLAIM", "Dispatcher", "PassStats"]
 TURN_WAIT = 10.0
 #: How long a channel pauses after a 429 that did not say how long.
 RATE_LIMIT_PAUSE = 60.0
+#: PostgreSQL: seconds between a runner's seals of the staged audit events during a pass.
+SEAL_EVERY = 1.0
 
 
 @dataclass
@@ -141,6 +144,7 @@ class Dispatcher:
         #: handler waits for a busy write lock by sleeping (up to 100 ms at a time), which
         #: made the claim, the batch and the group commit stall each other.
         self._writing = threading.Lock()
+        self._sealed_at = 0.0
 
     # -- channels ---------------------------------------------------------------------
     def channel(self, name: str, url: str) -> Channel:
@@ -175,6 +179,7 @@ class Dispatcher:
             stats.claimed += len(ids)
             self.deliver_batch(ids, stats)
         self.wait_for_sends()
+        self.seal(wait=True)
         log_overdue(self.db, stats.outcomes)  # each overdue send and a summary
         return stats
 
@@ -253,7 +258,23 @@ class Dispatcher:
 
     def _write(self, sent: Sequence[Sent]) -> dict[int, str]:
         with self._writing:
-            return record_sent(self.db, self.clock, self.runner_id, sent)
+            states = record_sent(self.db, self.clock, self.runner_id, sent)
+        self.seal(wait=False)
+        return states
+
+    def seal(self, wait: bool) -> None:
+        """PostgreSQL: chain the audit events staged by every runner (bantin.core.audit.
+        pending) — at most every SEAL_EVERY seconds during a pass and skipped while another
+        runner seals; at the end of a pass always, waiting for the head."""
+        now = time.monotonic()
+        if self.db.is_sqlite or (not wait and now - self._sealed_at < SEAL_EVERY):
+            return
+        self._sealed_at = now
+        try:
+            with self.db.session() as s:
+                audit.seal(s) if wait else audit.seal_if_free(s)
+        except Exception:  # the events stay staged; the next seal chains them
+            log.exception("sealing the staged audit events failed")
 
     def _send(self, ready: Ready, stats: PassStats) -> Sent:
         """The network call, with no transaction open; its outcome is recorded after."""

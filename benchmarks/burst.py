@@ -36,7 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 from common import Goal, Report, parser, percentile, repeat, size, wait_until
 
-WORKERS = 8  # bantin's default dispatch_workers; APScheduler gets the same pool
+from bantin.config import Settings
+
+#: bantin's default dispatch_workers (bantin.config.Settings); APScheduler gets the same
+#: pool, so both keep as many posts in flight (8 until the default became 32).
+WORKERS = Settings.__dataclass_fields__["dispatch_workers"].default
 STORES = ("sqlite", "memory")
 GRACES: dict[str, int | None] = {"grace1s": 1, "graceNone": None}
 _local = threading.local()

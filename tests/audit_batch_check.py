@@ -24,6 +24,7 @@ def append_batch(db: Database, at: datetime) -> list[int]:
     ]
     with db.session() as s:
         audit.append_many(s, records)
+        audit.seal(s)  # PostgreSQL stages the batch; SQLite chained it already
         head = s.get_one(AuditHead, 1)
         seqs = list(
             s.execute(select(AuditEvent.seq).where(AuditEvent.action == "test.batch")).scalars()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy import event
+
 from bantin.core.db import Database
 from bantin.shared_limits import HOLD_REFRESH, SharedRateLimits
 
@@ -61,3 +63,17 @@ def test_a_hold_is_never_shortened(db: Database) -> None:
     a.pause("fb", 60)
     b.pause("fb", 5)
     assert a.paused_for("fb") == 60.0
+
+
+def test_the_check_before_each_send_reads_the_hold_at_most_once_a_refresh(
+    db: Database,
+) -> None:
+    clock = Clock()
+    a, b = pair(db, clock)
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert [a.paused_for("hook") for _ in range(10)] == [0.0] * 10
+    assert len([s for s in statements if "channel_rate" in s]) == 1  # not one a send
+    b.pause("hook", 60)
+    clock.t += HOLD_REFRESH
+    assert a.paused_for("hook") == 60.0 - HOLD_REFRESH  # another runner's hold, in time

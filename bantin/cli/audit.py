@@ -89,6 +89,7 @@ def audit_verify(
         what = f"audit export {path}"
     else:
         with app.session() as s:
+            audit.seal(s)  # PostgreSQL: events staged by the runners join the chain first
             result = audit.verify(s, keys)
             if result.ok:
                 bad, said = check_witnesses(app.settings.home, s, result, keys, heads, against)

@@ -101,7 +101,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "planned": ("đã lên lịch", "planned"),
     "pending_approval": ("chờ duyệt", "awaiting approval"),
     "approved": ("đã duyệt", "approved"),
-    "claimed": ("đang gửi", "sending"),
+    "claimed": ("đã nhận xử lý", "claimed"),
     "sending": ("đang gửi", "sending"),
     "published": ("đã đăng", "published"),
     "retry_wait": ("chờ gửi lại", "waiting to retry"),

@@ -214,6 +214,20 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditPending(Base):
+    """PostgreSQL: an event appended by the hot path without taking the chain head, waiting
+    for the sealing step to chain and MAC it (bantin.core.audit.pending). Empty on SQLite."""
+
+    __tablename__ = "audit_pending"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(128))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 # The natural key: page-wide posts have no unit, and NULLs never collide in a unique
 # index, so the key uses '' in their place.
 Index(

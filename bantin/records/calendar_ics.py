@@ -30,7 +30,7 @@ STATE_WORDS = {
     "planned": "đã lên lịch",
     "pending_approval": "chờ duyệt",
     "approved": "đã duyệt",
-    "claimed": "đang gửi",
+    "claimed": "đã nhận xử lý",
     "sending": "đang gửi",
     "published": "đã đăng",
     "retry_wait": "chờ gửi lại",

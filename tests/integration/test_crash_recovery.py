@@ -158,7 +158,11 @@ def test_sigkill_mid_send_loses_nothing_and_duplicates_nothing(
 
     assert set(receiver.accepted) == keys
     assert all(n == 1 for n in receiver.accepted.values())  # delivered once each
-    assert len(receiver.requests) == 6  # the interrupted one was re-sent with its key
+    # Every request in flight at the kill was re-sent with its key (the receiver kept the
+    # first); with many workers more than one may have been in flight, never more than the
+    # rows in doubt.
+    resent = len(receiver.requests) - len(keys)
+    assert 1 <= resent <= in_doubt
     with db.session() as s:
         outcomes = list(s.execute(select(DeliveryAttempt.outcome)).scalars())
     assert outcomes.count("interrupted") == in_doubt

@@ -127,12 +127,15 @@ def by_campaign_status(db: Database) -> dict[tuple[str, str], int]:
 
 
 def verify_audit(db: Database) -> audit.VerifyResult:
+    """The whole chain, the events the runners staged included (sealed first)."""
     with db.session() as s:
+        audit.seal(s)
         return audit.verify(s)
 
 
 def audit_actions(db: Database, action: str) -> Counter[str]:
     with db.session() as s:
+        audit.seal(s)
         ids = s.execute(
             select(AuditEvent.entity_id).where(
                 AuditEvent.entity == "publication", AuditEvent.action == action

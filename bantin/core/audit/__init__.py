@@ -6,7 +6,8 @@ sequence number. Hashes alone can be recomputed by anyone who can write the data
 each event also carries HMAC-SHA256 of its hash under the audit key, which lives outside
 the database (`bantin.core.audit.key`). Deleting the newest events is found against a
 signed head kept elsewhere (`bantin.core.audit.anchor`). Appenders lock the single
-`audit_head` row, which keeps the chain linear even with several runners on PostgreSQL.
+`audit_head` row, which keeps the chain linear. On PostgreSQL the hot path's batches are
+staged without that lock and sealed into the chain by `seal` (bantin.core.audit.pending).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -24,11 +25,21 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from bantin.core.audit import key as audit_key
+from bantin.core.audit import pending
 from bantin.core.audit.chain import GENESIS, ChainCheck, VerifyResult
 from bantin.core.models import AuditEvent, AuditHead
 from bantin.core.scrub import scrub_data
 
-__all__ = ["GENESIS", "VerifyResult", "append", "append_many", "event_hash", "verify"]
+__all__ = [
+    "GENESIS",
+    "VerifyResult",
+    "append",
+    "append_many",
+    "event_hash",
+    "seal",
+    "seal_if_free",
+    "verify",
+]
 
 
 def current_actor() -> str:
@@ -81,9 +92,12 @@ def append(
     entity_id: str | int,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction."""
+    """Append one event in the caller's transaction (on PostgreSQL after sealing the
+    events staged before it, so the chain keeps their order)."""
     record = AuditRecord(at, actor, action, entity, str(entity_id), data or {})
     head = _head(session)
+    if pending.deferred(session):
+        _seal_into(session, head)
     (row,) = _chain(head, [record], audit_key.signing_key())
     event = AuditEvent(**row)
     session.add(event)
@@ -96,9 +110,14 @@ def append_many(session: Session, records: Iterable[AuditRecord]) -> None:
     whole batch, and one multi-row INSERT.
 
     The key is looked up once per batch; each event then costs one hash and one HMAC.
+    On PostgreSQL the events are staged instead, with no lock at all, and `seal` chains
+    them (bantin.core.audit.pending): runners no longer take turns on the head row.
     """
     records = list(records)
     if not records:
+        return
+    if pending.deferred(session):
+        pending.stage(session, [_clean_row(rec) for rec in records])
         return
     head = _head(session)
     rows = _chain(head, records, audit_key.signing_key())
@@ -120,35 +139,69 @@ def _head(session: Session) -> AuditHead:
     return head
 
 
+def seal(session: Session) -> int:
+    """Chain every committed staged event into the chain, in sequence order, in the
+    caller's transaction (PostgreSQL; 0 on SQLite, which stages nothing). Returns how
+    many were sealed."""
+    if not pending.deferred(session):
+        return 0
+    return _seal_into(session, _head(session))
+
+
+def seal_if_free(session: Session) -> int:
+    """`seal`, unless another runner is sealing right now (then 0: it or the next seal
+    chains these events); the runners' periodic seal never waits for each other."""
+    if not pending.deferred(session) or not pending.try_seal_lock(session):
+        return 0
+    return seal(session)
+
+
+def _seal_into(session: Session, head: AuditHead) -> int:
+    key, sealed = audit_key.signing_key(), 0
+    while rows := pending.take(session):
+        for row in rows:
+            del row["id"]
+        events = _link(head, rows, key)
+        session.flush()
+        session.connection().execute(_EVENTS.insert(), events)
+        sealed += len(events)
+    return sealed
+
+
+def _clean_row(rec: AuditRecord) -> dict[str, Any]:
+    """The stored form of a record: UTC time, data round-tripped through JSON so the hash
+    covers exactly what the database stores, scrubbed first (nothing can be removed from
+    the chain once it is hashed)."""
+    data = (
+        rec.data
+        if rec.clean
+        else scrub_data(json.loads(json.dumps(rec.data, ensure_ascii=False, default=str)))
+    )
+    return {
+        "at": rec.at.astimezone(UTC),
+        "actor": rec.actor,
+        "action": rec.action,
+        "entity": rec.entity,
+        "entity_id": rec.entity_id,
+        "data": data,
+    }
+
+
 def _chain(head: AuditHead, records: list[AuditRecord], key: bytes | None) -> list[dict[str, Any]]:
     """The rows of `records` chained after `head`, which is moved to the last of them."""
-    rows = []
+    return _link(head, [_clean_row(rec) for rec in records], key)
+
+
+def _link(head: AuditHead, rows: list[dict[str, Any]], key: bytes | None) -> list[dict[str, Any]]:
+    """Stored-form rows numbered, hashed and MACed after `head`, which moves to the last."""
     seq, prev = head.seq, head.hash
-    for rec in records:
+    for row in rows:
         seq += 1
-        # Round-trip through JSON so the hash covers exactly what the database stores.
-        # Scrubbed first: nothing can be removed from the chain once it is hashed.
-        data = (
-            rec.data
-            if rec.clean
-            else scrub_data(json.loads(json.dumps(rec.data, ensure_ascii=False, default=str)))
-        )
-        at = rec.at.astimezone(UTC)
-        digest = event_hash(seq, at, rec.actor, rec.action, rec.entity, rec.entity_id, data, prev)
-        rows.append(
-            {
-                "seq": seq,
-                "at": at,
-                "actor": rec.actor,
-                "action": rec.action,
-                "entity": rec.entity,
-                "entity_id": rec.entity_id,
-                "data": data,
-                "prev_hash": prev,
-                "hash": digest,
-                "mac": audit_key.mac(key, audit_key.event_message(digest)) if key else None,
-            }
-        )
+        at = row["at"].astimezone(UTC)
+        digest = event_hash(seq, at, row["actor"], row["action"], row["entity"],
+                            row["entity_id"], row["data"], prev)  # fmt: skip
+        mac = audit_key.mac(key, audit_key.event_message(digest)) if key else None
+        row.update(seq=seq, at=at, prev_hash=prev, hash=digest, mac=mac)
         prev = digest
     head.seq, head.hash = seq, prev
     return rows
@@ -184,4 +237,9 @@ def verify(
         if bad is not None:
             return bad
     head = session.get(AuditHead, 1)
-    return check.finish((head.seq, head.hash) if head is not None else None)
+    result = check.finish((head.seq, head.hash) if head is not None else None)
+    waiting = pending.count(session) if pending.deferred(session) else 0
+    if waiting and result.ok:  # not in the chain yet: `seal` first to check them too
+        note = f"{waiting} events staged since the last seal are not in the chain yet"
+        result = replace(result, notes=(*result.notes, note))
+    return result

@@ -78,6 +78,7 @@ def sign_head(
     Returns the file and the line written, or the failure (nothing is signed then: a
     head must never vouch for a chain that does not verify).
     """
+    audit.seal(session)  # PostgreSQL: the events staged so far go into the signed chain
     heads, problems = read_heads(home)
     last = max(heads, key=lambda h: h.seq, default=None)
     after = None
