@@ -7,8 +7,6 @@ Each use records `last_used_at`, so an operator sees which tokens are alive.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +16,7 @@ from sqlalchemy.orm import Session
 from bantin.accounts.scope import ALONE_SCOPES, TOKEN_SCOPES
 from bantin.core import audit
 from bantin.core.account_models import ApiToken
+from bantin.core.bearer import new_token, token_hash
 from bantin.core.errors import BantinError
 from bantin.core.models import Agency
 
@@ -27,10 +26,6 @@ MAX_TOKEN_LENGTH = 128
 
 class ApiTokenError(BantinError, ValueError):
     """A token command that cannot be done; the message is for the operator."""
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def create(
@@ -47,7 +42,7 @@ def create(
         raise ApiTokenError(f"a {alone[0]} token goes in a URL: give it no other scope")
     if not label.strip() or len(label) > 64:
         raise ApiTokenError("the label must have 1-64 characters")
-    text = PREFIX + secrets.token_urlsafe(32)
+    text = new_token(PREFIX)
     row = ApiToken(
         agency_code=agency,
         label=label.strip(),

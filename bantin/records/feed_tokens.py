@@ -9,8 +9,6 @@ Loudspeaker software cannot send headers, so the token travels in the URL (`?tok
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.core import audit
+from bantin.core.bearer import clean_label, new_token, token_hash
 from bantin.core.errors import BantinError
 from bantin.core.feed_token_models import FeedToken
 from bantin.core.models import Unit, UnitGroup
@@ -49,10 +48,6 @@ class FeedReader:
         return (self.kind, self.key) == (kind, key)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _check_audience(session: Session, kind: str, key: str) -> None:
     if kind not in KINDS:
         raise FeedTokenError(f"audience kind must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -67,10 +62,10 @@ def create_token(
 ) -> tuple[FeedToken, str]:
     """A new token for the unit or group; returns the row and the token (show it once)."""
     _check_audience(session, kind, key)
-    label = " ".join(label.split())
-    if not label or len(label) > MAX_LABEL_LENGTH:
+    cleaned = clean_label(label, MAX_LABEL_LENGTH)
+    if cleaned is None:
         raise FeedTokenError(f"the label must be 1 to {MAX_LABEL_LENGTH} characters")
-    token = PREFIX + secrets.token_urlsafe(32)
+    label, token = cleaned, new_token(PREFIX)
     row = FeedToken(
         audience_kind=kind,
         audience_key=key,

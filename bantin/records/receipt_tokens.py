@@ -10,8 +10,6 @@ into the form: "unit 29641 token #3 (Cán bộ VH)".
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantin.core import audit
+from bantin.core.bearer import clean_label, new_token, token_hash
 from bantin.core.errors import BantinError
 from bantin.core.models import ReceiptToken, Unit
 
@@ -48,10 +47,6 @@ class TokenIdentity:
         return f"unit {self.unit_code} token #{self.id} ({self.label})"
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def create_token(
     session: Session, unit_code: str, label: str, actor: str, now: datetime
 ) -> tuple[ReceiptToken, str]:
@@ -59,10 +54,10 @@ def create_token(
     unit = session.get(Unit, unit_code)
     if unit is None:
         raise TokenError(f"no unit with code {unit_code} (see `bantin units list`)")
-    label = " ".join(label.split())
-    if not label or len(label) > MAX_LABEL_LENGTH:
+    cleaned = clean_label(label, MAX_LABEL_LENGTH)
+    if cleaned is None:
         raise TokenError(f"the label must be 1 to {MAX_LABEL_LENGTH} characters")
-    token = PREFIX + secrets.token_urlsafe(32)
+    label, token = cleaned, new_token(PREFIX)
     row = ReceiptToken(
         unit_code=unit.code,
         label=label,
