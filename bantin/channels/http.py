@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import requests
 
 from bantin import __version__, outbound
-from bantin.channels import pool
+from bantin.channels import lean, pool
 from bantin.channels.base import (
     AuthError,
     Channel,
@@ -118,6 +118,8 @@ class HTTPChannel(Channel):
         """One request through the session; transport failures become RetryableError."""
         kwargs.setdefault("timeout", self.timeout)
         try:
+            if lean.eligible(self.session, kwargs):  # a plain request: the pool directly
+                return lean.request(self.session, method, url, **kwargs)
             response: requests.Response = self.session.request(method, url, **kwargs)
             return response
         except requests.Timeout as exc:

@@ -1,0 +1,158 @@
+"""The lean request path (bantin.channels.lean): plain requests of credentialed channels go
+straight through the session's pool, under the same outbound policy, headers, TLS checks
+and error mapping as the full requests path."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bantin import outbound
+from bantin.channels import lean, open_channel
+from bantin.channels.base import RetryableError
+from bantin.channels.http import USER_AGENT
+from bantin.channels.webhook import WebhookChannel
+from tests.channels.recording_server import recording_server
+from tests.channels.test_outbound import _certificate
+from tests.channels.test_webhook import R as RENDERED
+
+
+@pytest.fixture(autouse=True)
+def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOA_SECRET", "s3cret")
+
+
+@pytest.fixture
+def no_full_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any request that goes through requests' Session.send fails the test."""
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("sent through requests.Session.send")
+
+    monkeypatch.setattr(requests.Session, "send", refuse)
+
+
+def webhook(url: str) -> WebhookChannel:
+    ch = open_channel("loa", f"webhook+{url}?secret=env:LOA_SECRET", Path("."))
+    assert isinstance(ch, WebhookChannel)
+    return ch
+
+
+def test_a_webhook_post_takes_the_lean_path(no_full_path: None) -> None:
+    with recording_server() as server:
+        receipt = webhook(server.url("/bulletins")).publish(RENDERED, "key-1")
+        assert receipt.http_status == 200
+        ((method, path, headers),) = server.requests
+    assert (method, path) == ("POST", "/bulletins")
+    assert headers["Idempotency-Key"] == "key-1"
+    assert headers["X-Bantin-Signature"].startswith("sha256=")
+
+
+def test_the_lean_path_sends_the_sessions_headers() -> None:
+    with recording_server() as server:
+        webhook(server.url("/b")).publish(RENDERED, "key-1")
+        ((_, _, headers),) = server.requests
+    assert headers["User-Agent"] == USER_AGENT
+    assert headers["Accept-Encoding"] == requests.utils.default_headers()["Accept-Encoding"]
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
+    assert int(headers["Content-Length"]) > 100
+
+
+def test_a_host_name_is_pinned_to_its_checked_address(no_full_path: None) -> None:
+    with recording_server() as server:
+        webhook(f"http://localhost:{server.port}/b").publish(RENDERED, "key-1")
+        ((_, _, headers),) = server.requests
+    assert headers["Host"] == f"localhost:{server.port}"
+
+
+def test_a_refused_address_sends_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    with recording_server() as server:
+        ch = webhook(server.url("/b"))
+        monkeypatch.setenv(outbound.ALLOW_ENV, "")
+        with pytest.raises(outbound.OutboundRefused, match="loopback"):
+            ch.publish(RENDERED, "key-1")
+        assert server.requests == []
+
+
+def test_a_gzip_answer_is_read_decoded() -> None:
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        body = gzip.compress(b'{"id": "ext-7", "url": "https://loa.example/7"}')
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    with recording_server(answer=answer) as server:
+        receipt = webhook(server.url("/b")).publish(RENDERED, "key-1")
+    assert (receipt.external_id, receipt.url) == ("ext-7", "https://loa.example/7")
+
+
+@pytest.fixture
+def drop_server() -> Iterator[int]:
+    """A server that reads a request and closes the connection without an answer."""
+    sock = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield int(sock.getsockname()[1])
+    sock.close()
+
+
+def test_a_dropped_connection_is_a_retryable_connection_error(drop_server: int) -> None:
+    ch = webhook(f"http://127.0.0.1:{drop_server}/b")
+    with pytest.raises(RetryableError, match="connection failed: ConnectionError"):
+        ch.publish(RENDERED, "key-1")
+
+
+def test_the_lean_path_verifies_certificates(tmp_path: Path) -> None:
+    both, _ = _certificate(tmp_path, "localhost")  # self-signed: no trusted CA signed it
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(both)
+    with recording_server(tls=context) as server:
+        ch = webhook(f"https://localhost:{server.port}/b")
+        with pytest.raises(RetryableError, match="connection failed: SSLError"):
+            ch.publish(RENDERED, "key-1")
+        assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "secret"),
+    [
+        ({"data": b"{}", "headers": {}}, True),
+        ({"json": {}}, True),
+        ({"params": {"a": "1"}}, True),
+        ({"files": {"f": b"x"}}, True),
+        ({"data": {"form": "x"}}, True),
+        ({"data": b"{}"}, False),
+    ],
+)
+def test_only_plain_requests_of_credentialed_sessions_are_lean(
+    kwargs: dict[str, Any], secret: bool
+) -> None:
+    session = outbound.OutboundSession(secret=secret)
+    assert lean.eligible(session, kwargs) is (set(kwargs) == {"data", "headers"})
+
+
+def test_a_session_holding_cookies_takes_the_full_path() -> None:
+    session = outbound.OutboundSession(secret=True)
+    session.cookies.set("sid", "1")
+    assert not lean.eligible(session, {"data": b"{}"})
