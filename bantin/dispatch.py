@@ -14,12 +14,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
-from bantin import logjson, metrics
+from bantin import ahead, logjson, metrics, wakeup
 from bantin.batchwrite import Ready, Sent, record_sent, settle_batch
 from bantin.campaigns.approval import prepare_reviews
 from bantin.campaigns.render_input import RowCache
@@ -34,14 +31,14 @@ from bantin.channels.base import (
 from bantin.channels.ratelimit import RateLimits
 from bantin.claim import SQLITE_UNSENT_CLAIM, claim_batch
 from bantin.config import Settings
-from bantin.core import audit, statemachine
+from bantin.core import audit
 from bantin.core.clock import Clock, SystemClock
 from bantin.core.db import Database
 from bantin.core.errors import ConfigError
-from bantin.core.models import Campaign, Publication
 from bantin.gates import Outcome, backoff, classify
 from bantin.groupcommit import GroupCommit, commit
 from bantin.lateness import log_overdue
+from bantin.passstats import PassStats
 from bantin.prepare import RADIO_BUDGET, Holds, Preparer
 from bantin.recovery import Recovery
 
@@ -57,38 +54,6 @@ RATE_LIMIT_PAUSE = 60.0
 SEAL_EVERY = 1.0
 
 
-@dataclass
-class PassStats:
-    claimed: int = 0
-    published: int = 0
-    retried: int = 0
-    failed: int = 0
-    missed: int = 0
-    unknown: int = 0
-    released: int = 0
-    recovered: int = 0
-    reviews: int = 0
-    outcomes: dict[int, str] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def count(self, pub_id: int, outcome: str) -> None:
-        with self._lock:
-            self._count(pub_id, outcome)
-
-    def _count(self, pub_id: int, outcome: str) -> None:
-        self.outcomes[pub_id] = outcome
-        attr = {
-            "published": "published",
-            "retry_wait": "retried",
-            "failed": "failed",
-            "missed": "missed",
-            "unknown": "unknown",
-            "released": "released",
-        }.get(outcome)
-        if attr:
-            setattr(self, attr, getattr(self, attr) + 1)
-
-
 class Dispatcher:
     """One runner's dispatch loop; `run_pass` is what the scheduler and `dispatch --once` call."""
 
@@ -100,6 +65,8 @@ class Dispatcher:
         runner_id: str,
         stop: threading.Event | None = None,
         limits: RateLimits | None = None,
+        lead: float | None = None,
+        sleep: Callable[[float], object] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -115,6 +82,15 @@ class Dispatcher:
             RateLimits() if real_time else RateLimits(monotonic=lambda: clock.now().timestamp())
         )
         self.turn_wait = TURN_WAIT if real_time or limits is not None else 0.0
+        #: Seconds ahead of their due time that rows are made ready (bantin.ahead); under
+        #: an injected clock only when the test asks, with a `sleep` that moves that clock.
+        self.lead = (
+            lead if lead is not None else (settings.dispatch_lead_seconds if real_time else 0.0)
+        )
+        self.sleep: Callable[[float], object] = sleep or self.stop.wait
+        self.waiting = ahead.Waiting()
+        self._ahead_channels: list[str] | None = None
+        self._withdrawn: list[int] = []
         public = settings.public_url
         self._audio_base = f"{public.rstrip('/')}/loa/am-thanh" if public else None
         self._channels: dict[tuple[str, str], Channel] = {}
@@ -123,17 +99,8 @@ class Dispatcher:
             max_workers=settings.dispatch_workers, thread_name_prefix="dispatch"
         )
         self.holds = Holds()
-        self.preparer = Preparer(
-            db,
-            clock,
-            runner_id,
-            self.channel,
-            self.stop,
-            self.turn_wait,
-            self.holds,
-            self._audio_base,
-            settings.home,
-        )
+        self.preparer = Preparer(db, clock, runner_id, self.channel, self.stop, self.turn_wait,
+                                 self.holds, self._audio_base, settings.home)  # fmt: skip
         self.commits = GroupCommit(self._write)
         #: Sends handed to the pool and not yet finished, at most two batches: claims run
         #: ahead of the sends by one batch, never by the whole backlog (leases run).
@@ -172,13 +139,18 @@ class Dispatcher:
         self.recover_expired(now, stats)
         lead = timedelta(hours=self.settings.approval_lead_hours)
         stats.reviews = prepare_reviews(self.db, now, lead, self.runner_id)
+        self._ahead_channels = None
         while not self.stop.is_set():
             ids = self.claim(self.clock.now())
-            if not ids:
+            if ids:
+                stats.claimed += len(ids)
+                self.deliver_batch(ids, stats)
+            elif not self.step_ahead(stats):
                 break
-            stats.claimed += len(ids)
-            self.deliver_batch(ids, stats)
+        self.put_back_waiting(stats)
         self.wait_for_sends()
+        ahead.cancel_withdrawn(self.db, self._withdrawn, self.clock.now(), self.runner_id)
+        self._withdrawn = []
         self.seal(wait=True)
         log_overdue(self.db, stats.outcomes)  # each overdue send and a summary
         return stats
@@ -218,10 +190,20 @@ class Dispatcher:
         return stats.outcomes.get(pub_id, "skipped")
 
     def deliver_batch(self, ids: list[int], stats: PassStats, sync: bool = False) -> None:
-        """Prepare the claimed batch outside any transaction, settle it in ONE write
-        transaction (every row that goes out is `sending` with its attempt committed before
-        its network call), then hand the sends to the pool; their outcomes reach the
-        database through the group commit. `sync`: send and record in this thread."""
+        """Prepare and settle the claimed batch (`settle`), then hand the sends to the
+        pool; their outcomes reach the database through the group commit. `sync`: send
+        and record in this thread."""
+        for ready in self.settle(ids, stats):
+            # The state and the attempt are committed: a crash from here on is visible.
+            if sync:
+                commit(self._write, [self._send(ready, stats)])
+            else:
+                self.submit(ready, stats)
+
+    def settle(self, ids: list[int], stats: PassStats) -> list[Ready]:
+        """Prepare the batch outside any transaction and settle it in ONE write
+        transaction: every row that goes out is `sending` with its attempt committed before
+        its network call. Returns those rows; the others are counted."""
         try:
             plan = self.preparer.prepare(ids, self._cache)
             with self._writing:
@@ -232,20 +214,82 @@ class Dispatcher:
             log.exception("unexpected error preparing publications %s", ids)
             for pub_id in ids:
                 stats.count(pub_id, metrics.count_outcome("error"))
-            return
+            return []
         for pub_id, state in states.items():
             if state != "sending":
                 stats.count(pub_id, metrics.count_outcome(state))
-        for ready in plan.ready:
-            if states.get(ready.pub_id) != "sending":
+        return [r for r in plan.ready if states.get(r.pub_id) == "sending"]
+
+    def submit(self, ready: Ready, stats: PassStats) -> None:
+        self._in_flight.acquire()
+        self.pool.submit(self._send_and_queue, ready, stats)
+
+    # -- rows made ready ahead (bantin.ahead) -------------------------------------------
+    def step_ahead(self, stats: PassStats) -> bool:
+        """One step of the ahead work when nothing is due: hand over the waiting rows whose
+        second has come, else make more rows ready, else nap until the next second comes.
+        False when there is nothing ahead to do."""
+        if self.lead <= 0:
+            return False
+        now = self.clock.now()
+        if self.release_due(now, stats):
+            return True
+        if len(self.waiting) < ahead.MAX_WAITING:
+            if self._ahead_channels is None:
+                held = self.holds.active(now)
+                self._ahead_channels = ahead.eligible_channels(self.db, self.channel, held)
+            until = now + timedelta(seconds=self.lead)
+            with self._writing:
+                ids = ahead.claim_ahead(self.db, self.runner_id, self.settings.dispatch_batch,
+                                        self.settings.lease_seconds, now, until,
+                                        self._ahead_channels)  # fmt: skip
+            if ids:
+                stats.claimed += len(ids)
+                for ready in self.settle(ids, stats):
+                    self.waiting.push(ready)
+                return True
+        nxt = self.waiting.next_due()
+        if nxt is None:
+            return False
+        self.sleep(min(ahead.NAP, max(0.0, (nxt - now).total_seconds())))
+        return True
+
+    def release_due(self, now: datetime, stats: PassStats) -> bool:
+        """Send the waiting rows whose second has come; a row whose campaign stopped
+        meanwhile is put back unsent instead."""
+        due = self.waiting.pop_due(now)
+        if not due:
+            return False
+        stopped = ahead.inactive_campaigns(self.db, {r.rendered.campaign_id for r in due})
+        for ready in due:
+            status = stopped.get(ready.rendered.campaign_id)
+            if status is None:
+                self.submit(ready, stats)
                 continue
-            # The state and the attempt are committed: a crash from here on is visible.
-            if sync:
-                sent = self._send(ready, stats)
-                commit(self._write, [sent])
-            else:
-                self._in_flight.acquire()
-                self.pool.submit(self._send_and_queue, ready, stats)
+            self.put_back(ready, f"campaign {status} before its time", 0.0, stats)
+            if status == "cancelled":
+                self._withdrawn.append(ready.pub_id)
+        return True
+
+    def put_back_waiting(self, stats: PassStats) -> None:
+        """A stopping runner's waiting rows go back unsent, due again at their time (for
+        this or another runner)."""
+        now = self.clock.now()
+        for ready in self.waiting.pop_all():
+            wait = max(0.0, (ready.rendered.due_at - now).total_seconds())
+            self.put_back(ready, "runner stopping", wait, stats)
+
+    def put_back(self, ready: Ready, why: str, retry_in: float, stats: PassStats) -> None:
+        """A `sending` row that was not sent: its attempt ends `not_sent`, the row waits
+        to be retried (the group commit writes it like any outcome)."""
+        why = f"{why}; not sent"
+        outcome = Outcome("retry_wait", why, "not_sent", retry_in=retry_in)
+
+        def done(state: str) -> None:
+            stats.count(ready.pub_id, metrics.count_outcome(state))
+
+        self.commits.put(Sent(ready.pub_id, ready.number, ready.channel.name, None,
+                              RetryableError(why), outcome, done))  # fmt: skip
 
     def _send_and_queue(self, ready: Ready, stats: PassStats) -> None:
         try:
@@ -290,10 +334,11 @@ class Dispatcher:
             not_sent = Outcome("retry_wait", why, "not_sent", retry_in=paused)
             return Sent(ready.pub_id, ready.number, channel.name, None,
                         RateLimited(why, retry_after=paused), not_sent, done)  # fmt: skip
+        started = self.clock.now()  # the attempt's start: the network call, not the marking
         try:
             receipt = channel.publish(rendered, ready.key)
         except ConfigError as exc:  # e.g. a secret that is not set: the channel is broken
-            return self._failure(ready, AuthError(str(exc)), done)
+            return self._failure(ready, AuthError(str(exc)), done, started)
         except ChannelError as exc:
             if isinstance(exc, RetryableError) and (
                 exc.retry_after or isinstance(exc, RateLimited)
@@ -302,14 +347,18 @@ class Dispatcher:
                 channel.hold_off(exc.retry_after or RATE_LIMIT_PAUSE)
                 pause = timedelta(seconds=exc.retry_after or RATE_LIMIT_PAUSE)
                 self.holds.hold(channel.name, self.clock.now() + pause)
-            return self._failure(ready, exc, done)
+            return self._failure(ready, exc, done, started)
         except Exception as exc:  # a channel bug: record it, retry within the attempt limit
             log.exception("channel %s raised unexpectedly", channel.name)
-            return self._failure(ready, RetryableError(f"{type(exc).__name__}: {exc}"), done)
+            error = RetryableError(f"{type(exc).__name__}: {exc}")
+            return self._failure(ready, error, done, started)
         metrics.observe_published(channel.kind, self.clock.now() - rendered.due_at)
-        return Sent(ready.pub_id, ready.number, channel.name, receipt, done=done)
+        return Sent(ready.pub_id, ready.number, channel.name, receipt, done=done,
+                    started_at=started)  # fmt: skip
 
-    def _failure(self, ready: Ready, exc: ChannelError, done: Callable[[str], None]) -> Sent:
+    def _failure(
+        self, ready: Ready, exc: ChannelError, done: Callable[[str], None], started: datetime
+    ) -> Sent:
         """`number` is also the attempts made so far: the attempt row was numbered from it."""
         metrics.observe_error(exc)
         retry_after = exc.retry_after if isinstance(exc, RetryableError) else None
@@ -317,7 +366,7 @@ class Dispatcher:
         outcome = classify(
             exc, number, self.settings.max_attempts, backoff(number, retry_after, self.rng)
         )
-        return Sent(ready.pub_id, number, ready.channel.name, None, exc, outcome, done)
+        return Sent(ready.pub_id, number, ready.channel.name, None, exc, outcome, done, started)
 
     # -- crash recovery ---------------------------------------------------------------
     def recover_expired(self, now: datetime, stats: PassStats) -> None:
@@ -333,44 +382,7 @@ class Dispatcher:
 
     # -- timing -----------------------------------------------------------------------
     def next_wakeup(self, now: datetime) -> datetime | None:
-        """The earliest moment something will need this dispatcher.
-
-        Rows of a channel in a hold (rate limit, provider pause) count from the hold's end:
-        waking for them earlier would only claim them and put them back. A read: it never
-        takes SQLite's write lock.
-        """
+        """The earliest moment something will need this dispatcher (bantin.wakeup)."""
         lead = timedelta(hours=self.settings.approval_lead_hours)
-        holds = self.holds.active(now)
-        free = Publication.channel_name.not_in(list(holds)) if holds else None
-        with self.db.read() as s:
-            active = select(Campaign.id).where(Campaign.status == "active")
-            due = select(func.min(Publication.due_at)).where(
-                Publication.status.in_(statemachine.UNSENT), Publication.campaign_id.in_(active)
-            )
-            retry = select(func.min(Publication.next_attempt_at)).where(
-                Publication.status == "retry_wait", Publication.campaign_id.in_(active)
-            )
-            if free is not None:
-                due, retry = due.where(free), retry.where(free)
-            candidates = [
-                s.scalar(due),
-                s.scalar(retry),
-                s.scalar(
-                    select(func.min(Publication.lease_until)).where(
-                        Publication.status.in_(("claimed", "sending"))
-                    )
-                ),
-                min(holds.values()) if holds else None,
-            ]
-            review = s.scalar(
-                select(func.min(Publication.due_at)).where(
-                    Publication.status == "planned",
-                    Publication.needs_approval.is_(True),
-                    Publication.due_at > now + lead,
-                    Publication.campaign_id.in_(active),
-                )
-            )
-        if review is not None:
-            candidates.append(review - lead)
-        found = [c for c in candidates if c is not None]
-        return min(found) if found else None
+        ahead_by = timedelta(seconds=self.lead)
+        return wakeup.next_wakeup(self.db, now, lead, self.holds.active(now), ahead_by)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,6 @@ from bantin import logjson
 from bantin.channels.base import ChannelError, Receipt
 from bantin.core import audit
 from bantin.core.models import Channel as ChannelRow
-from bantin.core.models import Publication
 from bantin.core.scrub import scrub
 from bantin.core.statemachine import Move
 from bantin.gates import Outcome, minutes_text
@@ -28,8 +27,24 @@ from bantin.records import alerts
 log = logging.getLogger("bantin.dispatch")
 
 
+class Facts(Protocol):
+    """The columns of a publication row an outcome needs (the hot path reads only these,
+    not whole ORM objects: bantin.batchwrite.LOCK_COLUMNS)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def campaign_id(self) -> str: ...
+    @property
+    def agency_code(self) -> str: ...
+    @property
+    def channel_name(self) -> str: ...
+    @property
+    def due_at(self) -> datetime: ...
+
+
 def success(
-    pub: Publication, number: int, channel_name: str, receipt: Receipt, now: datetime
+    pub: Facts, number: int, channel_name: str, receipt: Receipt, now: datetime
 ) -> tuple[Move, dict[str, Any]]:
     """The move to `published` and the attempt's end (parameters of `_END_ATTEMPT`)."""
     # Outcomes are recorded by the group commit, not the sending thread: name the
@@ -59,7 +74,7 @@ def success(
 
 def failure(
     s: Session,
-    pub: Publication,
+    pub: Facts,
     number: int,
     error: ChannelError,
     outcome: Outcome,
@@ -109,9 +124,7 @@ def _ended(
     }
 
 
-def break_channel(
-    s: Session, now: datetime, actor: str, pub: Publication, error: ChannelError
-) -> None:
+def break_channel(s: Session, now: datetime, actor: str, pub: Facts, error: ChannelError) -> None:
     """Mark the publication's channel broken (credentials refused) and alert its agency."""
     row = s.get_one(ChannelRow, pub.channel_name)
     row.status, row.status_reason = "broken", str(error)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from jinja2 import TemplateError
 from sqlalchemy import select
@@ -31,7 +32,20 @@ log = logging.getLogger(__name__)
 RECONCILE_RETRY = timedelta(minutes=5)
 
 
-def released_status(pub: Publication) -> str:
+class Releasable(Protocol):
+    """What `released_status` reads of a row (an ORM object or a row of columns)."""
+
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def needs_approval(self) -> bool: ...
+    @property
+    def approved_by(self) -> str | None: ...
+    @property
+    def body(self) -> str | None: ...
+
+
+def released_status(pub: Releasable) -> str:
     """Where a claimed row goes back to when its claim is given up."""
     if pub.attempts > 0:
         return "retry_wait"

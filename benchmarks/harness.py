@@ -233,8 +233,13 @@ def count_pubs(db: Database, statuses: tuple[str, ...] | None = None) -> int:
 
 
 def drain(db: Database, settings: Settings, total: int, timeout: float) -> float:
-    """Run the real Dispatcher (real clock) until every publication is settled; seconds."""
+    """Run the real Dispatcher (real clock) until every publication is settled, waking as
+    `bantin run` does: at `next_wakeup` (which is `dispatch_lead_seconds` before the first
+    due row: bantin.ahead). Seconds from the first pass."""
     dispatcher = Dispatcher(db, settings, SystemClock(), f"bench:{os.getpid()}")
+    wake = dispatcher.next_wakeup(datetime.now(UTC))
+    if wake is not None:
+        time.sleep(max(0.0, wake.timestamp() - time.time()))
     t0 = time.perf_counter()
     try:
         while time.perf_counter() - t0 < timeout:

@@ -76,23 +76,20 @@ def request(
         return cast(requests.Response, full)
     ip = outbound.check_url(url, secret=session.secret)
     parts = urlsplit(url)
-    sent = CaseInsensitiveDict(session.headers)
-    sent.update(headers or {})
+    sent = _merged(cast(Mapping[str, str], session.headers), headers or {})
     target = _Target(url, None)
     if parts.hostname != str(ip):
         literal = f"[{ip}]" if isinstance(ip, ipaddress.IPv6Address) else str(ip)
         netloc = literal + (f":{parts.port}" if parts.port else "")
         target = _Target(urlunsplit(parts._replace(netloc=netloc)), parts.hostname)
-        sent["Host"] = parts.netloc.rpartition("@")[2]
+        sent = _merged(sent, {"Host": parts.netloc.rpartition("@")[2]})
     try:
-        pool: Any = adapter.get_connection_with_tls_context(cast(Any, target), verify=True)
-        if parts.scheme == "https":
-            adapter.cert_verify(pool, target.url, True, None)  # type: ignore[no-untyped-call]
+        pool = _pool(adapter, target, parts.scheme)
         raw = pool.urlopen(
             method,
             _path(parts),
             body=data,
-            headers=dict(sent),
+            headers=sent,
             redirect=False,
             assert_same_host=False,
             preload_content=True,
@@ -103,6 +100,32 @@ def request(
     except (u3.HTTPError, OSError) as exc:
         raise _as_requests_error(exc) from exc
     return _response(raw, url)
+
+
+def _pool(adapter: PooledAdapter, target: _Target, scheme: str) -> Any:
+    """The adapter's pool for the target (the one the full path would use), remembered
+    while it stays open (the pool manager closes pools it evicts)."""
+    key = (target.url.partition("://")[2].partition("/")[0], target._bantin_host)
+    pool = adapter.lean_pools.get(key)
+    if pool is None or pool.pool is None:
+        pool = adapter.get_connection_with_tls_context(cast(Any, target), verify=True)
+        if scheme == "https":
+            adapter.cert_verify(pool, target.url, True, None)  # type: ignore[no-untyped-call]
+        adapter.lean_pools[key] = pool
+    return pool
+
+
+def _merged(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    """`base` updated by `extra`, header names compared without case."""
+    out = dict(base)
+    if extra:
+        lower = {k.lower(): k for k in out}
+        for name, value in extra.items():
+            old = lower.get(name.lower())
+            if old is not None:
+                del out[old]
+            out[name] = value
+    return out
 
 
 def _path(parts: Any) -> str:
