@@ -44,10 +44,11 @@ def test_probe_sees_a_heavy_library_when_a_command_loads_one() -> None:
     assert "sqlalchemy" in loaded_by("campaign", "--help")
 
 
-def test_schedule_on_sqlite_loads_no_orm(home: Path) -> None:
-    """`bantin schedule` on SQLite reads through sqlite3 (bantin.records.sqlite_listing):
-    SQLAlchemy and the models were half a second of its start."""
-    loaded = loaded_by("schedule", "--limit", "5", "--status", "planned")
+@pytest.mark.parametrize("command", ["schedule", "records"])
+def test_listing_on_sqlite_loads_no_orm(home: Path, command: str) -> None:
+    """`bantin schedule` and `bantin records` on SQLite read through sqlite3
+    (bantin.records.sqlite_listing): SQLAlchemy and the models were half a second of it."""
+    loaded = loaded_by(command, "--limit", "5", "--status", "planned")
     assert loaded & {"sqlalchemy", "alembic", "jinja2", "requests"} == set()
 
 
