@@ -16,20 +16,29 @@ from bantin.core.models import CLAIM_RANK_SQL, UNSENT_SQL, Campaign, Publication
 #: The claim's priority order, spelled as the claim index spells it (see core.models).
 _RANK_SQL = CLAIM_RANK_SQL.replace("priority", "publication.priority", 1)
 CLAIM_RANK: ColumnClause[int] = literal_column(_RANK_SQL, Integer)
-_SQLITE_UNSENT_CLAIM = (
-    f"SELECT publication.id, {_RANK_SQL} AS rank, publication.due_at "
-    "FROM publication INDEXED BY ix_publication_claim "
+_SQLITE_CLAIM = (
+    "SELECT publication.id, {rank} AS rank, publication.{at} "
+    "FROM publication {indexed}"
     "JOIN campaign ON campaign.id = publication.campaign_id "
-    f"WHERE publication.{{unsent}} AND publication.due_at <= :now "
+    "WHERE publication.{state} AND publication.{at} <= :now "
     "AND campaign.status = 'active' {held}"
-    f"ORDER BY {_RANK_SQL}, publication.due_at, publication.id LIMIT :batch"
+    "ORDER BY {rank}, publication.{at}, publication.id LIMIT :batch"
 )
 
 
-def _sqlite_claim(held: bool) -> TextualSelect:
-    """The unsent claim for SQLite; `held`: skipping the channels in a hold."""
-    sql = _SQLITE_UNSENT_CLAIM.format(
-        unsent=UNSENT_SQL, held="AND publication.channel_name NOT IN :held " if held else ""
+def _sqlite_claim(retry: bool, held: bool) -> TextualSelect:
+    """A claim read for SQLite, written once: unsent rows by due time through the claim
+    index, or (`retry`) rows waiting to retry by their retry time; `held`: skipping the
+    channels in a hold. Text, not an ORM select rebuilt and looked up in the statement
+    cache on every claim."""
+    at = "next_attempt_at" if retry else "due_at"
+    index = "ix_publication_retry_due" if retry else "ix_publication_claim"
+    sql = _SQLITE_CLAIM.format(
+        rank=_RANK_SQL,
+        at=at,
+        indexed=f"INDEXED BY {index} ",
+        state="status = 'retry_wait'" if retry else UNSENT_SQL,
+        held="AND publication.channel_name NOT IN :held " if held else "",
     )
     params: list[BindParameter[Any]] = [
         bindparam("now", type_=UTCDateTime()),
@@ -37,15 +46,17 @@ def _sqlite_claim(held: bool) -> TextualSelect:
     ]
     if held:
         params.append(bindparam("held", expanding=True))
-    return text(sql).bindparams(*params).columns(id=Integer, rank=Integer, due_at=UTCDateTime())
+    return text(sql).bindparams(*params).columns(id=Integer, rank=Integer, **{at: UTCDateTime()})
 
 
-SQLITE_UNSENT_CLAIM = _sqlite_claim(False)
-_SQLITE_UNSENT_CLAIM_HELD = _sqlite_claim(True)
+#: {(retry?, held?): query}
+_SQLITE_CLAIMS = {(r, h): _sqlite_claim(r, h) for r in (False, True) for h in (False, True)}
+SQLITE_UNSENT_CLAIM = _SQLITE_CLAIMS[False, False]
+SQLITE_RETRY_CLAIM = _SQLITE_CLAIMS[True, False]
 
 
 def _orm_claims(now: datetime, batch: int, held: list[str]) -> tuple[Select[Any], Select[Any]]:
-    """The unsent and the retry claims as ORM queries (PostgreSQL; SQLite's retry)."""
+    """The unsent and the retry claims as ORM queries (PostgreSQL: row locks, skip locked)."""
     unsent = (
         select(Publication.id, CLAIM_RANK, Publication.due_at)
         .join(Campaign, Campaign.id == Publication.campaign_id)
@@ -85,20 +96,20 @@ def claim_batch(
     sorted every due row: 0.5 s a claim with a million rows due.
     """
     held = list(held)
-    unsent, retry = _orm_claims(now, batch, held)
+    args = {"now": now, "batch": batch} | ({"held": held} if held else {})
     with db.session() as s:
         if db.is_sqlite:
             # Without ANALYZE statistics SQLite prefers the (status, due_at) index and
             # sorts every due row; the claim index is always right for this query, and
             # SQLAlchemy renders no table hints for SQLite, hence the text.
-            query = _SQLITE_UNSENT_CLAIM_HELD if held else SQLITE_UNSENT_CLAIM
-            args = {"now": now, "batch": batch} | ({"held": held} if held else {})
-            first = s.execute(query, args).all()
+            first = s.execute(_SQLITE_CLAIMS[False, bool(held)], args).all()
+            second = s.execute(_SQLITE_CLAIMS[True, bool(held)], args).all()
         else:
+            unsent, retry = _orm_claims(now, batch, held)
             unsent = unsent.with_for_update(skip_locked=True, of=Publication)
             retry = retry.with_for_update(skip_locked=True, of=Publication)
-            first = s.execute(unsent).all()
-        found = [*first, *s.execute(retry).all()]
+            first, second = s.execute(unsent).all(), s.execute(retry).all()
+        found = [*first, *second]
         found.sort(key=lambda row: (row[1], row[2], row[0]))
         ids = [row[0] for row in found[:batch]]
         lease = now + timedelta(seconds=lease_seconds)

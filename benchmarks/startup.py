@@ -1,8 +1,9 @@
 """Start-up and scale: `bantin --version` and `bantin schedule --limit 5` wall time (fresh
 subprocesses), and with 1,000,000 publications stored in SQLite (startup_data.py, cached
-under benchmarks/.cache/): `bantin run` time to ready and its peak RSS, one claim of 64
-rows with half of the rows due (Dispatcher.claim called directly), `schedule --limit 20`
-and `records summary`.
+under benchmarks/.cache/): `bantin run` time to ready and its peak RSS, a claim of 64
+rows with half of the rows due (Dispatcher.claim called directly; the median of five
+claims after a process's first, which is reported beside it: see claim_ms),
+`schedule --limit 20` and `records summary`.
 
 The CLI figures are wall time (what a person waits) and, beside them, the child's CPU
 seconds (user + system), which a loaded machine inflates far less: with 8 agents on 2
@@ -24,6 +25,7 @@ from __future__ import annotations
 import compileall
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,16 +116,26 @@ def run_ready(home: Path, timeout: float) -> tuple[float, float, bool]:
     return seconds, peak, ready.is_set()
 
 
-def claim_ms(home: Path, half_due: datetime) -> float:
-    """One Dispatcher.claim of a batch (64) with half the rows due, milliseconds."""
+def claim_ms(home: Path, half_due: datetime, steady: int = 5) -> tuple[float, float]:
+    """(first, steady) Dispatcher.claim of a batch (64) with half the rows due, milliseconds.
+
+    The first claim that moves rows in a process also compiles SQLAlchemy's statements for
+    the move and the audit append (an empty claim compiles only the reads), and the
+    interpreter has not yet specialised the code: `bantin run` pays that once at start. The
+    goal is about the claims a running dispatcher makes on every pass, so the measure is
+    the median of the `steady` claims after the first, each one claim of 64; the first is
+    reported beside it."""
     settings = load_settings(home=home)
     db = Database(settings.db_url)
     dispatcher = Dispatcher(db, settings, SystemClock(), f"bench:{os.getpid()}")
     try:
-        dispatcher.claim(datetime(2000, 1, 1, tzinfo=UTC))  # connect and compile: not timed
-        t0 = time.perf_counter()
-        dispatcher.claim(half_due)
-        return (time.perf_counter() - t0) * 1000
+        dispatcher.claim(datetime(2000, 1, 1, tzinfo=UTC))  # connect: not timed
+        times = []
+        for _ in range(1 + steady):
+            t0 = time.perf_counter()
+            dispatcher.claim(half_due)
+            times.append((time.perf_counter() - t0) * 1000)
+        return times[0], statistics.median(times[1:])
     finally:
         dispatcher.close()
         db.engine.dispose()
@@ -152,7 +164,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             out: dict[str, float] = {}
             for key, home, argv in CLI_RUNS:
                 out[key], out[f"{key}-cpu"] = timed(small if home == "small" else shared, *argv)
-            out["claim"] = claim_ms(shared, half)
+            out["claim-first"], out["claim"] = claim_ms(shared, half)
             own = startup_data.copy_home(big, Path(tmp) / f"run-{i}")
             out["ready"], out["rss"], ok = run_ready(own, timeout)
             (own / "bantin.db").unlink()
@@ -168,8 +180,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report.add(f"{rows} rows: bantin run ready", "s", runs["ready"], goal=Goal("≤ 5 s", "le", 5))
     report.add(f"{rows} rows: bantin run peak RSS", "MiB", runs["rss"],
                goal=Goal("≤ 200 MiB", "le", 200))  # fmt: skip
-    report.add(f"{rows} rows: claim of 64, half due", "ms", runs["claim"],
+    report.add(f"{rows} rows: claim of 64, half due (running)", "ms", runs["claim"],
                goal=Goal("≤ 5 ms", "le", 5))  # fmt: skip
+    report.add(f"{rows} rows: a process's first claim of 64 (compiles)", "ms",
+               runs["claim-first"])  # fmt: skip
     report.add(f"{rows} rows: schedule --limit 20", "s", runs["schedule20"], goal=start)
     report.add(f"{rows} rows: records summary", "s", runs["summary"])
     for key, home, argv in CLI_RUNS:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 
+from bantin.claim import SQLITE_RETRY_CLAIM
 from bantin.core.db import Database
 from bantin.core.models import Publication
 from bantin.dispatch import SQLITE_UNSENT_CLAIM
@@ -27,6 +28,12 @@ def test_the_unsent_claim_walks_the_claim_index_without_sorting(db: Database) ->
     detail = plan(db, sql, {})
     assert "ix_publication_claim" in detail
     assert "TEMP B-TREE" not in detail
+
+
+def test_the_retry_claim_reads_the_retry_index(db: Database) -> None:
+    sql = SQLITE_RETRY_CLAIM.element.text  # type: ignore[attr-defined]
+    sql = sql.replace(":now", "'2026-12-01 00:00:00.000000'").replace(":batch", "64")
+    assert "ix_publication_retry_due" in plan(db, sql, {})
 
 
 def test_moving_claimed_rows_fetches_them_by_primary_key(db: Database) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -40,7 +41,15 @@ def test_start_imports_no_heavy_library(argv: list[str]) -> None:
 
 
 def test_probe_sees_a_heavy_library_when_a_command_loads_one() -> None:
-    assert "sqlalchemy" in loaded_by("schedule", "--help")
+    assert "sqlalchemy" in loaded_by("campaign", "--help")
+
+
+@pytest.mark.parametrize("command", ["schedule", "records"])
+def test_listing_on_sqlite_loads_no_orm(home: Path, command: str) -> None:
+    """`bantin schedule` and `bantin records` on SQLite read through sqlite3
+    (bantin.records.sqlite_listing): SQLAlchemy and the models were half a second of it."""
+    loaded = loaded_by(command, "--limit", "5", "--status", "planned")
+    assert loaded & {"sqlalchemy", "alembic", "jinja2", "requests"} == set()
 
 
 def test_command_index_is_current() -> None:

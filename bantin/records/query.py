@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
-from bantin.core.errors import RecordsError
-from bantin.core.models import BroadcastReceipt, Channel, Publication, Unit
-from bantin.core.plan_tables import Agency
+from bantin.core.models import BroadcastReceipt, Publication, Unit
 from bantin.core.states import ALL as STATES
+from bantin.records.filters import Filters
+
+__all__ = ["GROUP_COLUMNS", "Filters", "list_publications", "summary"]
 
 GROUP_COLUMNS = {
     "agency": Publication.agency_code,
@@ -22,53 +22,6 @@ GROUP_COLUMNS = {
     "unit": Publication.unit_code,
     "campaign": Publication.campaign_id,
 }
-
-
-@dataclass(frozen=True)
-class Filters:
-    agency: str | None = None
-    task: str | None = None
-    channel: str | None = None
-    unit: str | None = None
-    campaign: str | None = None
-    status: Sequence[str] = ()
-    start: datetime | None = None
-    end: datetime | None = None
-
-    def checked(self, session: Session) -> Filters:
-        """These filters with agency codes upper-cased, or `RecordsError` naming an agency
-        or channel that does not exist (an empty table would read as "nothing planned")."""
-        out = replace(self, agency=self.agency.upper()) if self.agency else self
-        for what, value, column in (
-            ("agency", out.agency, Agency.code),
-            ("channel", out.channel, Channel.name),
-        ):
-            if value is None:
-                continue
-            known = list(session.scalars(select(column).order_by(column)))
-            if value not in known:
-                shown = ", ".join(known[:20]) + (", …" if len(known) > 20 else "")
-                raise RecordsError(f"unknown {what} {value} (known: {shown or 'none'})")
-        return out
-
-    def apply(self, q: Any) -> Any:
-        if self.agency:
-            q = q.where(Publication.agency_code == self.agency)
-        if self.task:
-            q = q.where(Publication.task_code == self.task)
-        if self.channel:
-            q = q.where(Publication.channel_name == self.channel)
-        if self.unit:
-            q = q.where(Publication.unit_code == self.unit)
-        if self.campaign:
-            q = q.where(Publication.campaign_id == self.campaign)
-        if self.status:
-            q = q.where(Publication.status.in_(list(self.status)))
-        if self.start:
-            q = q.where(Publication.due_at >= self.start)
-        if self.end:
-            q = q.where(Publication.due_at < self.end)
-        return q
 
 
 def list_publications(
