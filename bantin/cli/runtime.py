@@ -107,7 +107,9 @@ def dispatch_cmd(app: App, once: bool, now: str | None) -> None:
         if db.is_sqlite:  # the run lock proves every other claimer is gone
             expire_all_but(db, me, clock.now())
         limits = limits_for(db) if now is None else None
-        dispatcher = Dispatcher(db, app.settings, clock, me, limits=limits)
+        # What is due now, no more: rows due in the next seconds are not made ready and
+        # waited for (bantin.ahead is for `bantin run`).
+        dispatcher = Dispatcher(db, app.settings, clock, me, limits=limits, lead=0.0)
         try:
             stats = dispatcher.run_pass()
         finally:
