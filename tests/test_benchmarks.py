@@ -50,6 +50,8 @@ def test_burst_measures_bantin_and_every_apscheduler_variant(tmp_path: Path) -> 
     drain = next(m for m in result["measures"] if m["name"] == "sink 0ms: bantin drain")
     assert drain["baseline"] == "sink 0ms: APScheduler sqlite graceNone drain"
     assert drain["ratio"] is not None and len(drain["values"]) == 1
+    early = next(m for m in result["measures"] if m["name"].endswith("before the due second"))
+    assert early["values"] == [0.0]
 
 
 def test_throughput_compares_with_the_bare_client_and_writer(tmp_path: Path) -> None:
