@@ -25,10 +25,11 @@ class Settings:
     horizon_days: int = 35
     lease_seconds: int = 120
     approval_lead_hours: float = 24.0
-    #: Sends in flight per runner (at most two batches of them). A slow receiver (50 ms an
-    #: answer) holds a thread 50 ms a send: 32 capped a burst at 640 a second, 128 keeps up
-    #: with one made ready ahead; a fast receiver is no slower (docs/performance.md).
-    dispatch_workers: int = 128
+    #: Sends in flight per runner. A slow receiver (50 ms an answer) holds a thread 50 ms a
+    #: send: 32 capped a burst at 640 a second, 128 at 2,560; 256 keep up with a burst made
+    #: ready ahead, and a fast receiver is no slower (docs/performance.md). Threads and
+    #: pooled connections are opened only as sends need them.
+    dispatch_workers: int = 256
     dispatch_batch: int = 64
     #: Seconds before their due time that a runner prepares and marks `sending` the
     #: publications of channels that deduplicate by key (bantin.ahead), so that a burst
@@ -86,7 +87,7 @@ def load_settings(
         horizon_days=int(str(pick("horizon_days", 35))),
         lease_seconds=int(str(pick("lease_seconds", 120))),
         approval_lead_hours=float(str(pick("approval_lead_hours", 24))),
-        dispatch_workers=int(str(pick("dispatch_workers", 128))),
+        dispatch_workers=int(str(pick("dispatch_workers", 256))),
         dispatch_batch=int(str(pick("dispatch_batch", 64))),
         dispatch_lead_seconds=max(0.0, float(str(pick("dispatch_lead_seconds", 5)))),
         safety_interval_seconds=int(str(pick("safety_interval_seconds", 30))),

@@ -102,9 +102,10 @@ class Dispatcher:
         self.preparer = Preparer(db, clock, runner_id, self.channel, self.stop, self.turn_wait,
                                  self.holds, self._audio_base, settings.home)  # fmt: skip
         self.commits = GroupCommit(self._write)
-        #: Sends handed to the pool and not yet finished, at most two batches: claims run
-        #: ahead of the sends by one batch, never by the whole backlog (leases run).
-        self._max_in_flight = 2 * max(1, settings.dispatch_batch)
+        #: Sends handed to the pool and not yet finished: as many as the workers, at least two
+        #: batches; claims run ahead of the sends by that much, never by the whole backlog
+        #: (leases run).
+        self._max_in_flight = max(2 * max(1, settings.dispatch_batch), settings.dispatch_workers)
         self._in_flight = threading.BoundedSemaphore(self._max_in_flight)
         self._cache = RowCache()
         #: The hot path's write transactions take turns in the process: SQLite's busy

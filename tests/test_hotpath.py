@@ -264,13 +264,13 @@ def test_a_rate_limited_channel_has_each_row_claimed_once_per_turn(
     assert claims == ROWS + (ROWS - 1)
 
 
-def test_a_runner_keeps_128_sends_in_flight_by_default(db: Database, settings: Settings) -> None:
+def test_a_runner_keeps_256_sends_in_flight_by_default(db: Database, settings: Settings) -> None:
     """A slow receiver (50 ms an answer) needs many sends in flight: 8 capped a burst at
-    160 a second, 32 at 640; 128 (two batches) keeps up with a burst made ready ahead."""
+    160 a second, 32 at 640, 128 at 2,560; 256 keep up with a burst made ready ahead."""
     dispatcher = Dispatcher(db, settings, FixedClock(T0), "runner-a")
     try:
-        assert settings.dispatch_workers == 128
-        assert dispatcher.pool._max_workers == 128
-        assert dispatcher._max_in_flight >= 128
+        assert settings.dispatch_workers == 256
+        assert dispatcher.pool._max_workers == 256
+        assert dispatcher._max_in_flight == 256
     finally:
         dispatcher.close()
