@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
@@ -133,6 +134,10 @@ class Waiting:
         while self._heap and self._heap[0][0] <= now:
             out.append(heapq.heappop(self._heap)[2])
         return out
+
+    def channels(self) -> Counter[Channel]:
+        """How many waiting rows each channel has."""
+        return Counter(item[2].channel for item in self._heap)
 
     def pop_all(self) -> list[Ready]:
         out = [item[2] for item in sorted(self._heap)]

@@ -45,6 +45,8 @@ class Ready:
     rendered: Rendered
     number: int = 0
     key: str = ""
+    #: What the channel built of the send ahead of its second (Channel.prebuild), if any.
+    built: Any = None
 
 
 @dataclass

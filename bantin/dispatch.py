@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from bantin import ahead, logjson, metrics, wakeup
+from bantin.ahead_loop import ReadyAhead
 from bantin.batchwrite import Ready, Sent, record_sent, settle_batch
 from bantin.campaigns.approval import prepare_reviews
 from bantin.campaigns.render_input import RowCache
@@ -54,7 +55,7 @@ RATE_LIMIT_PAUSE = 60.0
 SEAL_EVERY = 1.0
 
 
-class Dispatcher:
+class Dispatcher(ReadyAhead):
     """One runner's dispatch loop; `run_pass` is what the scheduler and `dispatch --once` call."""
 
     def __init__(
@@ -90,6 +91,7 @@ class Dispatcher:
         self.sleep: Callable[[float], object] = sleep or self.stop.wait
         self.waiting = ahead.Waiting()
         self._ahead_channels: list[str] | None = None
+        self._warmed = False
         self._withdrawn: list[int] = []
         public = settings.public_url
         self._audio_base = f"{public.rstrip('/')}/loa/am-thanh" if public else None
@@ -140,7 +142,7 @@ class Dispatcher:
         self.recover_expired(now, stats)
         lead = timedelta(hours=self.settings.approval_lead_hours)
         stats.reviews = prepare_reviews(self.db, now, lead, self.runner_id)
-        self._ahead_channels = None
+        self._ahead_channels, self._warmed = None, False
         while not self.stop.is_set():
             ids = self.claim(self.clock.now())
             if ids:
@@ -225,73 +227,6 @@ class Dispatcher:
         self._in_flight.acquire()
         self.pool.submit(self._send_and_queue, ready, stats)
 
-    # -- rows made ready ahead (bantin.ahead) -------------------------------------------
-    def step_ahead(self, stats: PassStats) -> bool:
-        """One step of the ahead work when nothing is due: hand over the waiting rows whose
-        second has come, else make more rows ready, else nap until the next second comes.
-        False when there is nothing ahead to do."""
-        if self.lead <= 0:
-            return False
-        now = self.clock.now()
-        if self.release_due(now, stats):
-            return True
-        if len(self.waiting) < ahead.MAX_WAITING:
-            if self._ahead_channels is None:
-                held = self.holds.active(now)
-                self._ahead_channels = ahead.eligible_channels(self.db, self.channel, held)
-            until = now + timedelta(seconds=self.lead)
-            with self._writing:
-                ids = ahead.claim_ahead(self.db, self.runner_id, self.settings.dispatch_batch,
-                                        self.settings.lease_seconds, now, until,
-                                        self._ahead_channels)  # fmt: skip
-            if ids:
-                stats.claimed += len(ids)
-                for ready in self.settle(ids, stats):
-                    self.waiting.push(ready)
-                return True
-        nxt = self.waiting.next_due()
-        if nxt is None:
-            return False
-        self.sleep(min(ahead.NAP, max(0.0, (nxt - now).total_seconds())))
-        return True
-
-    def release_due(self, now: datetime, stats: PassStats) -> bool:
-        """Send the waiting rows whose second has come; a row whose campaign stopped
-        meanwhile is put back unsent instead."""
-        due = self.waiting.pop_due(now)
-        if not due:
-            return False
-        stopped = ahead.inactive_campaigns(self.db, {r.rendered.campaign_id for r in due})
-        for ready in due:
-            status = stopped.get(ready.rendered.campaign_id)
-            if status is None:
-                self.submit(ready, stats)
-                continue
-            self.put_back(ready, f"campaign {status} before its time", 0.0, stats)
-            if status == "cancelled":
-                self._withdrawn.append(ready.pub_id)
-        return True
-
-    def put_back_waiting(self, stats: PassStats) -> None:
-        """A stopping runner's waiting rows go back unsent, due again at their time (for
-        this or another runner)."""
-        now = self.clock.now()
-        for ready in self.waiting.pop_all():
-            wait = max(0.0, (ready.rendered.due_at - now).total_seconds())
-            self.put_back(ready, "runner stopping", wait, stats)
-
-    def put_back(self, ready: Ready, why: str, retry_in: float, stats: PassStats) -> None:
-        """A `sending` row that was not sent: its attempt ends `not_sent`, the row waits
-        to be retried (the group commit writes it like any outcome)."""
-        why = f"{why}; not sent"
-        outcome = Outcome("retry_wait", why, "not_sent", retry_in=retry_in)
-
-        def done(state: str) -> None:
-            stats.count(ready.pub_id, metrics.count_outcome(state))
-
-        self.commits.put(Sent(ready.pub_id, ready.number, ready.channel.name, None,
-                              RetryableError(why), outcome, done))  # fmt: skip
-
     def _send_and_queue(self, ready: Ready, stats: PassStats) -> None:
         try:
             self.commits.put(self._send(ready, stats))
@@ -337,7 +272,10 @@ class Dispatcher:
                         RateLimited(why, retry_after=paused), not_sent, done)  # fmt: skip
         started = self.clock.now()  # the attempt's start: the network call, not the marking
         try:
-            receipt = channel.publish(rendered, ready.key)
+            if ready.built is not None:
+                receipt = channel.publish_prebuilt(ready.built, rendered, ready.key)
+            else:
+                receipt = channel.publish(rendered, ready.key)
         except ConfigError as exc:  # e.g. a secret that is not set: the channel is broken
             return self._failure(ready, AuthError(str(exc)), done, started)
         except ChannelError as exc:

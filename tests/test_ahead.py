@@ -52,6 +52,12 @@ class Stamp(Channel):
     dedupes = True
     clock: ClassVar[FixedClock | None] = None
     sent: ClassVar[list[tuple[datetime, str]]] = []
+    warmed: ClassVar[list[datetime]] = []
+
+    def warm(self) -> bool:
+        assert self.clock is not None
+        self.warmed.append(self.clock.now())
+        return True
 
     def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
         assert self.clock is not None
@@ -71,7 +77,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture(autouse=True)
 def stamp(clock: FixedClock) -> Iterator[None]:
-    Stamp.clock, Stamp.sent = clock, []
+    Stamp.clock, Stamp.sent, Stamp.warmed = clock, [], []
     channel_registry.CHANNEL_TYPES["stamp"] = Stamp
     channel_registry.CHANNEL_TYPES["stamp-nd"] = StampNoDedupe
     yield
@@ -228,3 +234,12 @@ def test_without_a_lead_nothing_is_claimed_before_its_second(
         assert d.run_pass().claimed == 0
     finally:
         d.close()
+
+
+def test_connections_are_opened_while_rows_wait_one_a_row(
+    db: Database, home: Path, tmp_path: Path, dispatcher: Dispatcher
+) -> None:
+    setup_rows(db, home, tmp_path)
+    dispatcher.run_pass()
+    dispatcher.wait_for_sends()
+    assert len(Stamp.warmed) == 2  # one for each row of 09:00:00, while they waited

@@ -223,6 +223,20 @@ class Channel(ABC):
     def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
         """Deliver once; raise a ChannelError subclass on failure."""
 
+    def prebuild(self, rendered: Rendered, idempotency_key: str) -> Any:
+        """What of a send can be done before its second (rows made ready ahead:
+        bantin.ahead), for `publish_prebuilt`; None when nothing can."""
+        return None
+
+    def publish_prebuilt(self, built: Any, rendered: Rendered, idempotency_key: str) -> Receipt:
+        """`publish` with what `prebuild` made (never None here)."""
+        return self.publish(rendered, idempotency_key)
+
+    def warm(self) -> bool:
+        """Open one more connection ahead of a burst (no request); False when there is
+        nothing to open (the default: the channel keeps no connections)."""
+        return False
+
     def check(self) -> dict[str, Any]:
         """A harmless authenticated call: is the channel reachable, what may it do?
         Never publishes. Channels that can ask their provider override this."""

@@ -1,49 +1,55 @@
-"""The lean request: a plain request (bytes body, headers, a timeout) sent straight through
-the channel session's own connection pool, without requests' per-request machinery.
+"""The lean request: a plain request (bytes body, headers, a timeout) of a channel that
+carries credentials, sent on the standard library's `http.client` over kept-alive
+connections, without requests' and urllib3's per-request machinery.
 
-Why: a webhook POST through `requests.Session.request` costs about 440 µs of CPU on this
-machine, of which urllib3 (which does the actual HTTP) takes 140 µs; the rest is
-preparing, merging settings, hooks, cookies and building the response. At a morning
-burst of 2,000 bulletins that difference was a quarter of the dispatcher's CPU.
+Why, measured on this machine with the loopback sink (docs/performance.md): a webhook POST
+through `requests.Session.request` cost about 440 µs of CPU, through urllib3's pool about
+140 µs and through `http.client` about 80 µs; with 256 sending threads the gap doubles
+(urllib3 3,970 requests a second, `http.client` 4,900). At a morning burst the sends are
+most of a runner's work. What urllib3 adds (retries, which a credentialed send must not
+do, timeout objects, a queue, response wrappers) bantin does not use on this path; what it
+does use is kept here in a few lines: a last-in-first-out pool of connections per checked
+address, sized to the dispatch workers, each checked for a peer that went away before it
+is reused.
 
 Nothing of the policy is skipped: the URL is checked (and resolved) by
-`bantin.outbound.check_url` on every request like the adapter does, the connection goes
-to the checked address under the host name (SNI and certificate included, through the
-adapter's own pool key), redirects are not followed (the lean path serves sessions that
-carry credentials, which never follow one), the pool's connections are the `deadline`-
-watched ones, and failures surface as the same `requests` exceptions the adapter raises,
-so `HTTPChannel.request` maps them to the same channel errors. Anything else — a JSON or
-files argument, query parameters, auth, cookies held by the session, a session that
-follows redirects — takes the full requests path.
+`bantin.outbound.check_url` on every request, the connection goes to the checked address
+with the host name in `Host`, in SNI and in the certificate check (the CA bundle requests
+uses), redirects are not followed (sessions carrying credentials never follow one), each
+socket is watched by `outbound.deadline`, Nagle is off and TCP keep-alive on
+(channels/pool.py), and failures surface as the `requests` exceptions the full path
+raises, so `HTTPChannel.request` maps them to the same channel errors. It sends the
+session's User-Agent and the request's own headers, not requests' `Accept` and `Connection`
+defaults, and asks for no compression (a small JSON answer needs none; a gzip or deflate
+answer is still read). Anything else — a JSON or files argument, query parameters, auth,
+cookies held by the session, a session that follows redirects — takes the full requests
+path.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import http.client
+import select
+import socket
+import ssl
+import threading
+import zlib
+from collections import deque
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+import certifi
 import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
-from urllib3 import Timeout
-from urllib3 import exceptions as u3
 
 from bantin import outbound
-from bantin.channels.pool import PooledAdapter
+from bantin.channels.pool import SOCKET_OPTIONS, PooledAdapter
 
 #: The keyword arguments a lean request understands.
 LEAN_KWARGS = frozenset({"data", "headers", "timeout"})
-
-
-class _Target:
-    """What the adapter's pool-key method reads of a request: its (pinned) URL and the
-    host name the certificate must match."""
-
-    def __init__(self, url: str, host: str | None) -> None:
-        self.url = url
-        self._bantin_host = host
 
 
 def eligible(session: requests.Session, kwargs: Mapping[str, Any]) -> bool:
@@ -60,6 +66,111 @@ def eligible(session: requests.Session, kwargs: Mapping[str, Any]) -> bool:
     )
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    """Certificates checked against the CA bundle requests uses, and the host name."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """TLS to the checked address, with the host name in SNI and the certificate check."""
+
+    def __init__(self, ip: str, port: int, *, name: str, timeout: float) -> None:
+        super().__init__(ip, port, timeout=timeout, context=_tls())
+        self.name = name
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.name)  # type: ignore[attr-defined]
+
+
+class LeanPool:
+    """Idle kept-alive connections to one checked address, the most recent first."""
+
+    def __init__(self, scheme: str, ip: str, port: int, name: str, maxsize: int) -> None:
+        self.scheme, self.ip, self.port, self.name = scheme, ip, port, name
+        self.maxsize = maxsize
+        self.idle: deque[http.client.HTTPConnection] = deque()
+
+    def get(self, timeout: float) -> http.client.HTTPConnection:
+        """An idle connection whose peer is still there, else a new one (connected)."""
+        while True:
+            try:
+                conn = self.idle.pop()
+            except IndexError:
+                return self._new(timeout)
+            if conn.sock is None or _dropped(conn.sock):
+                conn.close()
+                continue
+            conn.sock.settimeout(timeout)
+            return conn
+
+    def put(self, conn: http.client.HTTPConnection) -> None:
+        if len(self.idle) < self.maxsize:
+            self.idle.append(conn)
+        else:
+            conn.close()
+
+    def close(self) -> None:
+        while self.idle:
+            self.idle.pop().close()
+
+    def _new(self, timeout: float) -> http.client.HTTPConnection:
+        conn: http.client.HTTPConnection
+        if self.scheme == "https":
+            conn = _PinnedHTTPS(self.ip, self.port, name=self.name, timeout=timeout)
+        else:
+            conn = http.client.HTTPConnection(self.ip, self.port, timeout=timeout)
+        try:
+            conn.connect()
+            for level, option, value in SOCKET_OPTIONS:
+                conn.sock.setsockopt(level, option, value)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+
+def _dropped(sock: socket.socket) -> bool:
+    """An idle connection with something to read was closed (or spoken to) by its peer."""
+    try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True
+
+
+_pools_lock = threading.Lock()
+
+
+def _pool(adapter: PooledAdapter, scheme: str, ip: str, port: int, name: str) -> LeanPool:
+    key = (scheme, ip, port, name)
+    pool = adapter.lean_pools.get(key)
+    if pool is None:
+        with _pools_lock:
+            pool = adapter.lean_pools.setdefault(
+                key, LeanPool(scheme, ip, port, name, adapter.workers)
+            )
+    return cast(LeanPool, pool)
+
+
+def warm(session: requests.Session, url: str, timeout: float) -> bool:
+    """Open one more kept-alive connection for `url` ahead of a burst (a TCP and TLS
+    handshake, no request), unless its pool is full; True when one was opened."""
+    adapter = session.get_adapter(url)
+    if not isinstance(adapter, PooledAdapter) or not isinstance(session, outbound.OutboundSession):
+        return False
+    ip = outbound.check_url(url, secret=session.secret)
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    pool = _pool(adapter, parts.scheme, str(ip), port, parts.hostname or "")
+    if len(pool.idle) >= pool.maxsize:
+        return False
+    pool.put(pool._new(timeout))
+    return True
+
+
 def request(
     session: outbound.OutboundSession,
     method: str,
@@ -69,50 +180,37 @@ def request(
     headers: Mapping[str, str] | None = None,
     timeout: float,
 ) -> requests.Response:
-    """One request on the session's pool; a `requests.Response` as the full path gives."""
+    """One request on a kept-alive connection; a `requests.Response` as the full path
+    gives (status, headers, text, json, url)."""
     adapter = session.get_adapter(url)
     if not isinstance(adapter, PooledAdapter):
         full = session.request(method, url, data=data, headers=headers, timeout=timeout)
         return cast(requests.Response, full)
     ip = outbound.check_url(url, secret=session.secret)
     parts = urlsplit(url)
-    sent = _merged(cast(Mapping[str, str], session.headers), headers or {})
-    target = _Target(url, None)
-    if parts.hostname != str(ip):
-        literal = f"[{ip}]" if isinstance(ip, ipaddress.IPv6Address) else str(ip)
-        netloc = literal + (f":{parts.port}" if parts.port else "")
-        target = _Target(urlunsplit(parts._replace(netloc=netloc)), parts.hostname)
-        sent = _merged(sent, {"Host": parts.netloc.rpartition("@")[2]})
+    scheme, name = parts.scheme, parts.hostname or ""
+    port = parts.port or (443 if scheme == "https" else 80)
+    sent = _merged({"Host": parts.netloc.rpartition("@")[2],
+                    "User-Agent": str(session.headers.get("User-Agent", ""))},
+                   headers or {})  # fmt: skip
+    pool = _pool(adapter, scheme, str(ip), port, name)
     try:
-        pool = _pool(adapter, target, parts.scheme)
-        raw = pool.urlopen(
-            method,
-            _path(parts),
-            body=data,
-            headers=sent,
-            redirect=False,
-            assert_same_host=False,
-            preload_content=True,
-            decode_content=True,
-            retries=adapter.max_retries,
-            timeout=Timeout(connect=timeout, read=timeout),
-        )
-    except (u3.HTTPError, OSError) as exc:
-        raise _as_requests_error(exc) from exc
-    return _response(raw, url)
-
-
-def _pool(adapter: PooledAdapter, target: _Target, scheme: str) -> Any:
-    """The adapter's pool for the target (the one the full path would use), remembered
-    while it stays open (the pool manager closes pools it evicts)."""
-    key = (target.url.partition("://")[2].partition("/")[0], target._bantin_host)
-    pool = adapter.lean_pools.get(key)
-    if pool is None or pool.pool is None:
-        pool = adapter.get_connection_with_tls_context(cast(Any, target), verify=True)
-        if scheme == "https":
-            adapter.cert_verify(pool, target.url, True, None)  # type: ignore[no-untyped-call]
-        adapter.lean_pools[key] = pool
-    return pool
+        conn = pool.get(timeout)
+    except Exception as exc:
+        raise _as_requests_error(exc, connecting=True) from exc
+    try:
+        conn.request(method, _path(parts), body=data, headers=sent)
+        outbound.Deadline.watch(conn.sock)
+        answer = conn.getresponse()
+        content = _decoded(answer.read(), answer.getheader("Content-Encoding"))
+    except Exception as exc:
+        conn.close()
+        raise _as_requests_error(exc, connecting=False) from exc
+    if answer.will_close:
+        conn.close()
+    else:
+        pool.put(conn)
+    return _response(answer, content, url)
 
 
 def _merged(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
@@ -133,35 +231,39 @@ def _path(parts: Any) -> str:
     return f"{path}?{parts.query}" if parts.query else path
 
 
-def _response(raw: Any, url: str) -> requests.Response:
-    """The urllib3 answer as the `requests.Response` channels read (status, headers,
-    text, json, url)."""
+def _decoded(content: bytes, encoding: str | None) -> bytes:
+    """A gzip or deflate answer from a server that compressed unasked."""
+    kind = (encoding or "").strip().lower()
+    if kind in ("gzip", "x-gzip"):
+        return zlib.decompress(content, 16 + zlib.MAX_WBITS)
+    if kind == "deflate":
+        try:
+            return zlib.decompress(content)
+        except zlib.error:
+            return zlib.decompress(content, -zlib.MAX_WBITS)
+    return content
+
+
+def _response(answer: http.client.HTTPResponse, content: bytes, url: str) -> requests.Response:
+    """The answer as the `requests.Response` channels read."""
     resp = requests.Response()
-    resp.status_code = raw.status
-    resp.headers = CaseInsensitiveDict(raw.headers)
+    resp.status_code = answer.status
+    resp.headers = CaseInsensitiveDict(answer.getheaders())
     resp.encoding = get_encoding_from_headers(resp.headers)
-    resp.reason = raw.reason
+    resp.reason = answer.reason
     resp.url = url
-    resp._content = raw.data  # read already (preload)
+    resp._content = content
     return resp
 
 
-def _as_requests_error(exc: Exception) -> requests.RequestException:
-    """The exception requests' adapter raises for the same urllib3 failure."""
-    if isinstance(exc, u3.MaxRetryError):
-        reason = exc.reason
-        if isinstance(reason, u3.ConnectTimeoutError) and not isinstance(
-            reason,
-            u3.NewConnectionError,  # a refused connection is not a timeout
-        ):
-            return requests.ConnectTimeout(exc)
-        if isinstance(reason, u3.SSLError):
-            return requests.exceptions.SSLError(exc)
-        return requests.ConnectionError(exc)
-    if isinstance(exc, u3.ReadTimeoutError):
-        return requests.ReadTimeout(exc)
-    if isinstance(exc, u3.SSLError):
+def _as_requests_error(exc: Exception, *, connecting: bool) -> requests.RequestException:
+    """The exception requests' adapter raises for the same failure."""
+    if isinstance(exc, requests.RequestException):
+        return exc
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         return requests.exceptions.SSLError(exc)
-    if isinstance(exc, u3.TimeoutError):
-        return requests.Timeout(exc)
-    return requests.ConnectionError(exc)
+    if isinstance(exc, TimeoutError):
+        return requests.ConnectTimeout(exc) if connecting else requests.ReadTimeout(exc)
+    if isinstance(exc, OSError | http.client.HTTPException | zlib.error):
+        return requests.ConnectionError(exc)
+    raise exc

@@ -36,10 +36,15 @@ class PooledAdapter(outbound.PinnedAdapter):
 
     def __init__(self, *, secret: bool, workers: int) -> None:
         self.workers = max(1, workers)
-        #: The lean path's pools by (pinned URL's origin, certificate host): looking a pool
-        #: up through requests costs 40 µs a request (bantin.channels.lean).
-        self.lean_pools: dict[tuple[str, str | None], Any] = {}
+        #: The lean path's pools (bantin.channels.lean), by (scheme, checked address,
+        #: port, host name), each as many connections as the workers.
+        self.lean_pools: dict[tuple[str, str, int, str], Any] = {}
         super().__init__(secret=secret)
+
+    def close(self) -> None:
+        for lean_pool in list(self.lean_pools.values()):
+            lean_pool.close()
+        super().close()
 
     def init_poolmanager(
         self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any

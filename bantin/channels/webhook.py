@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from bantin.channels import lean
 from bantin.channels.base import AuthError, PermanentError, Receipt
 from bantin.channels.helpers import parse_retry_after
 from bantin.channels.http import HTTPChannel
@@ -98,6 +99,10 @@ def payload(rendered: Rendered, idempotency_key: str) -> dict[str, Any]:
     }
 
 
+def _body(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
 class WebhookChannel(HTTPChannel):
     """The URL, without `webhook+` and the channel's own parameters, is the receiver;
     `base=` replaces its address (scheme, host, path), the receiver's query is kept."""
@@ -125,11 +130,26 @@ class WebhookChannel(HTTPChannel):
     def publish(self, rendered: Rendered, idempotency_key: str) -> Receipt:
         return self.send_json(payload(rendered, idempotency_key), idempotency_key)
 
+    def prebuild(self, rendered: Rendered, idempotency_key: str) -> bytes:
+        """The JSON body: everything but the signature, which carries the send's time."""
+        return _body(payload(rendered, idempotency_key))
+
+    def publish_prebuilt(self, built: Any, rendered: Rendered, idempotency_key: str) -> Receipt:
+        return self.send_body(built, idempotency_key)
+
+    def warm(self) -> bool:
+        return lean.warm(self.session, self.target, self.timeout)
+
     def send_json(
         self, doc: dict[str, Any], idempotency_key: str, *, lookup: Lookup | None = None
     ) -> Receipt:
         """POST `doc` signed (also used for alert notifications); `lookup` reads `secret:`."""
-        body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        return self.send_body(_body(doc), idempotency_key, lookup=lookup)
+
+    def send_body(
+        self, body: bytes, idempotency_key: str, *, lookup: Lookup | None = None
+    ) -> Receipt:
+        """POST a JSON body, signed as of now."""
         secret = resolve(self.secret_ref or "", lookup)
         ts = str(int(time.time()))
         headers = {

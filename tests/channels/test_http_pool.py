@@ -116,9 +116,9 @@ def test_the_pooled_socket_has_nagle_off_and_keepalive_on(
 ) -> None:
     ch = _webhook(raw_server.port, monkeypatch)
     ch.send_json({"title": "t", "body": "b"}, "k")
-    manager = ch.session.get_adapter(ch.target).poolmanager  # type: ignore[attr-defined]
-    keys = manager.pools.keys()  # a RecentlyUsedContainer cannot be iterated itself
-    pooled = [c for key in keys for c in manager.pools[key].pool.queue if c]
+    adapter = ch.session.get_adapter(ch.target)
+    assert isinstance(adapter, pool.PooledAdapter)
+    pooled = [c for lean_pool in adapter.lean_pools.values() for c in lean_pool.idle]
     assert len(pooled) == 1
     conn = pooled[0]
     assert conn.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
@@ -134,6 +134,10 @@ def test_the_pool_per_host_holds_as_many_connections_as_the_dispatcher_has_worke
     assert pool.pool_size(ch.session, ch.target) == workers
     conn_pool = ch.session.get_adapter(ch.target).poolmanager.connection_from_url(ch.target)  # type: ignore[attr-defined]
     assert conn_pool.pool.maxsize == workers
+    ch.send_json({"title": "t", "body": "b"}, "k")  # the lean path's pool, made at first use
+    adapter = ch.session.get_adapter(ch.target)
+    assert isinstance(adapter, pool.PooledAdapter)
+    assert [p.maxsize for p in adapter.lean_pools.values()] == [workers]
 
 
 def test_twenty_concurrent_workers_reuse_their_connections(
@@ -155,3 +159,24 @@ def test_twenty_concurrent_workers_reuse_their_connections(
     assert len(raw_server.arrivals) == 200
     # A pool smaller than the workers throws surplus connections away and reconnects.
     assert raw_server.connections <= 20, raw_server.connections
+
+
+def test_a_warmed_connection_carries_the_next_request(
+    raw_server: RawServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ch = _webhook(raw_server.port, monkeypatch)
+    assert ch.warm() is True
+    deadline = time.monotonic() + 5  # the server thread counts the accept
+    while raw_server.connections < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (raw_server.connections, raw_server.arrivals) == (1, [])  # a handshake only
+    ch.send_json({"title": "t", "body": "b"}, "k")
+    assert raw_server.connections == 1 and len(raw_server.arrivals) == 1
+
+
+def test_warming_stops_at_the_pool_size(
+    raw_server: RawServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BANTIN_DISPATCH_WORKERS", "2")
+    ch = _webhook(raw_server.port, monkeypatch)
+    assert [ch.warm() for _ in range(3)] == [True, True, False]

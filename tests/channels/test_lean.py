@@ -5,9 +5,11 @@ and error mapping as the full requests path."""
 from __future__ import annotations
 
 import gzip
+import json
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -20,7 +22,7 @@ from bantin import outbound
 from bantin.channels import lean, open_channel
 from bantin.channels.base import RetryableError
 from bantin.channels.http import USER_AGENT
-from bantin.channels.webhook import WebhookChannel
+from bantin.channels.webhook import WebhookChannel, payload
 from tests.channels.recording_server import recording_server
 from tests.channels.test_outbound import _certificate
 from tests.channels.test_webhook import R as RENDERED
@@ -57,14 +59,26 @@ def test_a_webhook_post_takes_the_lean_path(no_full_path: None) -> None:
     assert headers["X-Bantin-Signature"].startswith("sha256=")
 
 
-def test_the_lean_path_sends_the_sessions_headers() -> None:
+def test_the_lean_path_sends_the_user_agent_and_the_requests_own_headers() -> None:
     with recording_server() as server:
         webhook(server.url("/b")).publish(RENDERED, "key-1")
         ((_, _, headers),) = server.requests
     assert headers["User-Agent"] == USER_AGENT
-    assert headers["Accept-Encoding"] == requests.utils.default_headers()["Accept-Encoding"]
     assert headers["Content-Type"] == "application/json; charset=utf-8"
     assert int(headers["Content-Length"]) > 100
+    # requests' defaults are not needed: no Accept, no compression asked for
+    assert "Accept" not in headers and headers.get("Accept-Encoding") == "identity"
+
+
+def test_a_prebuilt_webhook_body_is_what_publish_would_send() -> None:
+    with recording_server() as server:
+        ch = webhook(server.url("/b"))
+        built = ch.prebuild(RENDERED, "key-1")
+        ch.publish_prebuilt(built, RENDERED, "key-1")
+        ch.publish(RENDERED, "key-1")
+        (_, _, first), (_, _, second) = server.requests
+    assert json.loads(built) == json.loads(json.dumps(payload(RENDERED, "key-1")))
+    assert first["Content-Length"] == second["Content-Length"] == str(len(built))
 
 
 def test_a_host_name_is_pinned_to_its_checked_address(no_full_path: None) -> None:
@@ -156,3 +170,48 @@ def test_a_session_holding_cookies_takes_the_full_path() -> None:
     session = outbound.OutboundSession(secret=True)
     session.cookies.set("sid", "1")
     assert not lean.eligible(session, {"data": b"{}"})
+
+
+@pytest.fixture
+def closing_server() -> Iterator[tuple[int, list[int]]]:
+    """Answers each request on a kept-alive-looking connection, then closes it (no
+    `Connection: close`): the client's pooled connection is dead when next used."""
+    sock = socket.create_server(("127.0.0.1", 0))
+    served: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                served.append(1)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield int(sock.getsockname()[1]), served
+    sock.close()
+
+
+def test_a_pooled_connection_closed_by_its_peer_is_replaced(
+    closing_server: tuple[int, list[int]],
+) -> None:
+    port, served = closing_server
+    ch = webhook(f"http://127.0.0.1:{port}/b")
+    for i in range(3):
+        assert ch.publish(RENDERED, f"key-{i}").http_status == 200
+    assert len(served) == 3
+
+
+def test_a_slow_answer_times_out_as_a_read_timeout() -> None:
+    def slow(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(1.0)
+
+    with recording_server(answer=slow) as server:
+        ch = open_channel(
+            "loa", f"webhook+{server.url('/b')}?secret=env:LOA_SECRET&timeout=0.2", Path(".")
+        )
+        with pytest.raises(RetryableError, match=r"timed out after 0\.2 s"):
+            ch.publish(RENDERED, "key-1")
