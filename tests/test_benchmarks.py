@@ -71,7 +71,7 @@ def test_scaleout_counts_duplicates_or_says_why_it_skipped(tmp_path: Path) -> No
 def test_startup_measures_the_cli_and_the_stored_rows(tmp_path: Path) -> None:
     result = _run(startup.main, tmp_path, "--rows", "300", "--timeout", "20")
     names = {m["name"] for m in result["measures"]}
-    assert {"bantin --version", "300 rows: claim of 64, half due"} <= names
+    assert {"bantin --version", "300 rows: claim of 64, half due (running)"} <= names
     assert list((tmp_path / "cache").glob("year-300-*.db"))
 
 
