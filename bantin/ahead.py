@@ -145,6 +145,22 @@ class Waiting:
         return out
 
 
+def connections_to_open(rows: Counter[Channel], workers: int) -> dict[Channel, int]:
+    """How many connections to open ahead for each channel: no more than its waiting rows,
+    and no more than the workers in all (a send holds one connection), shared by rows."""
+    total = sum(rows.values())
+    if total <= workers:
+        return dict(rows)
+    share = {ch: n * workers // total for ch, n in rows.items()}
+    left = workers - sum(share.values())
+    for ch, n in rows.most_common():  # what rounding left over, busiest channels first
+        if left <= 0:
+            break
+        if share[ch] < n:
+            share[ch], left = share[ch] + 1, left - 1
+    return {ch: k for ch, k in share.items() if k}
+
+
 def inactive_campaigns(db: Database, campaign_ids: Iterable[str]) -> dict[str, str]:
     """campaign id -> status, for those of `campaign_ids` no longer active."""
     ids = sorted(set(campaign_ids))

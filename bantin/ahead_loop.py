@@ -94,11 +94,13 @@ class ReadyAhead:
 
     def warm_connections(self) -> None:
         """While rows wait for their second, the pool's threads open the connections
-        their sends will need (TCP and TLS handshakes, no request): one per waiting row,
-        at most one per worker, for each channel."""
+        their sends will need (TCP and TLS handshakes, no request): as many as the workers
+        in all, shared out by the channels' waiting rows."""
         self._warmed = True
-        for channel, rows in self.waiting.channels().items():
-            for _ in range(min(rows, self.settings.dispatch_workers)):
+        for channel, count in ahead.connections_to_open(
+            self.waiting.channels(), self.settings.dispatch_workers
+        ).items():
+            for _ in range(count):
                 self.pool.submit(_warm, channel)
 
     def release_due(self, now: datetime, stats: PassStats) -> bool:

@@ -243,3 +243,24 @@ def test_connections_are_opened_while_rows_wait_one_a_row(
     dispatcher.run_pass()
     dispatcher.wait_for_sends()
     assert len(Stamp.warmed) == 2  # one for each row of 09:00:00, while they waited
+
+
+@pytest.mark.parametrize(
+    ("rows", "workers", "expected"),
+    [
+        ({"a": 3, "b": 1}, 256, {"a": 3, "b": 1}),  # a connection a row
+        ({f"c{i}": 124 for i in range(16)}, 256, {f"c{i}": 16 for i in range(16)}),
+        ({"a": 10, "b": 1, "c": 1}, 4, {"a": 4}),  # what rounding leaves: busiest first
+        ({f"c{i}": 1 for i in range(5)}, 3, {"c0": 1, "c1": 1, "c2": 1}),
+    ],
+)
+def test_connections_opened_ahead_never_exceed_the_workers_or_the_rows(
+    rows: dict[str, int], workers: int, expected: dict[str, int]
+) -> None:
+    from collections import Counter
+
+    from bantin.ahead import connections_to_open
+
+    got = connections_to_open(Counter(rows), workers)  # type: ignore[arg-type]
+    assert got == expected
+    assert sum(got.values()) <= workers
