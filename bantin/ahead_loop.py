@@ -41,6 +41,8 @@ class ReadyAhead:
     _ahead_channels: list[str] | None
     _warmed: bool
     _withdrawn: list[int]
+    _ahead_lock: threading.Lock
+    _ahead_sending: int
 
     # Defined by Dispatcher:
     def channel(self, name: str, url: str) -> Channel:
@@ -73,7 +75,7 @@ class ReadyAhead:
             if ids:
                 stats.claimed += len(ids)
                 for ready in self.settle(ids, stats):
-                    ready.built = self._prebuild(ready)
+                    ready.built, ready.ahead = self._prebuild(ready), True
                     self.waiting.push(ready)
                 return True
         nxt = self.waiting.next_due()
@@ -110,6 +112,11 @@ class ReadyAhead:
         if not due:
             return False
         stopped = ahead.inactive_campaigns(self.db, {r.rendered.campaign_id for r in due})
+        going = [r for r in due if r.rendered.campaign_id not in stopped]
+        with self._ahead_lock:
+            self._ahead_sending += len(going)
+        if going:
+            self.commits.hold()  # the outcomes wait for the burst: ahead_sent releases them
         for ready in due:
             status = stopped.get(ready.rendered.campaign_id)
             if status is None:
@@ -119,6 +126,15 @@ class ReadyAhead:
             if status == "cancelled":
                 self._withdrawn.append(ready.pub_id)
         return True
+
+    def ahead_sent(self) -> None:
+        """A send made ready ahead has finished; the last of a burst releases the held
+        outcomes."""
+        with self._ahead_lock:
+            self._ahead_sending -= 1
+            if self._ahead_sending <= 0:
+                self._ahead_sending = 0
+                self.commits.release()
 
     def put_back_waiting(self, stats: PassStats) -> None:
         """A stopping runner's waiting rows go back unsent, due again at their time (for

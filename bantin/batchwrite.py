@@ -47,6 +47,8 @@ class Ready:
     key: str = ""
     #: What the channel built of the send ahead of its second (Channel.prebuild), if any.
     built: Any = None
+    #: Made ready ahead of its second (bantin.ahead).
+    ahead: bool = False
 
 
 @dataclass

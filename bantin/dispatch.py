@@ -93,6 +93,8 @@ class Dispatcher(ReadyAhead):
         self._ahead_channels: list[str] | None = None
         self._warmed = False
         self._withdrawn: list[int] = []
+        self._ahead_lock = threading.Lock()
+        self._ahead_sending = 0
         public = settings.public_url
         self._audio_base = f"{public.rstrip('/')}/loa/am-thanh" if public else None
         self._channels: dict[tuple[str, str], Channel] = {}
@@ -234,6 +236,8 @@ class Dispatcher(ReadyAhead):
             log.exception("unexpected error sending publication %s", ready.pub_id)
             stats.count(ready.pub_id, metrics.count_outcome("error"))
         finally:
+            if ready.ahead:
+                self.ahead_sent()
             self._in_flight.release()
 
     def _write(self, sent: Sequence[Sent]) -> dict[int, str]:

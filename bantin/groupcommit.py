@@ -25,6 +25,13 @@ log = logging.getLogger("bantin.dispatch")
 #: Outcomes written in one transaction at most, and how long the first one waits for more.
 MAX_ITEMS = 128
 MAX_WAIT = 0.005
+#: While a burst made ready ahead is leaving (`hold`), outcomes wait for it to end: at most
+#: this long after the first, and at most this many. The burst's sends get the CPU the
+#: writes would have taken; until written the rows stay `sending` with their attempts, as
+#: during their network calls, and those rows are all on channels that deduplicate, so a
+#: crash meanwhile resends them with their keys (docs/guarantees.md).
+MAX_HOLD = 1.0
+MAX_HOLD_ITEMS = 4096
 
 Writer = Callable[[Sequence[Sent]], dict[int, str]]
 
@@ -41,6 +48,14 @@ class GroupCommit:
         self._queue: queue.Queue[Sent | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._holding = threading.Event()
+
+    def hold(self) -> None:
+        """Outcomes wait (see MAX_HOLD) until `release`."""
+        self._holding.set()
+
+    def release(self) -> None:
+        self._holding.clear()
 
     def put(self, sent: Sent) -> None:
         with self._start_lock:
@@ -68,24 +83,33 @@ class GroupCommit:
             if first is None:
                 self._queue.task_done()
                 return
-            group = [first]
-            deadline = time.monotonic() + self.max_wait
-            stop = False
-            while len(group) < self.max_items:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    self._queue.task_done()
-                    break
-                group.append(item)
-            commit(self.write, group)
+            group, stop = self._collect(first)
+            for start in range(0, len(group), self.max_items):
+                commit(self.write, group[start : start + self.max_items])
             for _ in group:
                 self._queue.task_done()
             if stop:
                 return
+
+    def _collect(self, first: Sent) -> tuple[list[Sent], bool]:
+        """The outcomes to write with `first`, and whether `close` was asked meanwhile."""
+        group = [first]
+        t0 = time.monotonic()
+        while True:
+            holding = self._holding.is_set() and time.monotonic() < t0 + MAX_HOLD
+            limit, until = (MAX_HOLD_ITEMS, t0 + MAX_HOLD) if holding else (
+                self.max_items, t0 + self.max_wait)  # fmt: skip
+            left = until - time.monotonic()
+            if len(group) >= limit or left <= 0:
+                return group, False
+            try:  # while holding, look at the hold again at least every 20 ms
+                item = self._queue.get(timeout=min(left, 0.02) if holding else left)
+            except queue.Empty:
+                continue
+            if item is None:
+                self._queue.task_done()
+                return group, True
+            group.append(item)
 
 
 def commit(write: Writer, group: Sequence[Sent]) -> None:

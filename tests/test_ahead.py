@@ -264,3 +264,12 @@ def test_connections_opened_ahead_never_exceed_the_workers_or_the_rows(
     got = connections_to_open(Counter(rows), workers)  # type: ignore[arg-type]
     assert got == expected
     assert sum(got.values()) <= workers
+
+
+def test_outcomes_held_during_a_burst_are_released_when_its_sends_are_done(
+    db: Database, home: Path, tmp_path: Path, dispatcher: Dispatcher
+) -> None:
+    setup_rows(db, home, tmp_path)
+    dispatcher.run_pass()
+    assert not dispatcher.commits._holding.is_set()
+    assert {p.status for p in rows(db)} == {"published"}

@@ -274,3 +274,25 @@ def test_a_runner_keeps_256_sends_in_flight_by_default(db: Database, settings: S
         assert dispatcher._max_in_flight == 256
     finally:
         dispatcher.close()
+
+
+def test_held_outcomes_wait_for_the_release_then_are_written_together() -> None:
+    written: list[list[int]] = []
+    arrived = threading.Event()
+
+    def write(group: Any) -> dict[int, str]:
+        written.append([x.pub_id for x in group])
+        arrived.set()
+        return {x.pub_id: "published" for x in group}
+
+    gc = GroupCommit(write, max_items=2, max_wait=0.001)
+    gc.hold()
+    from bantin.batchwrite import Sent
+
+    for i in range(5):
+        gc.put(Sent(i, 1, "ch", None))
+    assert not arrived.wait(0.2)  # held: nothing written while the burst leaves
+    gc.release()
+    gc.flush()
+    assert written == [[0, 1], [2, 3], [4]]  # then all, in transactions of max_items
+    gc.close()
