@@ -11,6 +11,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -112,10 +113,12 @@ def test_a_gzip_answer_is_read_decoded() -> None:
     assert (receipt.external_id, receipt.url) == ("ext-7", "https://loa.example/7")
 
 
-@pytest.fixture
-def drop_server() -> Iterator[int]:
-    """A server that reads a request and closes the connection without an answer."""
+@contextmanager
+def one_shot_server(reply: bytes) -> Iterator[tuple[int, list[int]]]:
+    """A server that reads one request a connection, writes `reply` (maybe nothing) and
+    closes the connection; yields its port and a list growing by one per request."""
     sock = socket.create_server(("127.0.0.1", 0))
+    served: list[int] = []
 
     def serve() -> None:
         while True:
@@ -125,10 +128,19 @@ def drop_server() -> Iterator[int]:
                 return
             with conn:
                 conn.recv(65536)
+                served.append(1)
+                conn.sendall(reply)
 
     threading.Thread(target=serve, daemon=True).start()
-    yield int(sock.getsockname()[1])
+    yield int(sock.getsockname()[1]), served
     sock.close()
+
+
+@pytest.fixture
+def drop_server() -> Iterator[int]:
+    """Reads a request and closes the connection without an answer."""
+    with one_shot_server(b"") as (port, _):
+        yield port
 
 
 def test_a_dropped_connection_is_a_retryable_connection_error(drop_server: int) -> None:
@@ -176,23 +188,8 @@ def test_a_session_holding_cookies_takes_the_full_path() -> None:
 def closing_server() -> Iterator[tuple[int, list[int]]]:
     """Answers each request on a kept-alive-looking connection, then closes it (no
     `Connection: close`): the client's pooled connection is dead when next used."""
-    sock = socket.create_server(("127.0.0.1", 0))
-    served: list[int] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                served.append(1)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield int(sock.getsockname()[1]), served
-    sock.close()
+    with one_shot_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}") as server:
+        yield server
 
 
 def test_a_pooled_connection_closed_by_its_peer_is_replaced(
