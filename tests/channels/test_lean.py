@@ -116,7 +116,7 @@ def test_a_gzip_answer_is_read_decoded() -> None:
 @contextmanager
 def one_shot_server(reply: bytes) -> Iterator[tuple[int, list[int]]]:
     """A server that reads one request a connection, writes `reply` (maybe nothing) and
-    closes the connection; yields its port and a list growing by one per request."""
+    closes the connection; yields its port and a list growing by one per closed request."""
     sock = socket.create_server(("127.0.0.1", 0))
     served: list[int] = []
 
@@ -128,8 +128,8 @@ def one_shot_server(reply: bytes) -> Iterator[tuple[int, list[int]]]:
                 return
             with conn:
                 conn.recv(65536)
-                served.append(1)
                 conn.sendall(reply)
+            served.append(1)  # after the close
 
     threading.Thread(target=serve, daemon=True).start()
     yield int(sock.getsockname()[1]), served
@@ -199,6 +199,10 @@ def test_a_pooled_connection_closed_by_its_peer_is_replaced(
     ch = webhook(f"http://127.0.0.1:{port}/b")
     for i in range(3):
         assert ch.publish(RENDERED, f"key-{i}").http_status == 200
+        deadline = time.monotonic() + 5  # until the server has closed (its FIN is out)
+        while len(served) < i + 1 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(0.02)
     assert len(served) == 3
 
 
