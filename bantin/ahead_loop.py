@@ -5,7 +5,6 @@ attributes it names below."""
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -98,11 +97,8 @@ class ReadyAhead:
     def warm_connections(self) -> None:
         """While rows wait for their second, the pool's threads open the connections
         their sends will need (TCP and TLS handshakes, no request): as many as the workers
-        in all, shared out by the channels' waiting rows. And the garbage of making them
-        ready is collected now, while there is time, rather than by a full collection in
-        the middle of their second."""
+        in all, shared out by the channels' waiting rows."""
         self._warmed = True
-        gc.collect()
         for channel, count in ahead.connections_to_open(
             self.waiting.channels(), self.settings.dispatch_workers
         ).items():
