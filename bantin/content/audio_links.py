@@ -16,14 +16,12 @@ An installation without an audit key gets a key of its own in `$BANTIN_HOME/audi
 from __future__ import annotations
 
 import hmac
-import os
-import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 from bantin.core.audit import key as audit_key
-from bantin.core.fileperms import secure_dir
+from bantin.core.fileperms import key_file
 
 #: How long a handed-out URL works: the vendor fetches at send time, or replays the
 #: bulletin later the same day or the next; after that the link is dead.
@@ -38,17 +36,8 @@ def _message(filename: str, expires: int) -> str:
 
 
 def _fallback_key(home: Path) -> bytes:
-    """A key of its own when there is no audit key (two processes racing read the winner's)."""
-    path = home / FALLBACK_KEY_FILE
-    secure_dir(home)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip()[:64])
-    key = secrets.token_bytes(32)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key.hex() + "\n")
-    return key
+    """A key of its own when there is no audit key."""
+    return key_file(home / FALLBACK_KEY_FILE)
 
 
 def keys(home: Path) -> list[bytes]:

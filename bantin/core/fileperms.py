@@ -11,6 +11,7 @@ backup group), and only if this user owns it: bantin never chmods a shared folde
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -64,3 +65,17 @@ def secure_file(path: Path) -> Path:
     os.fchmod(fd, 0o600)
     os.close(fd)
     return path
+
+
+def key_file(path: Path) -> bytes:
+    """A random 32-byte key kept hex-encoded in `path`, created 0600 in a 0700 folder on
+    first use; two processes racing read the winner's."""
+    secure_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip()[:64])
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key.hex() + "\n")
+    return key

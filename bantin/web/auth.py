@@ -14,8 +14,6 @@ CSRF: Flask-WTF's CSRFProtect checks every POST of the app, except
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -37,7 +35,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from bantin.accounts import scope, users
 from bantin.core.account_models import UserAccount
-from bantin.core.fileperms import secure_dir
+from bantin.core.fileperms import key_file
 from bantin.web import nav
 from bantin.web.context import database as _db
 from bantin.web.i18n import lang, t
@@ -74,17 +72,8 @@ def install(app: Flask) -> None:
 
 def _session_key(home: Path) -> bytes:
     """A random key (0600) for signing session cookies, apart from the receipt CSRF key;
-    made on first use (two processes racing read the winner's)."""
-    secure_dir(home)
-    path = home / SESSION_KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip()[:64])
-    key = secrets.token_bytes(32)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key.hex() + "\n")
-    return key
+    made on first use."""
+    return key_file(home / SESSION_KEY_FILE)
 
 
 def current() -> scope.Principal | None:
