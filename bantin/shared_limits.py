@@ -80,23 +80,6 @@ class SharedRateLimits(RateLimits):
         self._remember(name, now, row.paused_until)
         return wait
 
-    def acquire(
-        self,
-        name: str,
-        rate: float | None,
-        *,
-        max_wait: float = 0.0,
-        stop: threading.Event | None = None,
-    ) -> float:
-        deadline = self.monotonic() + max_wait
-        while True:
-            wait = self.take(name, rate)
-            if wait <= 0.0:
-                return 0.0
-            if self.monotonic() + wait > deadline or (stop is not None and stop.is_set()):
-                return wait
-            self.sleep(wait, stop)
-
     def pause(self, name: str, seconds: float) -> None:
         """Close channel `name` for every runner for `seconds`; never shortens a hold."""
         now = self.monotonic()

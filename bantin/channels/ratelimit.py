@@ -120,14 +120,18 @@ class RateLimits:
         """
         deadline = self.monotonic() + max_wait
         while True:
-            with self._lock:
-                now = self.monotonic()
-                wait = self._bucket(name, rate, now).take(now)
+            wait = self.take(name, rate)
             if wait <= 0.0:
                 return 0.0
-            if now + wait > deadline or (stop is not None and stop.is_set()):
+            if self.monotonic() + wait > deadline or (stop is not None and stop.is_set()):
                 return wait
             self.sleep(wait, stop)
+
+    def take(self, name: str, rate: float | None) -> float:
+        """One turn: 0.0 when taken, else seconds to wait (see `TokenBucket.take`)."""
+        with self._lock:
+            now = self.monotonic()
+            return self._bucket(name, rate, now).take(now)
 
     def pause(self, name: str, seconds: float) -> None:
         """Close channel `name` for `seconds` (a provider's Retry-After); never shortens."""
