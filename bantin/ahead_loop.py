@@ -10,11 +10,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from bantin import ahead, metrics
+import requests
+
+from bantin import ahead, logjson, metrics, quietheap
 from bantin.batchwrite import Ready, Sent
-from bantin.channels.base import Channel, RetryableError
+from bantin.channels import lean
+from bantin.channels.base import Channel, Receipt, RetryableError
 from bantin.config import Settings
 from bantin.core.clock import Clock
 from bantin.core.db import Database
@@ -23,7 +26,12 @@ from bantin.groupcommit import GroupCommit
 from bantin.passstats import PassStats
 from bantin.prepare import Holds
 
+if TYPE_CHECKING:
+    from bantin.channels.sendloop import Done, SendLoop
+
 log = logging.getLogger("bantin.dispatch")
+#: Sends handed to the send loop at a time when a second comes.
+LOOP_CHUNK = 32
 
 
 class ReadyAhead:
@@ -43,6 +51,7 @@ class ReadyAhead:
     _withdrawn: list[int]
     _ahead_lock: threading.Lock
     _ahead_sending: int
+    _sendloop: SendLoop | None
 
     # Defined by Dispatcher:
     def channel(self, name: str, url: str) -> Channel:
@@ -52,6 +61,23 @@ class ReadyAhead:
         raise NotImplementedError
 
     def submit(self, ready: Ready, stats: PassStats) -> None:
+        raise NotImplementedError
+
+    def paused_sent(self, ready: Ready, done: Callable[[str], None]) -> Sent | None:
+        raise NotImplementedError
+
+    def outcome(
+        self,
+        ready: Ready,
+        done: Callable[[str], None],
+        started: datetime,
+        receipt: Receipt | None = None,
+        error: Exception | None = None,
+    ) -> Sent:
+        raise NotImplementedError
+
+    @staticmethod
+    def counter(ready: Ready, stats: PassStats) -> Callable[[str], None]:
         raise NotImplementedError
 
     def step_ahead(self, stats: PassStats) -> bool:
@@ -83,6 +109,7 @@ class ReadyAhead:
             return False
         if not self._warmed:
             self.warm_connections()
+            quietheap.settle()  # released at the end of the pass (Dispatcher.run_pass)
         self.sleep(min(ahead.NAP, max(0.0, (nxt - now).total_seconds())))
         return True
 
@@ -102,8 +129,23 @@ class ReadyAhead:
         for channel, count in ahead.connections_to_open(
             self.waiting.channels(), self.settings.dispatch_workers
         ).items():
+            try:
+                if channel.warm_on(self.sendloop(), count):
+                    continue
+            except Exception:  # the sends will meet (and record) whatever is wrong
+                log.debug("warming connections of %s failed", channel.name, exc_info=True)
+                continue
             for _ in range(count):
                 self.pool.submit(_warm, channel)
+
+    def sendloop(self) -> SendLoop:
+        """The event loop that carries sends made ready ahead, started when first needed."""
+        with self._ahead_lock:
+            if self._sendloop is None:
+                from bantin.channels.sendloop import SendLoop  # asyncio, h11: when needed
+
+                self._sendloop = SendLoop(self.settings.dispatch_workers)
+            return self._sendloop
 
     def release_due(self, now: datetime, stats: PassStats) -> bool:
         """Send the waiting rows whose second has come; a row whose campaign stopped
@@ -117,15 +159,69 @@ class ReadyAhead:
             self._ahead_sending += len(going)
         if going:
             self.commits.hold()  # the outcomes wait for the burst: ahead_sent releases them
+        looped: list[tuple[lean.Prepared, Done]] = []
         for ready in due:
             status = stopped.get(ready.rendered.campaign_id)
             if status is None:
-                self.submit(ready, stats)
+                if not self._to_loop(ready, stats, looped):
+                    self.submit(ready, stats)
+                elif len(looped) >= LOOP_CHUNK:  # the loop starts while the rest are signed
+                    self.sendloop().send(looped)
+                    looped = []
                 continue
             self.put_back(ready, f"campaign {status} before its time", 0.0, stats)
             if status == "cancelled":
                 self._withdrawn.append(ready.pub_id)
+        if looped:
+            self.sendloop().send(looped)
         return True
+
+    def _to_loop(
+        self, ready: Ready, stats: PassStats, looped: list[tuple[lean.Prepared, Done]]
+    ) -> bool:
+        """Put a send on the send loop (its request and what to do with the answer), or
+        settle it here when it cannot go (paused channel, secret not set, address
+        refused); False when it goes on a thread instead (`submit`)."""
+        if ready.built is None:
+            return False
+        done = self.counter(ready, stats)
+        started = self.clock.now()  # the attempt's start: the hand-over to the loop
+        sent = self.paused_sent(ready, done)
+        if sent is None:
+            try:
+                send = ready.channel.loop_send(ready.built, ready.rendered, ready.key)
+            except Exception as exc:
+                sent = self.outcome(ready, done, started, error=exc)
+            else:
+                if send is None:
+                    return False
+                looped.append((send.request, self._answered(ready, send, done, started)))
+                return True
+        self.commits.put(sent)
+        self.ahead_sent()
+        return True
+
+    def _answered(
+        self, ready: Ready, send: lean.LoopSend, done: Callable[[str], None], started: datetime
+    ) -> Done:
+        """The loop's callback for one send: its outcome to the group commit."""
+
+        def answered(answer: requests.Response | None, failure: Exception | None) -> None:
+            logjson.bind(publication=ready.pub_id, channel=ready.channel.name)
+            try:
+                if failure is not None:
+                    raise send.failed(cast(requests.RequestException, failure))
+                receipt = send.read(cast(requests.Response, answer))
+            except Exception as exc:
+                sent = self.outcome(ready, done, started, error=exc)
+            else:
+                sent = self.outcome(ready, done, started, receipt=receipt)
+            try:
+                self.commits.put(sent)
+            finally:
+                self.ahead_sent()
+
+        return answered
 
     def ahead_sent(self) -> None:
         """A send made ready ahead has finished; the last of a burst releases the held

@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from bantin import ahead, logjson, metrics, wakeup
+from bantin import ahead, logjson, metrics, quietheap, wakeup
 from bantin.ahead_loop import ReadyAhead
 from bantin.batchwrite import Ready, Sent, record_sent, settle_batch
 from bantin.campaigns.approval import prepare_reviews
@@ -27,6 +28,7 @@ from bantin.channels.base import (
     Channel,
     ChannelError,
     RateLimited,
+    Receipt,
     RetryableError,
 )
 from bantin.channels.ratelimit import RateLimits
@@ -42,6 +44,9 @@ from bantin.lateness import log_overdue
 from bantin.passstats import PassStats
 from bantin.prepare import RADIO_BUDGET, Holds, Preparer
 from bantin.recovery import Recovery
+
+if TYPE_CHECKING:
+    from bantin.channels.sendloop import SendLoop
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +100,7 @@ class Dispatcher(ReadyAhead):
         self._withdrawn: list[int] = []
         self._ahead_lock = threading.Lock()
         self._ahead_sending = 0
+        self._sendloop: SendLoop | None = None
         public = settings.public_url
         self._audio_base = f"{public.rstrip('/')}/loa/am-thanh" if public else None
         self._channels: dict[tuple[str, str], Channel] = {}
@@ -130,6 +136,8 @@ class Dispatcher(ReadyAhead):
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        if self._sendloop is not None:
+            self._sendloop.close()
         self.commits.close()
         for ch in self._channels.values():
             ch.close()
@@ -145,15 +153,19 @@ class Dispatcher(ReadyAhead):
         lead = timedelta(hours=self.settings.approval_lead_hours)
         stats.reviews = prepare_reviews(self.db, now, lead, self.runner_id)
         self._ahead_channels, self._warmed = None, False
-        while not self.stop.is_set():
-            ids = self.claim(self.clock.now())
-            if ids:
-                stats.claimed += len(ids)
-                self.deliver_batch(ids, stats)
-            elif not self.step_ahead(stats):
-                break
-        self.put_back_waiting(stats)
-        self.wait_for_sends()
+        try:
+            while not self.stop.is_set():
+                ids = self.claim(self.clock.now())
+                if ids:
+                    stats.claimed += len(ids)
+                    self.deliver_batch(ids, stats)
+                elif not self.step_ahead(stats):
+                    break
+            self.put_back_waiting(stats)
+            self.wait_for_sends()
+        finally:
+            if self._warmed:  # rows waited for their second: the heap was frozen
+                quietheap.release()
         ahead.cancel_withdrawn(self.db, self._withdrawn, self.clock.now(), self.runner_id)
         self._withdrawn = []
         self.seal(wait=True)
@@ -166,6 +178,8 @@ class Dispatcher(ReadyAhead):
             self._in_flight.acquire()
         for _ in range(self._max_in_flight):
             self._in_flight.release()
+        if self._sendloop is not None:
+            self._sendloop.wait_idle()
         self.commits.flush()
 
     def claim(self, now: datetime) -> list[int]:
@@ -264,40 +278,70 @@ class Dispatcher(ReadyAhead):
         """The network call, with no transaction open; its outcome is recorded after."""
         channel, rendered = ready.channel, ready.rendered
         logjson.bind(publication=ready.pub_id, channel=channel.name)
-
-        def done(state: str) -> None:
-            stats.count(ready.pub_id, metrics.count_outcome(state))
-
-        paused = channel.limits.paused_for(channel.name)
-        if paused > 0.0:  # a 429 heard since this batch was prepared: do not knock again
-            why = f"channel {channel.name} is paused by its provider for {paused:.0f} s; not sent"
-            not_sent = Outcome("retry_wait", why, "not_sent", retry_in=paused)
-            return Sent(ready.pub_id, ready.number, channel.name, None,
-                        RateLimited(why, retry_after=paused), not_sent, done)  # fmt: skip
+        done = self.counter(ready, stats)
+        paused = self.paused_sent(ready, done)
+        if paused is not None:
+            return paused
         started = self.clock.now()  # the attempt's start: the network call, not the marking
         try:
             if ready.built is not None:
                 receipt = channel.publish_prebuilt(ready.built, rendered, ready.key)
             else:
                 receipt = channel.publish(rendered, ready.key)
-        except ConfigError as exc:  # e.g. a secret that is not set: the channel is broken
-            return self._failure(ready, AuthError(str(exc)), done, started)
-        except ChannelError as exc:
-            if isinstance(exc, RetryableError) and (
-                exc.retry_after or isinstance(exc, RateLimited)
-            ):
-                # The provider spoke for the whole channel, not only this publication.
-                channel.hold_off(exc.retry_after or RATE_LIMIT_PAUSE)
-                pause = timedelta(seconds=exc.retry_after or RATE_LIMIT_PAUSE)
-                self.holds.hold(channel.name, self.clock.now() + pause)
-            return self._failure(ready, exc, done, started)
-        except Exception as exc:  # a channel bug: record it, retry within the attempt limit
-            log.exception("channel %s raised unexpectedly", channel.name)
-            error = RetryableError(f"{type(exc).__name__}: {exc}")
-            return self._failure(ready, error, done, started)
-        metrics.observe_published(channel.kind, self.clock.now() - rendered.due_at)
-        return Sent(ready.pub_id, ready.number, channel.name, receipt, done=done,
-                    started_at=started)  # fmt: skip
+        except Exception as exc:
+            return self.outcome(ready, done, started, error=exc)
+        return self.outcome(ready, done, started, receipt=receipt)
+
+    @staticmethod
+    def counter(ready: Ready, stats: PassStats) -> Callable[[str], None]:
+        """Counts the row's recorded state in the pass's figures."""
+
+        def done(state: str) -> None:
+            stats.count(ready.pub_id, metrics.count_outcome(state))
+
+        return done
+
+    def paused_sent(self, ready: Ready, done: Callable[[str], None]) -> Sent | None:
+        """A row of a channel paused by its provider since it was prepared: not sent (do
+        not knock again); None when the channel is open."""
+        channel = ready.channel
+        paused = channel.limits.paused_for(channel.name)
+        if paused <= 0.0:
+            return None
+        why = f"channel {channel.name} is paused by its provider for {paused:.0f} s; not sent"
+        not_sent = Outcome("retry_wait", why, "not_sent", retry_in=paused)
+        return Sent(ready.pub_id, ready.number, channel.name, None,
+                    RateLimited(why, retry_after=paused), not_sent, done)  # fmt: skip
+
+    def outcome(
+        self,
+        ready: Ready,
+        done: Callable[[str], None],
+        started: datetime,
+        receipt: Receipt | None = None,
+        error: Exception | None = None,
+    ) -> Sent:
+        """What a send came to, as the group commit records it: its receipt, or its
+        error classified (a channel bug is retried within the attempt limit)."""
+        channel, rendered = ready.channel, ready.rendered
+        if error is None:
+            metrics.observe_published(channel.kind, self.clock.now() - rendered.due_at)
+            return Sent(ready.pub_id, ready.number, channel.name, receipt, done=done,
+                        started_at=started)  # fmt: skip
+        if isinstance(error, ConfigError):  # e.g. a secret that is not set: channel broken
+            return self._failure(ready, AuthError(str(error)), done, started)
+        if not isinstance(error, ChannelError):
+            log.error("channel %s raised unexpectedly", channel.name, exc_info=error)
+            wrapped = RetryableError(f"{type(error).__name__}: {error}")
+            return self._failure(ready, wrapped, done, started)
+        if isinstance(error, RetryableError) and (
+            error.retry_after or isinstance(error, RateLimited)
+        ):
+            # The provider spoke for the whole channel, not only this publication.
+            channel.hold_off(error.retry_after or RATE_LIMIT_PAUSE)
+            pause = timedelta(seconds=error.retry_after or RATE_LIMIT_PAUSE)
+            self.holds.hold(channel.name, self.clock.now() + pause)
+        return self._failure(ready, error, done, started)
 
     def _failure(
         self, ready: Ready, exc: ChannelError, done: Callable[[str], None], started: datetime

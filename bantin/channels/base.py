@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from bantin.channels import ratelimit
@@ -24,6 +24,10 @@ from bantin.content.render import Rendered
 from bantin.core import scrub as scrubbing
 from bantin.core.errors import ConfigError
 from bantin.core.scrub import is_sensitive, mask_url
+
+if TYPE_CHECKING:
+    from bantin.channels.lean import LoopSend
+    from bantin.channels.sendloop import SendLoop
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,18 @@ class Channel(ABC):
     def warm(self) -> bool:
         """Open one more connection ahead of a burst (no request); False when there is
         nothing to open (the default: the channel keeps no connections)."""
+        return False
+
+    def loop_send(self, built: Any, rendered: Rendered, idempotency_key: str) -> LoopSend | None:
+        """A prebuilt send as a request for the send loop (bantin.channels.sendloop),
+        with how its answer and its failures read; None (the default) when it goes on
+        a thread through `publish_prebuilt`. Raises what `publish` raises before sending
+        (a secret that is not set, an address the policy refuses)."""
+        return None
+
+    def warm_on(self, loop: SendLoop, count: int) -> bool:
+        """Have the send loop open `count` connections ahead of a burst; False when this
+        channel's sends do not go on the loop (then `warm` opens them)."""
         return False
 
     def check(self) -> dict[str, Any]:

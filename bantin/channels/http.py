@@ -122,12 +122,32 @@ class HTTPChannel(Channel):
                 return lean.request(self.session, method, url, **kwargs)
             response: requests.Response = self.session.request(method, url, **kwargs)
             return response
-        except requests.Timeout as exc:
-            raise RetryableError(f"{self.provider} timed out after {self.timeout:g} s") from exc
         except requests.RequestException as exc:
-            raise RetryableError(
-                f"{self.provider} connection failed: {type(exc).__name__}"
-            ) from exc
+            raise self.transport_error(exc) from exc
+
+    def transport_error(self, exc: requests.RequestException) -> RetryableError:
+        """What a failure to reach the provider or hear its answer means: try again."""
+        if isinstance(exc, requests.Timeout):
+            return RetryableError(f"{self.provider} timed out after {self.timeout:g} s")
+        return RetryableError(f"{self.provider} connection failed: {type(exc).__name__}")
+
+    def loop_request(self, method: str, url: str, **kwargs: Any) -> lean.Prepared | None:
+        """`request`'s lean form for the send loop (bantin.channels.sendloop), its address
+        checked now; None when this request takes a thread (`request`)."""
+        kwargs.setdefault("timeout", self.timeout)
+        if not lean.eligible(self.session, kwargs):
+            return None
+        try:
+            return lean.prepare(self.session, method, url, **kwargs)
+        except requests.RequestException as exc:  # the name did not resolve
+            raise self.transport_error(exc) from exc
+
+    def loop_target(self, url: str) -> lean.Target | None:
+        """Where the send loop opens connections for `url` ahead of a burst."""
+        try:
+            return lean.target(self.session, url)
+        except requests.RequestException as exc:
+            raise self.transport_error(exc) from exc
 
     def status_error(
         self, resp: requests.Response, what: str = "the request", *secrets: str

@@ -35,7 +35,8 @@ import ssl
 import threading
 import zlib
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -67,7 +68,7 @@ def eligible(session: requests.Session, kwargs: Mapping[str, Any]) -> bool:
 
 
 @cache
-def _tls() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """Certificates checked against the CA bundle requests uses, and the host name."""
     return ssl.create_default_context(cafile=certifi.where())
 
@@ -76,7 +77,7 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
     """TLS to the checked address, with the host name in SNI and the certificate check."""
 
     def __init__(self, ip: str, port: int, *, name: str, timeout: float) -> None:
-        super().__init__(ip, port, timeout=timeout, context=_tls())
+        super().__init__(ip, port, timeout=timeout, context=tls_context())
         self.name = name
 
     def connect(self) -> None:
@@ -141,16 +142,64 @@ def _dropped(sock: socket.socket) -> bool:
         return True
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a lean request goes: the address the outbound policy checked, and the host
+    name for `Host`, SNI and the certificate check. Connections are pooled by it."""
+
+    scheme: str
+    ip: str
+    port: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A lean request made ready for the send loop (bantin.channels.sendloop): its
+    address checked, its headers as they go on the wire, its body."""
+
+    target: Target
+    method: str
+    path: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    timeout: float
+    url: str
+
+
+@dataclass(frozen=True)
+class LoopSend:
+    """A channel's prebuilt send for the send loop: the request, how its answer reads as
+    the channel's receipt (raising the channel's error as `publish` would), and what a
+    transport failure (a requests exception) becomes."""
+
+    request: Prepared
+    read: Callable[[requests.Response], Any]
+    failed: Callable[[requests.RequestException], Exception]
+
+
+def target(session: requests.Session, url: str) -> Target | None:
+    """The checked address `url` goes to (resolving it: every answer is checked), or
+    None when this session's requests cannot take the lean path."""
+    adapter = session.get_adapter(url)
+    if not isinstance(adapter, PooledAdapter) or not isinstance(session, outbound.OutboundSession):
+        return None
+    ip = outbound.check_url(url, secret=session.secret)
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return Target(parts.scheme, str(ip), port, parts.hostname or "")
+
+
 _pools_lock = threading.Lock()
 
 
-def _pool(adapter: PooledAdapter, scheme: str, ip: str, port: int, name: str) -> LeanPool:
-    key = (scheme, ip, port, name)
+def _pool(adapter: PooledAdapter, to: Target) -> LeanPool:
+    key = (to.scheme, to.ip, to.port, to.name)
     pool = adapter.lean_pools.get(key)
     if pool is None:
         with _pools_lock:
             pool = adapter.lean_pools.setdefault(
-                key, LeanPool(scheme, ip, port, name, adapter.workers)
+                key, LeanPool(to.scheme, to.ip, to.port, to.name, adapter.workers)
             )
     return cast(LeanPool, pool)
 
@@ -158,17 +207,45 @@ def _pool(adapter: PooledAdapter, scheme: str, ip: str, port: int, name: str) ->
 def warm(session: requests.Session, url: str, timeout: float) -> bool:
     """Open one more kept-alive connection for `url` ahead of a burst (a TCP and TLS
     handshake, no request), unless its pool is full; True when one was opened."""
-    adapter = session.get_adapter(url)
-    if not isinstance(adapter, PooledAdapter) or not isinstance(session, outbound.OutboundSession):
+    to = target(session, url)
+    if to is None:
         return False
-    ip = outbound.check_url(url, secret=session.secret)
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    pool = _pool(adapter, parts.scheme, str(ip), port, parts.hostname or "")
+    pool = _pool(cast(PooledAdapter, session.get_adapter(url)), to)
     if len(pool.idle) >= pool.maxsize:
         return False
     pool.put(pool._new(timeout))
     return True
+
+
+def _wire_headers(
+    session: requests.Session, url: str, headers: Mapping[str, str] | None
+) -> dict[str, str]:
+    """What goes on the wire: `Host`, the session's User-Agent, the request's own."""
+    return _merged({"Host": urlsplit(url).netloc.rpartition("@")[2],
+                    "User-Agent": str(session.headers.get("User-Agent", ""))},
+                   headers or {})  # fmt: skip
+
+
+def prepare(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    data: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float,
+) -> Prepared | None:
+    """The request for the send loop, its address checked now; None when this session's
+    requests cannot take the lean path. `Content-Length` framed, no compression asked."""
+    to = target(session, url)
+    if to is None:
+        return None
+    body = data or b""
+    sent = _wire_headers(session, url, headers)
+    if not any(name.lower() == "accept-encoding" for name in sent):
+        sent["Accept-Encoding"] = "identity"  # as http.client says on the lean path
+    sent = _merged(sent, {"Content-Length": str(len(body))})
+    return Prepared(to, method, _path(urlsplit(url)), list(sent.items()), body, timeout, url)
 
 
 def request(
@@ -182,35 +259,29 @@ def request(
 ) -> requests.Response:
     """One request on a kept-alive connection; a `requests.Response` as the full path
     gives (status, headers, text, json, url)."""
-    adapter = session.get_adapter(url)
-    if not isinstance(adapter, PooledAdapter):
+    to = target(session, url)
+    if to is None:
         full = session.request(method, url, data=data, headers=headers, timeout=timeout)
         return cast(requests.Response, full)
-    ip = outbound.check_url(url, secret=session.secret)
-    parts = urlsplit(url)
-    scheme, name = parts.scheme, parts.hostname or ""
-    port = parts.port or (443 if scheme == "https" else 80)
-    sent = _merged({"Host": parts.netloc.rpartition("@")[2],
-                    "User-Agent": str(session.headers.get("User-Agent", ""))},
-                   headers or {})  # fmt: skip
-    pool = _pool(adapter, scheme, str(ip), port, name)
+    pool = _pool(cast(PooledAdapter, session.get_adapter(url)), to)
     try:
         conn = pool.get(timeout)
     except Exception as exc:
-        raise _as_requests_error(exc, connecting=True) from exc
+        raise as_requests_error(exc, connecting=True) from exc
     try:
-        conn.request(method, _path(parts), body=data, headers=sent)
+        conn.request(method, _path(urlsplit(url)), body=data,
+                     headers=_wire_headers(session, url, headers))  # fmt: skip
         outbound.Deadline.watch(conn.sock)
         answer = conn.getresponse()
-        content = _decoded(answer.read(), answer.getheader("Content-Encoding"))
+        content = decoded(answer.read(), answer.getheader("Content-Encoding"))
     except Exception as exc:
         conn.close()
-        raise _as_requests_error(exc, connecting=False) from exc
+        raise as_requests_error(exc, connecting=False) from exc
     if answer.will_close:
         conn.close()
     else:
         pool.put(conn)
-    return _response(answer, content, url)
+    return response(answer.status, answer.reason, answer.getheaders(), content, url)
 
 
 def _merged(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
@@ -231,7 +302,7 @@ def _path(parts: Any) -> str:
     return f"{path}?{parts.query}" if parts.query else path
 
 
-def _decoded(content: bytes, encoding: str | None) -> bytes:
+def decoded(content: bytes, encoding: str | None) -> bytes:
     """A gzip or deflate answer from a server that compressed unasked."""
     kind = (encoding or "").strip().lower()
     if kind in ("gzip", "x-gzip"):
@@ -244,19 +315,21 @@ def _decoded(content: bytes, encoding: str | None) -> bytes:
     return content
 
 
-def _response(answer: http.client.HTTPResponse, content: bytes, url: str) -> requests.Response:
+def response(
+    status: int, reason: str, headers: list[tuple[str, str]], content: bytes, url: str
+) -> requests.Response:
     """The answer as the `requests.Response` channels read."""
     resp = requests.Response()
-    resp.status_code = answer.status
-    resp.headers = CaseInsensitiveDict(answer.getheaders())
+    resp.status_code = status
+    resp.headers = CaseInsensitiveDict(headers)
     resp.encoding = get_encoding_from_headers(resp.headers)
-    resp.reason = answer.reason
+    resp.reason = reason
     resp.url = url
     resp._content = content
     return resp
 
 
-def _as_requests_error(exc: Exception, *, connecting: bool) -> requests.RequestException:
+def as_requests_error(exc: Exception, *, connecting: bool) -> requests.RequestException:
     """The exception requests' adapter raises for the same failure."""
     if isinstance(exc, requests.RequestException):
         return exc

@@ -15,7 +15,7 @@ import logging
 import time
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -27,6 +27,9 @@ from bantin.content import timing
 from bantin.content.render import Rendered
 from bantin.core.errors import ConfigError
 from bantin.secrets.resolve import Lookup, resolve, scrub
+
+if TYPE_CHECKING:
+    from bantin.channels.sendloop import SendLoop
 
 __all__ = ["WebhookChannel", "parse_retry_after", "payload", "signature"]
 
@@ -140,6 +143,25 @@ class WebhookChannel(HTTPChannel):
     def warm(self) -> bool:
         return lean.warm(self.session, self.target, self.timeout)
 
+    def loop_send(
+        self, built: Any, rendered: Rendered, idempotency_key: str
+    ) -> lean.LoopSend | None:
+        """The prebuilt body signed as of now, for the send loop."""
+        secret = resolve(self.secret_ref or "")
+        headers = self._signed(built, idempotency_key, secret)
+        request = self.loop_request("POST", self.target, data=built, headers=headers)
+        if request is None:
+            return None
+        return lean.LoopSend(request, lambda resp: self._receipt(resp, secret),
+                             self.transport_error)  # fmt: skip
+
+    def warm_on(self, loop: SendLoop, count: int) -> bool:
+        target = self.loop_target(self.target)
+        if target is None:
+            return False
+        loop.warm(target, count, self.timeout)
+        return True
+
     def send_json(
         self, doc: dict[str, Any], idempotency_key: str, *, lookup: Lookup | None = None
     ) -> Receipt:
@@ -151,15 +173,20 @@ class WebhookChannel(HTTPChannel):
     ) -> Receipt:
         """POST a JSON body, signed as of now."""
         secret = resolve(self.secret_ref or "", lookup)
+        headers = self._signed(body, idempotency_key, secret)
+        resp = self.request("POST", self.target, data=body, headers=headers)
+        return self._receipt(resp, secret)
+
+    @staticmethod
+    def _signed(body: bytes, idempotency_key: str, secret: str) -> dict[str, str]:
+        """The request's headers: its key, and its signature as of now."""
         ts = str(int(time.time()))
-        headers = {
+        return {
             "Content-Type": "application/json; charset=utf-8",
             "Idempotency-Key": idempotency_key,
             "X-Bantin-Timestamp": ts,
             "X-Bantin-Signature": signature(secret, ts, body),
         }
-        resp = self.request("POST", self.target, data=body, headers=headers)
-        return self._receipt(resp, secret)
 
     def check(self) -> dict[str, Any]:
         """Reachability and TLS of the receiver, without sending anything (`channel test`).

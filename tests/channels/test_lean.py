@@ -216,3 +216,49 @@ def test_a_slow_answer_times_out_as_a_read_timeout() -> None:
         )
         with pytest.raises(RetryableError, match=r"timed out after 0\.2 s"):
             ch.publish(RENDERED, "key-1")
+
+
+def test_a_loop_send_carries_what_publish_sends() -> None:
+    with recording_server() as server:
+        ch = webhook(server.url("/b"))
+        built = ch.prebuild(RENDERED, "key-1")
+        send = ch.loop_send(built, RENDERED, "key-1")
+        ch.publish(RENDERED, "key-1")
+        ((_, _, published),) = server.requests
+    assert send is not None
+    sent = dict(send.request.headers)
+    assert (send.request.method, send.request.path, send.request.body) == (
+        "POST",
+        "/b",
+        built,
+    )
+    same = (
+        "Host",
+        "User-Agent",
+        "Content-Type",
+        "Content-Length",
+        "Idempotency-Key",
+        "Accept-Encoding",
+    )
+    assert {k: sent[k] for k in same} == {k: published[k] for k in same}
+    assert sent["X-Bantin-Signature"].startswith("sha256=")
+
+
+def test_a_loop_send_reads_answers_and_failures_as_publish_does() -> None:
+    ch = webhook("http://127.0.0.1:9/b")
+    send = ch.loop_send(ch.prebuild(RENDERED, "key-1"), RENDERED, "key-1")
+    assert send is not None
+    answer = lean.response(200, "OK", [("Content-Type", "application/json")],
+                           b'{"id": "ext-3"}', send.request.url)  # fmt: skip
+    assert send.read(answer).external_id == "ext-3"
+    with pytest.raises(RetryableError, match="receiver error 503"):
+        send.read(lean.response(503, "Busy", [], b"", send.request.url))
+    late = send.failed(requests.ReadTimeout("no answer"))
+    assert isinstance(late, RetryableError) and str(late) == "receiver timed out after 10 s"
+
+
+def test_a_refused_address_is_refused_before_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    ch = webhook("http://127.0.0.1:9/b")
+    monkeypatch.delenv("BANTIN_OUTBOUND_ALLOW")
+    with pytest.raises(outbound.OutboundRefused):
+        ch.loop_send(ch.prebuild(RENDERED, "key-1"), RENDERED, "key-1")
