@@ -162,7 +162,10 @@ class _Slot:
         the limit."""
         while self.queue:
             if self.idle:
-                self.idle.pop().start(self.queue.popleft())
+                conn = self.idle.pop()
+                if not conn.usable():  # closing: its connection_lost is on its way
+                    continue
+                conn.start(self.queue.popleft())
             elif self.connecting < len(self.queue) and self.open < self.limit:
                 self._open(self.queue[0].request.timeout, for_job=True)
             else:
@@ -210,11 +213,15 @@ class _Slot:
         self.idle.append(conn)
         self.pump()
 
+    def forget(self, conn: _Connection) -> None:
+        """An idle connection its peer closed or spoke on: never to be used again."""
+        if conn in self.idle:
+            self.idle.remove(conn)
+
     def lost(self, conn: _Connection) -> None:
         """A connection closed (by either side)."""
         self.open -= 1
-        if conn in self.idle:
-            self.idle.remove(conn)
+        self.forget(conn)
         self.pump()
 
     def close(self) -> None:
@@ -255,8 +262,12 @@ class _Connection(asyncio.Protocol):
         assert self.transport is not None
         self.transport.write(wire)
 
+    def usable(self) -> bool:
+        return not self.gone and self.transport is not None and not self.transport.is_closing()
+
     def data_received(self, data: bytes) -> None:
         if self.job is None:  # an idle connection spoken to: not ours to read
+            self.slot.forget(self)
             self.abort()
             return
         try:
@@ -266,7 +277,9 @@ class _Connection(asyncio.Protocol):
             self._fail(requests.ConnectionError(f"bad answer: {exc}"))
 
     def eof_received(self) -> bool | None:
-        if self.job is not None:
+        if self.job is None:  # the peer closed an idle connection
+            self.slot.forget(self)
+        else:
             try:
                 self.h11.receive_data(b"")  # an answer framed by the close ends here
                 self._read()
