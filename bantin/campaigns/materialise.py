@@ -7,9 +7,10 @@ fresh render (and a fresh approval). Nothing already sent is touched.
 
 Only rows inside the window [now, now + horizon) are judged: a longer `campaign apply
 --horizon` may have written rows further ahead, and they stay as they are until a
-window reaches them. The window is worked through in slices (at most a day, at most
-`CHUNK` new rows), each its own short write transaction, with a pause as long as the
-transaction after each, so dispatch and other commands never wait long for SQLite's lock.
+window reaches them. The window is worked through in slices (at most a month, at most
+`CHUNK` new rows and `CHUNK` rows already there), each its own short write transaction;
+on SQLite a pause as long as the transaction (at most 0.1 s) follows each, so dispatch
+and other commands never wait long for the database's one write lock.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from bantin.campaigns import limits
 from bantin.campaigns.bulkinsert import Plan, bulk_insert, idempotency_key
 from bantin.campaigns.errors import CampaignError, CampaignIssue
 from bantin.campaigns.materialise_plan import (
+    CHUNK,
     SCHEDULE_CANCEL,
     ExistingRow,
     SlicePlan,
+    cut,
     desired_keys,
+    next_slice,
     plan_slice,
-    slices,
 )
 from bantin.campaigns.occurrences import occurrences
 from bantin.campaigns.render_input import campaign_spec
@@ -60,6 +63,8 @@ class MaterialiseResult:
     revived: int
     reset: int
     until: datetime | None
+    #: Seconds spent pausing between slices so other writers get SQLite's lock.
+    paused: float = 0.0
 
     @property
     def changed(self) -> bool:
@@ -133,8 +138,11 @@ def target_units(session: Session, spec: CampaignSpec) -> list[str | None]:
     return list(dict.fromkeys(targets))
 
 
-def _existing(session: Session, plan: Plan, lo: datetime, hi: datetime) -> list[ExistingRow]:
-    """The unsent or cancelled rows of this campaign in [lo, hi): what the plan compares."""
+def _existing(
+    session: Session, plan: Plan, lo: datetime, hi: datetime, limit: int | None = None
+) -> list[ExistingRow]:
+    """The unsent or cancelled rows of this campaign in [lo, hi), in due order (the first
+    `limit` of them): what the plan compares."""
     rows = session.execute(
         select(
             Publication.id,
@@ -144,12 +152,15 @@ def _existing(session: Session, plan: Plan, lo: datetime, hi: datetime) -> list[
             Publication.status,
             Publication.content_hash,
             Publication.status_reason,
-        ).where(
+        )
+        .where(
             Publication.status.in_((*statemachine.UNSENT, "cancelled")),
             Publication.due_at >= lo,
             Publication.due_at < hi,
             Publication.campaign_id == plan.id,
         )
+        .order_by(Publication.due_at)
+        .limit(limit)
     ).all()
     return [ExistingRow(*r) for r in rows]
 
@@ -209,11 +220,20 @@ def _reconcile(
     times: Sequence[datetime],
     now: datetime,
     actor: str,
-) -> tuple[int, int, int, int]:
-    """One slice in one transaction: read, decide (pure), apply."""
+) -> tuple[tuple[int, int, int, int], datetime]:
+    """One slice in one transaction: read, decide (pure), apply. A slice holding more
+    than CHUNK rows already there (a schedule made sparser) ends early; returns the
+    counts and where the slice ended."""
+    existing = _existing(session, plan, lo, hi, CHUNK + 1)
+    end = cut([e.due_at for e in existing], lo, hi)
+    if end < hi:
+        existing = [e for e in existing if e.due_at < end]
+        times = [t for t in times if t < end]
+    elif len(existing) > CHUNK:  # more than a chunk due at `lo` itself: judged together
+        existing = _existing(session, plan, lo, hi)
     desired = desired_keys(plan.spec.channels, plan.units, times)
-    todo = plan_slice(desired, _existing(session, plan, lo, hi), plan.content_hash)
-    return apply_slice(session, plan, todo, (lo, hi), now, actor)
+    todo = plan_slice(desired, existing, plan.content_hash)
+    return apply_slice(session, plan, todo, (lo, end), now, actor), end
 
 
 def _read_plan(db: Database, campaign_id: str) -> tuple[Plan | None, datetime | None]:
@@ -253,14 +273,19 @@ def materialise(
         problem = volume_problem(plan.spec, plan.units, now, until) or "over the cap"
         raise CampaignError([CampaignIssue(plan.source, None, "schedule", problem)])
     added = cancelled = revived = reset = 0
-    for lo, hi, part in slices(times, now, until, per_time):
+    paused = 0.0
+    lo = now
+    while lo < until:
+        hi, part = next_slice(times, lo, until, per_time)
         started = time.monotonic()
         with db.session() as s:
-            a, c, r, x = _reconcile(s, plan, lo, hi, part, now, actor)
+            (a, c, r, x), lo = _reconcile(s, plan, lo, hi, part, now, actor)
         added, cancelled, revived, reset = added + a, cancelled + c, revived + r, reset + x
-        # Let a waiting writer in: its busy handler polls every few to 100 ms.
-        time.sleep(min(time.monotonic() - started, MAX_PAUSE))
-    result = MaterialiseResult(campaign_id, added, cancelled, revived, reset, until)
+        if db.is_sqlite:  # let a waiting writer in: its busy handler polls every 1-100 ms
+            pause = min(time.monotonic() - started, MAX_PAUSE)
+            time.sleep(pause)
+            paused += pause
+    result = MaterialiseResult(campaign_id, added, cancelled, revived, reset, until, paused)
     with db.session() as s:
         campaign = s.get_one(Campaign, campaign_id)
         if campaign.materialised_until is None or campaign.materialised_until < until:

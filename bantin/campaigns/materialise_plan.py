@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from bantin.core import statemachine
 
-CHUNK = 5000  # new rows per write transaction
-MAX_SLICE = timedelta(days=1)  # and at most a day of rows judged per transaction
+CHUNK = 5000  # new rows, and rows already there judged, per write transaction
+MAX_SLICE = timedelta(days=31)  # and at most a month of the window per transaction
 SCHEDULE_CANCEL = "no longer in the campaign's schedule"
 
 Key = tuple[str, str | None, datetime]  # (channel, unit, due_at): a publication's place
@@ -84,15 +84,36 @@ def plan_slice(desired: set[Key], existing: Iterable[ExistingRow], content_hash:
 def slices(
     times: Sequence[datetime], lo: datetime, hi: datetime, per_time: int
 ) -> Iterator[tuple[datetime, datetime, Sequence[datetime]]]:
-    """Cover [lo, hi) with consecutive slices of at most a day and about CHUNK rows, so
-    each write transaction stays short."""
-    most = max(1, CHUNK // max(per_time, 1))
-    start, i = lo, 0
+    """Cover [lo, hi) with consecutive slices of at most MAX_SLICE and about CHUNK new
+    rows, so each write transaction stays short (`cut` bounds the rows already there)."""
+    start = lo
     while start < hi:
-        end = min(hi, start + MAX_SLICE)
-        j = bisect_left(times, end, lo=i)
-        if j - i > most:
-            j = i + most
-            end = times[j]
-        yield start, end, times[i:j]
-        start, i = end, j
+        end, part = next_slice(times, start, hi, per_time)
+        yield start, end, part
+        start = end
+
+
+def next_slice(
+    times: Sequence[datetime], lo: datetime, hi: datetime, per_time: int
+) -> tuple[datetime, Sequence[datetime]]:
+    """The end of the slice starting at `lo` and its due times (`times` sorted): at most
+    MAX_SLICE of the window and about CHUNK new rows (a due time's rows stay together)."""
+    most = max(1, CHUNK // max(per_time, 1))
+    i = bisect_left(times, lo)
+    end = min(hi, lo + MAX_SLICE)
+    j = bisect_left(times, end, lo=i)
+    if j - i > most:
+        j = i + most
+        end = times[j]
+    return end, times[i:j]
+
+
+def cut(existing_due: Sequence[datetime], lo: datetime, hi: datetime) -> datetime:
+    """Where a slice [lo, hi) ends so that it judges at most CHUNK rows already there,
+    given the due times of up to CHUNK + 1 of them in due order: `hi` when they fit,
+    else the first due time past CHUNK rows. Rows due at `lo` itself are never split
+    from each other, so a slice always moves on."""
+    if len(existing_due) <= CHUNK:
+        return hi
+    first_over = existing_due[CHUNK]
+    return first_over if first_over > lo else hi

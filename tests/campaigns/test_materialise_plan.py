@@ -8,9 +8,11 @@ import pytest
 
 from bantin.campaigns.materialise_plan import (
     CHUNK,
+    MAX_SLICE,
     SCHEDULE_CANCEL,
     ExistingRow,
     SlicePlan,
+    cut,
     desired_keys,
     plan_slice,
     slices,
@@ -107,10 +109,11 @@ def test_new_rows_come_in_due_order_then_channel_then_unit() -> None:
     assert new[:3] == [("a", None, T1), ("a", "u1", T1), ("a", "u2", T1)]
 
 
-def test_slices_never_exceed_a_day() -> None:
-    times = [T1 + timedelta(hours=6 * i) for i in range(12)]
-    parts = list(slices(times, T1, T1 + timedelta(days=3), per_time=1))
-    assert all(hi - lo <= timedelta(days=1) for lo, hi, _ in parts)
+def test_slices_never_exceed_a_month() -> None:
+    times = [T1 + timedelta(hours=6 * i) for i in range(4 * 70)]
+    parts = list(slices(times, T1, T1 + timedelta(days=70), per_time=1))
+    assert all(hi - lo <= MAX_SLICE for lo, hi, _ in parts)
+    assert len(parts) == 3  # 31 + 31 + 8 days
     assert [t for _, _, p in parts for t in p] == times
 
 
@@ -123,8 +126,23 @@ def test_slices_split_a_day_with_more_than_a_chunk_of_rows() -> None:
 
 
 def test_slices_cover_an_empty_window_part_too() -> None:
-    parts = list(slices([], T1, T1 + timedelta(days=2), per_time=5))
+    parts = list(slices([], T1, T1 + timedelta(days=40), per_time=5))
     assert [(lo, hi) for lo, hi, _ in parts] == [
-        (T1, T1 + timedelta(days=1)),
-        (T1 + timedelta(days=1), T1 + timedelta(days=2)),
+        (T1, T1 + MAX_SLICE),
+        (T1 + MAX_SLICE, T1 + timedelta(days=40)),
     ]
+
+
+def test_a_slice_with_a_chunk_of_rows_or_fewer_already_there_is_not_cut() -> None:
+    due = [T1 + timedelta(minutes=i) for i in range(CHUNK)]
+    assert cut(due, T1, T2) == T2
+
+
+def test_a_slice_with_more_than_a_chunk_already_there_ends_at_the_first_row_past_it() -> None:
+    due = [T1 + timedelta(minutes=i) for i in range(CHUNK + 1)]
+    assert cut(due, T1, T2) == T1 + timedelta(minutes=CHUNK)
+
+
+def test_rows_due_at_the_slices_start_are_never_cut_apart() -> None:
+    due = [T1] * (CHUNK + 1)
+    assert cut(due, T1, T2) == T2

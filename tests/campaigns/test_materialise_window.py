@@ -122,3 +122,46 @@ def test_cancelling_a_large_campaign_commits_in_chunks(
     assert service.cancel_campaign(db, "bulletin", T0, "test", "hết kinh phí") == 20
     assert counts(db) == {"cancelled": 20}
     assert len(commits) >= 20 // 3
+
+
+def test_a_schedule_made_sparser_is_judged_a_chunk_of_rows_at_a_time(
+    db: Database, folder: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import event
+
+    from bantin.campaigns import materialise, materialise_plan
+
+    hourly = (CAMPAIGN % "none").replace("30 5 * * *", "0 * * * *")
+    path = write_campaign(folder, "b.yaml", hourly)
+    apply(db, [path], T0, home, days=10)
+    assert counts(db) == {"planned": 2 * 24 * 10}
+    monkeypatch.setattr(materialise_plan, "CHUNK", 50)
+    monkeypatch.setattr(materialise, "CHUNK", 50)
+    judged: list[int] = []
+    real = materialise._existing
+
+    def spy(*args: object, **kwargs: object) -> list[object]:
+        rows = real(*args, **kwargs)  # type: ignore[arg-type]
+        judged.append(len(rows))
+        return rows  # type: ignore[return-value]
+
+    monkeypatch.setattr(materialise, "_existing", spy)
+    commits: list[int] = []
+    event.listen(db.engine, "commit", lambda _c: commits.append(1))
+    write_campaign(folder, "b.yaml", CAMPAIGN % "none")  # once a day at 05:30
+    apply(db, [path], T0, home, days=10)
+    assert counts(db) == {"cancelled": 2 * 24 * 10, "planned": 2 * 10}
+    assert max(judged) == 51  # a chunk and the one that shows there are more
+    assert len(commits) >= 480 // 50
+
+
+def test_a_year_is_materialised_in_few_transactions(db: Database, folder: Path, home: Path) -> None:
+    from sqlalchemy import event
+
+    text = (CAMPAIGN % "none").replace("end: 2026-12-31", "end: 2027-12-31")
+    path = write_campaign(folder, "b.yaml", text)
+    commits: list[int] = []
+    event.listen(db.engine, "commit", lambda _c: commits.append(1))
+    apply(db, [path], T0, home, days=365)
+    assert counts(db) == {"planned": 2 * 365}
+    assert len(commits) < 40  # a slice a month, not a day (365 transactions and pauses)
