@@ -130,7 +130,7 @@ class ReadyAhead:
             self.waiting.channels(), self.settings.dispatch_workers
         ).items():
             try:
-                if channel.warm_on(self.sendloop(), count):
+                if channel.warm_on(self.sendloop, count):  # started only if used
                     continue
             except Exception:  # the sends will meet (and record) whatever is wrong
                 log.debug("warming connections of %s failed", channel.name, exc_info=True)

@@ -28,7 +28,8 @@ from bantin.dispatch import Dispatcher
 from tests.channels.recording_server import Answer, Recorder, recording_server
 from tests.conftest import T0
 from tests.helpers import add_channels, apply, write_campaign
-from tests.test_ahead import CAMPAIGN, DUE, LATER, LEAD, START
+from tests.test_ahead import CAMPAIGN, DUE, LATER, LEAD, START, setup_rows
+from tests.test_ahead import stamp as stamp  # registers `stamp://` channels (autouse)
 
 SECRET = "loa-secret"
 
@@ -224,3 +225,11 @@ def test_rows_due_now_still_go_on_threads(
         finally:
             d.close()
     assert d._sendloop is None
+
+
+def test_channels_that_do_not_send_on_the_loop_never_start_it(
+    db: Database, home: Path, tmp_path: Path, dispatcher: Dispatcher
+) -> None:
+    setup_rows(db, home, tmp_path)  # `stamp://` channels: made ready ahead, sent on threads
+    assert dispatcher.run_pass().published == 4
+    assert dispatcher._sendloop is None

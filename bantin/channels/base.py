@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -248,9 +248,10 @@ class Channel(ABC):
         (a secret that is not set, an address the policy refuses)."""
         return None
 
-    def warm_on(self, loop: SendLoop, count: int) -> bool:
-        """Have the send loop open `count` connections ahead of a burst; False when this
-        channel's sends do not go on the loop (then `warm` opens them)."""
+    def warm_on(self, loop: Callable[[], SendLoop], count: int) -> bool:
+        """Have the send loop (`loop()` starts it when first needed) open `count`
+        connections ahead of a burst; False when this channel's sends do not go on the
+        loop (then `warm` opens them)."""
         return False
 
     def check(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,11 +156,11 @@ class WebhookChannel(HTTPChannel):
         return lean.LoopSend(request, lambda resp: self._receipt(resp, secret),
                              self.transport_error)  # fmt: skip
 
-    def warm_on(self, loop: SendLoop, count: int) -> bool:
+    def warm_on(self, loop: Callable[[], SendLoop], count: int) -> bool:
         target = self.loop_target(self.target)
         if target is None:
             return False
-        loop.warm(target, count, self.timeout)
+        loop().warm(target, count, self.timeout)
         return True
 
     def send_json(
