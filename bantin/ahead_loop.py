@@ -17,7 +17,7 @@ import requests
 from bantin import ahead, logjson, metrics, quietheap
 from bantin.batchwrite import Ready, Sent
 from bantin.channels import lean
-from bantin.channels.base import Channel, Receipt, RetryableError
+from bantin.channels.base import Channel, RetryableError
 from bantin.config import Settings
 from bantin.core.clock import Clock
 from bantin.core.db import Database
@@ -25,6 +25,7 @@ from bantin.gates import Outcome
 from bantin.groupcommit import GroupCommit
 from bantin.passstats import PassStats
 from bantin.prepare import Holds
+from bantin.sendresult import SendResults
 
 if TYPE_CHECKING:
     from bantin.channels.sendloop import Done, SendLoop
@@ -52,6 +53,7 @@ class ReadyAhead:
     _ahead_lock: threading.Lock
     _ahead_sending: int
     _sendloop: SendLoop | None
+    results: SendResults
 
     # Defined by Dispatcher:
     def channel(self, name: str, url: str) -> Channel:
@@ -61,23 +63,6 @@ class ReadyAhead:
         raise NotImplementedError
 
     def submit(self, ready: Ready, stats: PassStats) -> None:
-        raise NotImplementedError
-
-    def paused_sent(self, ready: Ready, done: Callable[[str], None]) -> Sent | None:
-        raise NotImplementedError
-
-    def outcome(
-        self,
-        ready: Ready,
-        done: Callable[[str], None],
-        started: datetime,
-        receipt: Receipt | None = None,
-        error: Exception | None = None,
-    ) -> Sent:
-        raise NotImplementedError
-
-    @staticmethod
-    def counter(ready: Ready, stats: PassStats) -> Callable[[str], None]:
         raise NotImplementedError
 
     def step_ahead(self, stats: PassStats) -> bool:
@@ -184,14 +169,14 @@ class ReadyAhead:
         refused); False when it goes on a thread instead (`submit`)."""
         if ready.built is None:
             return False
-        done = self.counter(ready, stats)
+        done = self.results.counter(ready, stats)
         started = self.clock.now()  # the attempt's start: the hand-over to the loop
-        sent = self.paused_sent(ready, done)
+        sent = self.results.paused(ready, done)
         if sent is None:
             try:
                 send = ready.channel.loop_send(ready.built, ready.rendered, ready.key)
             except Exception as exc:
-                sent = self.outcome(ready, done, started, error=exc)
+                sent = self.results.of(ready, done, started, error=exc)
             else:
                 if send is None:
                     return False
@@ -213,9 +198,9 @@ class ReadyAhead:
                     raise send.failed(cast(requests.RequestException, failure))
                 receipt = send.read(cast(requests.Response, answer))
             except Exception as exc:
-                sent = self.outcome(ready, done, started, error=exc)
+                sent = self.results.of(ready, done, started, error=exc)
             else:
-                sent = self.outcome(ready, done, started, receipt=receipt)
+                sent = self.results.of(ready, done, started, receipt=receipt)
             try:
                 self.commits.put(sent)
             finally:

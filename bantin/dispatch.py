@@ -9,7 +9,6 @@ idempotency key, and a send interrupted by a crash is reconciled when its lease 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,27 +22,19 @@ from bantin.batchwrite import Ready, Sent, record_sent, settle_batch
 from bantin.campaigns.approval import prepare_reviews
 from bantin.campaigns.render_input import RowCache
 from bantin.channels import open_channel
-from bantin.channels.base import (
-    AuthError,
-    Channel,
-    ChannelError,
-    RateLimited,
-    Receipt,
-    RetryableError,
-)
+from bantin.channels.base import Channel
 from bantin.channels.ratelimit import RateLimits
 from bantin.claim import SQLITE_UNSENT_CLAIM, claim_batch
 from bantin.config import Settings
 from bantin.core import audit
 from bantin.core.clock import Clock, SystemClock
 from bantin.core.db import Database
-from bantin.core.errors import ConfigError
-from bantin.gates import Outcome, backoff, classify
 from bantin.groupcommit import GroupCommit, commit
 from bantin.lateness import log_overdue
 from bantin.passstats import PassStats
 from bantin.prepare import RADIO_BUDGET, Holds, Preparer
 from bantin.recovery import Recovery
+from bantin.sendresult import SendResults
 
 if TYPE_CHECKING:
     from bantin.channels.sendloop import SendLoop
@@ -54,8 +45,6 @@ __all__ = ["RADIO_BUDGET", "SQLITE_UNSENT_CLAIM", "Dispatcher", "PassStats"]
 #: Seconds a thread waits for a rate-limited channel's turn before it puts the publication
 #: aside (retry_wait) instead: a pool of threads parked on one slow channel starves all others.
 TURN_WAIT = 10.0
-#: How long a channel pauses after a 429 that did not say how long.
-RATE_LIMIT_PAUSE = 60.0
 #: PostgreSQL: seconds between a runner's seals of the staged audit events during a pass.
 SEAL_EVERY = 1.0
 
@@ -79,7 +68,6 @@ class Dispatcher(ReadyAhead):
         self.clock = clock
         self.runner_id = runner_id
         self.stop = stop or threading.Event()
-        self.rng = random.Random()
         real_time = isinstance(clock, SystemClock)
         #: One token bucket per channel, shared by the pool's threads. Under an injected
         #: clock the buckets follow that clock and nothing ever sleeps: a closed channel
@@ -109,6 +97,7 @@ class Dispatcher(ReadyAhead):
             max_workers=settings.dispatch_workers, thread_name_prefix="dispatch"
         )
         self.holds = Holds()
+        self.results = SendResults(clock, self.holds, settings.max_attempts)
         self.preparer = Preparer(db, clock, runner_id, self.channel, self.stop, self.turn_wait,
                                  self.holds, self._audio_base, settings.home)  # fmt: skip
         self.commits = GroupCommit(self._write)
@@ -278,8 +267,8 @@ class Dispatcher(ReadyAhead):
         """The network call, with no transaction open; its outcome is recorded after."""
         channel, rendered = ready.channel, ready.rendered
         logjson.bind(publication=ready.pub_id, channel=channel.name)
-        done = self.counter(ready, stats)
-        paused = self.paused_sent(ready, done)
+        done = self.results.counter(ready, stats)
+        paused = self.results.paused(ready, done)
         if paused is not None:
             return paused
         started = self.clock.now()  # the attempt's start: the network call, not the marking
@@ -289,71 +278,8 @@ class Dispatcher(ReadyAhead):
             else:
                 receipt = channel.publish(rendered, ready.key)
         except Exception as exc:
-            return self.outcome(ready, done, started, error=exc)
-        return self.outcome(ready, done, started, receipt=receipt)
-
-    @staticmethod
-    def counter(ready: Ready, stats: PassStats) -> Callable[[str], None]:
-        """Counts the row's recorded state in the pass's figures."""
-
-        def done(state: str) -> None:
-            stats.count(ready.pub_id, metrics.count_outcome(state))
-
-        return done
-
-    def paused_sent(self, ready: Ready, done: Callable[[str], None]) -> Sent | None:
-        """A row of a channel paused by its provider since it was prepared: not sent (do
-        not knock again); None when the channel is open."""
-        channel = ready.channel
-        paused = channel.limits.paused_for(channel.name)
-        if paused <= 0.0:
-            return None
-        why = f"channel {channel.name} is paused by its provider for {paused:.0f} s; not sent"
-        not_sent = Outcome("retry_wait", why, "not_sent", retry_in=paused)
-        return Sent(ready.pub_id, ready.number, channel.name, None,
-                    RateLimited(why, retry_after=paused), not_sent, done)  # fmt: skip
-
-    def outcome(
-        self,
-        ready: Ready,
-        done: Callable[[str], None],
-        started: datetime,
-        receipt: Receipt | None = None,
-        error: Exception | None = None,
-    ) -> Sent:
-        """What a send came to, as the group commit records it: its receipt, or its
-        error classified (a channel bug is retried within the attempt limit)."""
-        channel, rendered = ready.channel, ready.rendered
-        if error is None:
-            metrics.observe_published(channel.kind, self.clock.now() - rendered.due_at)
-            return Sent(ready.pub_id, ready.number, channel.name, receipt, done=done,
-                        started_at=started)  # fmt: skip
-        if isinstance(error, ConfigError):  # e.g. a secret that is not set: channel broken
-            return self._failure(ready, AuthError(str(error)), done, started)
-        if not isinstance(error, ChannelError):
-            log.error("channel %s raised unexpectedly", channel.name, exc_info=error)
-            wrapped = RetryableError(f"{type(error).__name__}: {error}")
-            return self._failure(ready, wrapped, done, started)
-        if isinstance(error, RetryableError) and (
-            error.retry_after or isinstance(error, RateLimited)
-        ):
-            # The provider spoke for the whole channel, not only this publication.
-            channel.hold_off(error.retry_after or RATE_LIMIT_PAUSE)
-            pause = timedelta(seconds=error.retry_after or RATE_LIMIT_PAUSE)
-            self.holds.hold(channel.name, self.clock.now() + pause)
-        return self._failure(ready, error, done, started)
-
-    def _failure(
-        self, ready: Ready, exc: ChannelError, done: Callable[[str], None], started: datetime
-    ) -> Sent:
-        """`number` is also the attempts made so far: the attempt row was numbered from it."""
-        metrics.observe_error(exc)
-        retry_after = exc.retry_after if isinstance(exc, RetryableError) else None
-        number = ready.number
-        outcome = classify(
-            exc, number, self.settings.max_attempts, backoff(number, retry_after, self.rng)
-        )
-        return Sent(ready.pub_id, number, ready.channel.name, None, exc, outcome, done, started)
+            return self.results.of(ready, done, started, error=exc)
+        return self.results.of(ready, done, started, receipt=receipt)
 
     # -- crash recovery ---------------------------------------------------------------
     def recover_expired(self, now: datetime, stats: PassStats) -> None:
