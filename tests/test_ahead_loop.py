@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -28,7 +27,9 @@ from bantin.dispatch import Dispatcher
 from tests.channels.recording_server import Answer, Recorder, recording_server
 from tests.conftest import T0
 from tests.helpers import add_channels, apply, write_campaign
-from tests.test_ahead import CAMPAIGN, DUE, LATER, LEAD, START, setup_rows
+from tests.test_ahead import CAMPAIGN, DUE, LATER, setup_rows
+from tests.test_ahead import clock as clock  # the test clock, at the lead before DUE
+from tests.test_ahead import dispatcher as dispatcher  # naps move that clock
 from tests.test_ahead import stamp as stamp  # registers `stamp://` channels (autouse)
 
 SECRET = "loa-secret"
@@ -40,28 +41,17 @@ def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(START)
-
-
-@pytest.fixture
-def naps() -> list[int]:
+def naps(dispatcher: Dispatcher) -> list[int]:
     """gc's frozen-object count at each nap of the dispatcher."""
-    return []
+    counts: list[int] = []
+    nap = dispatcher.sleep
 
+    def counted(seconds: float) -> object:
+        counts.append(gc.get_freeze_count())
+        return nap(seconds)
 
-@pytest.fixture
-def dispatcher(
-    db: Database, settings: Settings, clock: FixedClock, naps: list[int]
-) -> Iterator[Dispatcher]:
-    def nap(seconds: float) -> None:
-        naps.append(gc.get_freeze_count())
-        d.wait_for_sends()
-        clock.advance(seconds=seconds)
-
-    d = Dispatcher(db, settings, clock, "r", lead=LEAD, sleep=nap)
-    yield d
-    d.close()
+    dispatcher.sleep = counted
+    return counts
 
 
 @pytest.fixture
