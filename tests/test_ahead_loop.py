@@ -22,12 +22,10 @@ from bantin.channels.webhook import WebhookChannel
 from bantin.config import Settings
 from bantin.core.clock import FixedClock
 from bantin.core.db import Database
-from bantin.core.models import DeliveryAttempt, Publication
+from bantin.core.models import DeliveryAttempt
 from bantin.dispatch import Dispatcher
 from tests.channels.recording_server import Answer, Recorder, recording_server
-from tests.conftest import T0
-from tests.helpers import add_channels, apply, write_campaign
-from tests.test_ahead import CAMPAIGN, DUE, LATER, setup_rows
+from tests.test_ahead import DUE, LATER, rows, setup_rows
 from tests.test_ahead import clock as clock  # the test clock, at the lead before DUE
 from tests.test_ahead import dispatcher as dispatcher  # naps move that clock
 from tests.test_ahead import stamp as stamp  # registers `stamp://` channels (autouse)
@@ -83,15 +81,7 @@ def answering(status: int, body: dict[str, Any], **headers: str) -> Answer:
 def setup_webhooks(
     db: Database, home: Path, tmp_path: Path, server: Recorder, query: str = ""
 ) -> None:
-    url = f"webhook+{server.url('/loa')}?secret=env:LOA_SECRET{query}"
-    add_channels(db, T0, [("ch1", url, "BAOVL"), ("ch2", url, "BAOVL")], home)
-    write_campaign(tmp_path / "c", "t.j2", "Bài {{ due_date }}\n")
-    apply(db, [write_campaign(tmp_path / "c", "sang.yaml", CAMPAIGN)], T0, home)
-
-
-def rows(db: Database) -> list[Publication]:
-    with db.read() as s:
-        return list(s.execute(select(Publication).order_by(Publication.id)).scalars())
+    setup_rows(db, home, tmp_path, f"webhook+{server.url('/loa')}?secret=env:LOA_SECRET{query}")
 
 
 def attempts(db: Database) -> list[DeliveryAttempt]:
