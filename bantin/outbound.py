@@ -28,6 +28,7 @@ import ipaddress
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from functools import lru_cache
@@ -154,12 +155,27 @@ def _split(url: str) -> tuple[str, str, int]:
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 
+#: Seconds a name's answer is reused. A burst's requests to one receiver are checked one
+#: after the other on the send loop's hand-over (bantin.channels.sendloop); resolving the
+#: name for each would put a DNS round trip per request on that one thread. Every request
+#: is still checked against the answer and goes to the checked address, so reusing it for
+#: a second lets no rebinding answer through.
+RESOLVE_TTL = 1.0
+_answers: dict[tuple[str, int], tuple[float, list[IPAddress]]] = {}
+_now = time.monotonic
+
+
 def resolve(host: str, port: int) -> list[IPAddress]:
-    """Every address `host` resolves to (a literal address is itself)."""
+    """Every address `host` resolves to (a literal address is itself); a name's answer is
+    reused for RESOLVE_TTL seconds, a failure never."""
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
+    key, now = (host.lower(), port), _now()
+    held = _answers.get(key)
+    if held is not None and held[0] > now:
+        return list(held[1])
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
@@ -168,6 +184,9 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     for info in infos:
         addr = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone
         seen.setdefault(addr, ipaddress.ip_address(addr))
+    if len(_answers) >= 4096:  # names seen once long ago: start again
+        _answers.clear()
+    _answers[key] = (now + RESOLVE_TTL, list(seen.values()))
     return list(seen.values())
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from pathlib import Path
 
 import pytest
@@ -220,3 +222,43 @@ def test_tls_to_the_pinned_address_still_checks_the_host_name(
         else:
             with pytest.raises(requests.exceptions.SSLError):
                 session.get(url, timeout=5, verify=str(ca))
+
+
+@pytest.fixture
+def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names asked of the resolver; `localhost` answers 127.0.0.1, the cache starts empty."""
+    asked: list[str] = []
+
+    def getaddrinfo(host: str, port: int, **_kwargs: object) -> list[tuple[object, ...]]:
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(outbound, "_answers", {})
+    return asked
+
+
+def test_a_name_is_resolved_once_for_a_seconds_requests(lookups: list[str]) -> None:
+    for _ in range(3):
+        assert outbound.resolve("loa.example.vn", 443) == [ipaddress.ip_address("127.0.0.1")]
+    assert lookups == ["loa.example.vn"]
+
+
+def test_a_name_is_resolved_again_after_a_second(
+    lookups: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [100.0]
+    monkeypatch.setattr(outbound, "_now", lambda: now[0])
+    outbound.resolve("loa.example.vn", 443)
+    now[0] += outbound.RESOLVE_TTL
+    outbound.resolve("loa.example.vn", 443)
+    assert lookups == ["loa.example.vn", "loa.example.vn"]
+
+
+def test_an_address_reused_from_the_cache_is_still_checked(
+    lookups: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BANTIN_OUTBOUND_ALLOW", raising=False)
+    outbound.resolve("loa.example.vn", 443)  # answers 127.0.0.1
+    with pytest.raises(outbound.OutboundRefused, match="loopback"):
+        outbound.check_url("https://loa.example.vn/hook", secret=True)
